@@ -1,0 +1,1 @@
+"""ktpel's screen and command line. The core lives in `ledger/`."""

@@ -1,0 +1,93 @@
+"""Making a new ledger: settings, people, the SOP copy, and the first commit by the admin."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from . import clock
+from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, parse_policy, sop_path
+from .rules import fail
+from .sop import BUILTIN_SOP, builtin_sop_text
+from .store import Ledger, git_env
+
+PEOPLE_HEADER = (
+    "# Orang yang boleh bertindak di ledger ini, peran dan kuncinya. Format: docs/FORMAT.md.\n"
+    "# Diubah hanya oleh admin, dalam commit yang hanya mengubah berkas kebijakan.\n"
+)
+
+
+def default_settings_text(*, signatures_required: bool = False) -> str:
+    text = resources.files("ledger").joinpath("templates", "ledger.toml").read_text(encoding="utf-8")
+    if signatures_required:
+        text = text.replace("signatures_required = false", "signatures_required = true")
+    return text
+
+
+def person_to_dict(person: Person) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": person.id,
+        "name": person.name,
+        "nip": person.nip,
+        "email": person.email,
+        "office": person.office,
+        "roles": list(person.roles),
+    }
+    if person.keys:
+        out["key"] = [
+            {k: v for k, v in (("public", key.public), ("added", key.added), ("retired", key.retired)) if v}
+            for key in person.keys
+        ]
+    return out
+
+
+def people_text(people: Iterable[Person]) -> str:
+    return PEOPLE_HEADER + tomli_w.dumps({"person": [person_to_dict(p) for p in people]})
+
+
+def init_ledger(
+    path: str | Path,
+    admin: Person,
+    *,
+    people: Iterable[Person] = (),
+    settings_text: str | None = None,
+    sop_id: str = BUILTIN_SOP,
+    at=None,
+) -> Ledger:
+    """Create a ledger in an empty (or absent) folder; the first commit is the admin's."""
+    root = Path(path).expanduser().resolve()
+    if root.exists() and any(root.iterdir()):
+        raise fail("ledger-exists", path=str(root))
+    everyone = [admin, *[p for p in people if p.id != admin.id]]
+    settings = settings_text or default_settings_text()
+    sop_text = builtin_sop_text(sop_id)
+    ptext = people_text(everyone)
+    parse_policy(settings, ptext, sop_text)  # refuse a bad NIP, unknown role... before writing
+    if "admin" not in admin.roles:
+        raise fail("people-invalid", reason=f"{admin.id} harus memegang peran admin")
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
+    files = {
+        SETTINGS_FILE: settings,
+        PEOPLE_FILE: ptext,
+        sop_path(sop_id): sop_text,
+        ".gitattributes": "*.toml text eol=lf\n",
+        "requests/.gitkeep": "",
+    }
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    message = "Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku\n\nKtpel-Action: policy\nKtpel-Role: admin\n"
+    subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-F", "-"],
+        cwd=root, check=True, capture_output=True, input=message.encode(),
+        env=git_env(admin.name, admin.email, at or clock.now()),
+    )
+    return Ledger(root)

@@ -1,0 +1,46 @@
+"""Suggested values for a step's fields (what a form is prefilled with).
+
+The SOP names them (`default = "=sum_requested"`); the core never fills a value on its own:
+the clerk sees the suggestion and records it, so the commit shows exactly what was recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import clock
+from .request import RequestState
+from .sop import Field
+from .store import Ledger
+
+
+def suggest(ledger: Ledger | None, state: RequestState | None, fields: tuple[Field, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = _one(ledger, state, f, out)
+        if value is not None:
+            out[f.name] = value
+    return out
+
+
+def _one(ledger: Ledger | None, state: RequestState | None, f: Field, so_far: dict[str, Any]) -> Any:
+    default = f.default
+    if not isinstance(default, str) or not default.startswith("="):
+        return default
+    name = default[1:]
+    if name == "today":
+        return clock.today()
+    if name == "now":
+        return clock.now()
+    if name == "next_letter_number" and ledger is not None:
+        number = ledger.next_letter_number()
+        if number in so_far.values():
+            return None
+        return number
+    if state is None:
+        return None
+    if name == "sum_requested":
+        return sum(state.requested.values())
+    if name == "proposed_shares":
+        return state.value(16, "proposed_shares")
+    return None

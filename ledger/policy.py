@@ -1,0 +1,195 @@
+"""The ledger's policy files: ledger.toml (settings, offices), people.toml, sop/<id>.toml.
+
+A `Policy` is always read from one commit: the parent of the commit being made or checked,
+so no commit can authorise itself.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .rules import LedgerError, Violation, fail
+from .sop import Sop, parse_sop
+
+SETTINGS_FILE = "ledger.toml"
+PEOPLE_FILE = "people.toml"
+SOP_DIR = "sop"
+POLICY_PATHS = (SETTINGS_FILE, PEOPLE_FILE, SOP_DIR)
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    code: str
+    name: str
+    kind: str  # "provinsi", "penghubung", "pusat", "kabkota"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    name: str
+    province: str
+    timezone: str
+    sop: str
+    letter_number_template: str
+    signatures_required: bool
+    offices: dict[str, Office]
+
+    @property
+    def kabkota(self) -> dict[str, Office]:
+        return {code: o for code, o in self.offices.items() if o.kind == "kabkota"}
+
+    def office_name(self, code: str) -> str:
+        office = self.offices.get(code)
+        return office.name if office else code
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """An SSH public key of a person ("ssh-ed25519 AAAA..."); retired keys are kept, never reused."""
+
+    public: str
+    added: str = ""
+    retired: str = ""
+
+    @property
+    def active(self) -> bool:
+        return not self.retired
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    nip: str
+    email: str
+    office: str
+    roles: tuple[str, ...]
+    keys: tuple[Key, ...] = ()
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    settings: Settings
+    people: dict[str, Person]
+    sop: Sop
+
+    def person(self, person_id: str) -> Person:
+        try:
+            return self.people[person_id]
+        except KeyError:
+            raise fail("unknown-person", person=person_id) from None
+
+    def person_by_email(self, email: str) -> Person | None:
+        for person in self.people.values():
+            if person.email.lower() == email.lower():
+                return person
+        return None
+
+
+# --- NIP -----------------------------------------------------------------------------------
+
+_NIP_RE = re.compile(r"^\d{18}$")
+
+
+def nip_problem(nip: str) -> str | None:
+    """Why an 18-digit NIP is not valid, or None. Format: YYYYMMDD YYYYMM S NNN."""
+    compact = nip.replace(" ", "")
+    if not _NIP_RE.match(compact):
+        return "harus 18 angka"
+    try:
+        born = date(int(compact[0:4]), int(compact[4:6]), int(compact[6:8]))
+    except ValueError:
+        return "tanggal lahir (8 angka pertama) bukan tanggal yang ada"
+    year, month = int(compact[8:12]), int(compact[12:14])
+    if not 1 <= month <= 12 or year < 1900:
+        return "bulan pengangkatan (angka 9-14) bukan bulan yang ada"
+    if (year, month) <= (born.year, born.month):
+        return "pengangkatan harus sesudah kelahiran"
+    if compact[14] not in "12":
+        return "digit jenis kelamin (angka ke-15) harus 1 atau 2"
+    if compact[15:] == "000":
+        return "nomor urut (3 angka terakhir) tidak boleh 000"
+    return None
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _toml(text: str, path: str, code: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(code, path=path, reason=str(exc)) from None
+
+
+def parse_settings(text: str) -> Settings:
+    raw = _toml(text, SETTINGS_FILE, "settings-invalid")
+    try:
+        offices = {
+            o["code"]: Office(str(o["code"]), str(o["name"]), str(o["kind"])) for o in raw["office"]
+        }
+        return Settings(
+            name=str(raw["name"]),
+            province=str(raw["province"]),
+            timezone=str(raw.get("timezone", "Asia/Jakarta")),
+            sop=str(raw["sop"]),
+            letter_number_template=str(raw["letter_number_template"]),
+            signatures_required=bool(raw.get("signatures_required", False)),
+            offices=offices,
+        )
+    except (KeyError, TypeError) as exc:
+        raise fail("settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis") from None
+
+
+def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
+    """Parse and check people.toml; every problem (bad NIP, unknown role...) is reported at once."""
+    raw = _toml(text, PEOPLE_FILE, "people-invalid")
+    people: dict[str, Person] = {}
+    problems: list[Violation] = []
+    for index, item in enumerate(raw.get("person", []), start=1):
+        try:
+            person = Person(
+                id=str(item["id"]),
+                name=str(item["name"]),
+                nip=str(item["nip"]),
+                email=str(item["email"]),
+                office=str(item["office"]),
+                roles=tuple(str(r) for r in item["roles"]),
+                keys=tuple(
+                    Key(str(k["public"]), str(k.get("added", "")), str(k.get("retired", "")))
+                    for k in item.get("key", [])
+                ),
+            )
+        except (KeyError, TypeError) as exc:
+            problems.append(Violation("people-invalid", {"reason": f"orang ke-{index}: kunci {exc} tidak ada"}, PEOPLE_FILE))
+            continue
+        if reason := nip_problem(person.nip):
+            problems.append(Violation("bad-nip", {"nip": person.nip, "person": person.id, "reason": reason}, PEOPLE_FILE))
+        if person.id in people:
+            problems.append(Violation("people-invalid", {"reason": f"id '{person.id}' dipakai dua kali"}, PEOPLE_FILE))
+        if person.office not in settings.offices:
+            problems.append(Violation("people-invalid", {"reason": f"{person.id}: kantor '{person.office}' tidak dikenal"}, PEOPLE_FILE))
+        for role in person.roles:
+            if role not in sop.roles:
+                problems.append(Violation("people-invalid", {"reason": f"{person.id}: peran '{role}' tidak dikenal"}, PEOPLE_FILE))
+        people[person.id] = person
+    if problems:
+        raise LedgerError(*problems)
+    return people
+
+
+def parse_policy(settings_text: str, people_text: str, sop_text: str) -> Policy:
+    settings = parse_settings(settings_text)
+    sop = parse_sop(sop_text, f"{SOP_DIR}/{settings.sop}.toml")
+    return Policy(settings=settings, people=parse_people(people_text, settings, sop), sop=sop)
+
+
+def sop_path(sop_id: str) -> str:
+    return f"{SOP_DIR}/{sop_id}.toml"

@@ -1,0 +1,164 @@
+"""Views of one request that the CLI and the TUI both show: timeline and quantities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import clock
+from .policy import Policy
+from .request import Event, RequestState, due_at
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    step: int
+    title: str
+    role: str
+    standard: str
+    due_minutes: int
+    status: str  # "selesai", "sekarang", "menunggu"
+    by: str = ""
+    at: datetime | None = None
+    minutes: int | None = None  # actual minutes (done) or waited so far (current)
+    due: datetime | None = None
+    on_behalf: str = ""
+    returns: int = 0
+
+    @property
+    def late(self) -> bool:
+        return self.minutes is not None and self.minutes > self.due_minutes
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRow:
+    step: int
+    to: int
+    by: str
+    at: datetime
+    note: str
+
+
+def _who(event: Event, policy: Policy) -> str:
+    person = policy.people.get(event.by)
+    return person.name if person else event.by
+
+
+def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -> tuple[list[TimelineRow], list[ReturnRow]]:
+    sop = policy.sop
+    now = now or clock.now()
+    done: dict[int, tuple[Event, int]] = {}
+    returns: list[ReturnRow] = []
+    return_counts: dict[int, int] = {}
+    since: datetime | None = None
+    for ev in state.events:
+        if ev.action == "create":
+            since = ev.at
+            continue
+        if ev.action == "permohonan":
+            continue
+        if ev.action == "return":
+            returns.append(ReturnRow(ev.step, sop.step(ev.step).return_to or ev.step, _who(ev, policy), ev.at, ev.note))
+            return_counts[ev.step] = return_counts.get(ev.step, 0) + 1
+            for redo in range(sop.step(ev.step).return_to or ev.step, ev.step + 1):
+                done.pop(redo, None)
+            since = ev.at
+            continue
+        if ev.action in ("handover", "receipt"):
+            continue
+        done[ev.step] = (ev, clock.minutes_between(since, ev.at) if since else 0)
+        since = ev.at
+    rows = []
+    for step in sop.steps[1:]:
+        base = dict(step=step.no, title=step.title, role=sop.role_title(step.role), standard=step.standard_text,
+                    due_minutes=step.due_minutes, returns=return_counts.get(step.no, 0))
+        if step.no in done:
+            ev, minutes = done[step.no]
+            rows.append(TimelineRow(status="selesai", by=_who(ev, policy), at=ev.at, minutes=minutes,
+                                    on_behalf=ev.on_behalf.of if ev.on_behalf else "", **base))
+        elif step.kind == "distribution" and state.done:
+            last = state.events[-1]
+            rows.append(TimelineRow(status="selesai", by=_who(last, policy), at=last.at,
+                                    minutes=clock.minutes_between(state.since, last.at) if state.since else None, **base))
+        elif step.no == state.step and not state.done:
+            rows.append(TimelineRow(status="sekarang", minutes=clock.minutes_between(state.since, now) if state.since else None,
+                                    due=due_at(state, sop), **base))
+        else:
+            rows.append(TimelineRow(status="menunggu", **base))
+    return rows, returns
+
+
+@dataclass(frozen=True, slots=True)
+class KabkotaRow:
+    code: str
+    name: str
+    requested: int
+    stock_left: int | None
+    share: int
+    handed_over: int
+    confirmed: int
+    bast: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantities:
+    requested: int
+    asked: int | None
+    shipped: int | None
+    received_good: int | None
+    damaged_missing: int | None
+    shares: int | None
+    handed_over: int
+    confirmed: int
+    rows: tuple[KabkotaRow, ...]
+
+    @property
+    def unshared(self) -> int | None:
+        if self.received_good is None or self.shares is None:
+            return None
+        return self.received_good - self.shares
+
+    @property
+    def in_store(self) -> int | None:
+        """Blanks still in the province's store for this request (received good - handed over)."""
+        if self.received_good is None:
+            return None
+        return self.received_good - self.handed_over
+
+    @property
+    def discrepancy(self) -> int | None:
+        if self.shipped is None or self.received_good is None or self.damaged_missing is None:
+            return None
+        return self.shipped - self.received_good - self.damaged_missing
+
+
+def quantities(state: RequestState, policy: Policy) -> Quantities:
+    settings = policy.settings
+    shares = state.shares
+    codes = list(dict.fromkeys([*state.kabkota, *sorted(shares)]))
+    stock = {p["kabkota"]: p.get("stock_left") for p in state.permohonan}
+    rows = tuple(
+        KabkotaRow(
+            code=code,
+            name=settings.office_name(code),
+            requested=state.requested.get(code, 0),
+            stock_left=stock.get(code),
+            share=shares.get(code, 0),
+            handed_over=int(state.handovers.get(code, {}).get("blanks", 0)),
+            confirmed=int(state.receipts.get(code, {}).get("blanks_received", 0)),
+            bast=str(state.handovers.get(code, {}).get("bast_number", "")),
+        )
+        for code in codes
+    )
+    share_data = state.value(17, "shares")
+    return Quantities(
+        requested=sum(state.requested.values()),
+        asked=state.value(2, "blanks_asked"),
+        shipped=state.value(13, "blanks_shipped"),
+        received_good=state.received_good,
+        damaged_missing=state.value(15, "damaged_missing"),
+        shares=sum(share_data.values()) if share_data else None,
+        handed_over=sum(r.handed_over for r in rows),
+        confirmed=sum(r.confirmed for r in rows),
+        rows=rows,
+    )

@@ -1,0 +1,400 @@
+"""A request (permohonan bundle) as a list of events, and the one function that applies an event.
+
+The request file holds the events in order; the state is always computed by applying them one
+by one with `apply_event`. `apply` = who may act (`authorize`) + what the event does
+(`apply_event`) + ledger-wide letter-number uniqueness. The CLI, the TUI, sync replay, the
+audit and the hub hook all go through `apply`; reading a file goes through `apply_event`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from . import clock
+from .fields import check_value, normalize_letter_number
+from .policy import Person, Policy
+from .rules import LedgerError, Violation, fail
+from .sop import Sop, Step
+
+ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt")
+RUNNING, DONE = "berjalan", "selesai"
+REQUEST_ID_RE = re.compile(r"^(\d{4})-(\d{4,})$")
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalf:
+    """Recorded by a province staff member for an actor without an account."""
+
+    of: str
+    reason: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One operation on one request: exactly one commit."""
+
+    action: str
+    step: int
+    at: datetime
+    by: str
+    role: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+    on_behalf: OnBehalf | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RequestState:
+    id: str
+    sop_id: str
+    events: tuple[Event, ...] = ()
+    step: int = 0
+    status: str = RUNNING
+    since: datetime | None = None
+    permohonan: tuple[Mapping[str, Any], ...] = ()
+    step_data: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    completed_at: Mapping[int, datetime] = field(default_factory=dict)
+    handovers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    receipts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
+
+    @property
+    def year(self) -> int:
+        return int(self.id[:4])
+
+    @property
+    def kabkota(self) -> tuple[str, ...]:
+        return tuple(p["kabkota"] for p in self.permohonan)
+
+    @property
+    def requested(self) -> dict[str, int]:
+        return {p["kabkota"]: int(p["blanks_requested"]) for p in self.permohonan}
+
+    def value(self, step: int, name: str, default: Any = None) -> Any:
+        return self.step_data.get(step, {}).get(name, default)
+
+    @property
+    def shares(self) -> dict[str, int]:
+        return dict(self.value(17, "shares", {}) or {})
+
+    @property
+    def received_good(self) -> int | None:
+        return self.value(15, "received_good")
+
+    @property
+    def letter_numbers(self) -> tuple[str, ...]:
+        return tuple(number for _, number in letters_of_events(self.events))
+
+
+def request_path(request_id: str) -> str:
+    match = REQUEST_ID_RE.match(request_id)
+    if not match:
+        raise fail("bad-request-id", request=request_id)
+    return f"requests/{match.group(1)}/{request_id}.toml"
+
+
+# --- who may act ---------------------------------------------------------------------------
+
+
+def event_kabkota(event: Event) -> str | None:
+    value = event.data.get("kabkota")
+    return value if isinstance(value, str) else None
+
+
+def authorize(event: Event, policy: Policy, step: Step) -> Person:
+    """Check the recorder may record this event under the SOP in force. Returns the person."""
+    person = policy.person(event.by)
+    responsible = step.role_for(event.action)
+    if event.role != responsible:
+        raise fail("wrong-role", name=person.name, role=responsible, step=step.no, title=step.title)
+    if event.on_behalf is not None:
+        if not step.on_behalf:
+            raise fail("on-behalf-not-allowed", step=step.no, title=step.title)
+        ob = event.on_behalf
+        if not (ob.of.strip() and ob.reason.strip() and ob.evidence.strip()):
+            raise fail("on-behalf-incomplete")
+        if not any(person.holds(r) for r in step.on_behalf):
+            titles = [policy.sop.role_title(r) for r in step.on_behalf]
+            raise fail("on-behalf-role", name=person.name, step=step.no, roles=titles)
+        return person
+    if not person.holds(responsible):
+        raise fail("wrong-role", name=person.name, role=policy.sop.role_title(responsible), step=step.no, title=step.title)
+    role = policy.sop.roles[responsible]
+    if role.office == "kabkota":
+        expected = event_kabkota(event)
+        if expected is not None and person.office != expected:
+            raise fail(
+                "wrong-office",
+                name=person.name,
+                office=policy.settings.office_name(person.office),
+                expected=policy.settings.office_name(expected),
+            )
+    elif person.office != role.office:
+        raise fail(
+            "wrong-office",
+            name=person.name,
+            office=policy.settings.office_name(person.office),
+            expected=policy.settings.office_name(role.office),
+        )
+    return person
+
+
+# --- what an event does ----------------------------------------------------------------------
+
+
+def _check_fields(fields: tuple, data: Mapping[str, Any], policy: Policy, step_no: int) -> None:
+    problems: list[Violation] = []
+    known = {f.name for f in fields}
+    for name in data:
+        if name not in known:
+            problems.append(Violation("field-unknown", {"name": name, "step": step_no}, field=name))
+    kabkota = policy.settings.kabkota
+    for f in fields:
+        if problem := check_value(f, data.get(f.name), kabkota):
+            problems.append(problem)
+    if problems:
+        raise LedgerError(*problems)
+
+
+def apply_event(state: RequestState | None, event: Event, policy: Policy) -> RequestState:
+    """Apply one event to a request state, checking order, fields and quantities.
+
+    Does not check who acted (see `authorize`) nor ledger-wide letter numbers (see `apply`).
+    Raises LedgerError; returns a new state (states are never changed in place).
+    """
+    sop = policy.sop
+    if event.action not in ACTIONS:
+        raise fail("bad-input", reason=f"aksi '{event.action}' tidak dikenal")
+    if state is None:
+        raise fail("bad-input", reason="permohonan belum dibuat")
+    seq = len(state.events) + 1
+    event = replace(event, seq=seq, at=clock.to_wib(event.at))
+    if event.action in ("create", "permohonan"):
+        return _apply_permohonan(state, event, policy)
+    if state.done:
+        raise fail("request-done", request=state.id)
+    if not sop.has_step(event.step) or event.step != state.step:
+        raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
+    step = sop.step(event.step)
+    if event.action == "return":
+        if step.kind != "review" or step.return_to is None:
+            raise fail("not-review-step", step=step.no, title=step.title)
+        if not event.note.strip():
+            raise fail("note-required", field="note")
+        if event.data:
+            raise fail("field-unknown", name=next(iter(event.data)), step=step.no)
+        return replace(state, events=state.events + (event,), step=step.return_to, since=event.at)
+    if event.action in ("handover", "receipt"):
+        if step.kind != "distribution":
+            raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
+        return _apply_distribution(state, event, policy, step)
+    # advance
+    if step.kind == "distribution":
+        raise fail("use-distribution")
+    _check_fields(step.fields, event.data, policy, step.no)
+    _check_quantities(state, step, event.data, policy)
+    data = {k: v for k, v in event.data.items() if v is not None}
+    step_data = dict(state.step_data)
+    step_data[step.no] = data
+    completed = dict(state.completed_at)
+    completed[step.no] = event.at
+    return replace(
+        state,
+        events=state.events + (event,),
+        step=step.no + 1,
+        since=event.at,
+        step_data=step_data,
+        completed_at=completed,
+    )
+
+
+def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> RequestState:
+    step0 = policy.sop.step(0)
+    if event.step != 0:
+        raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
+    if event.action == "create" and state.events:
+        raise fail("request-exists", request=state.id)
+    if event.action == "permohonan" and not state.events:
+        raise fail("unknown-request", request=state.id)
+    if state.step > 1 or state.done:
+        raise fail("permohonan-closed", request=state.id)
+    _check_fields(step0.fields, event.data, policy, 0)
+    code = event.data["kabkota"]
+    if code in state.kabkota:
+        raise fail("permohonan-duplicate", kabkota=policy.settings.office_name(code), request=state.id, field="kabkota")
+    record = dict(event.data)
+    first = not state.events
+    return replace(
+        state,
+        events=state.events + (event,),
+        permohonan=state.permohonan + (record,),
+        step=1 if first else state.step,
+        since=event.at if first else state.since,
+        completed_at={**state.completed_at, 0: event.at},
+    )
+
+
+def _check_quantities(state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy) -> None:
+    if step.no == 15:
+        shipped = state.value(13, "blanks_shipped", 0)
+        good, damaged = data["received_good"], data["damaged_missing"]
+        if good + damaged != shipped and not str(data.get("discrepancy_note") or "").strip():
+            raise fail("received-mismatch", field="discrepancy_note", good=good, damaged=damaged, total=good + damaged, shipped=shipped)
+    if step.no in (16, 17):
+        name = "proposed_shares" if step.no == 16 else "shares"
+        total = sum(data[name].values())
+        good = state.received_good or 0
+        if total > good:
+            raise fail("share-over", field=name, total=total, good=good)
+    if step.no == 18:
+        expected = sorted(code for code, n in state.shares.items() if n > 0)
+        if sorted(data["schedule"]) != expected:
+            names = [policy.settings.office_name(c) for c in expected] or ["-"]
+            raise fail("schedule-mismatch", field="schedule", expected=names)
+
+
+def _apply_distribution(state: RequestState, event: Event, policy: Policy, step: Step) -> RequestState:
+    fields = step.fields_for(event.action)
+    _check_fields(fields, event.data, policy, step.no)
+    code = event.data["kabkota"]
+    name = policy.settings.office_name(code)
+    shares = state.shares
+    handovers, receipts = dict(state.handovers), dict(state.receipts)
+    if event.action == "handover":
+        share = shares.get(code, 0)
+        if share <= 0:
+            raise fail("no-share", field="kabkota", kabkota=name, request=state.id)
+        if code in handovers:
+            raise fail("handover-duplicate", field="kabkota", kabkota=name)
+        if event.data["blanks"] > share:
+            raise fail("handover-over", field="blanks", blanks=event.data["blanks"], kabkota=name, share=share)
+        handovers[code] = dict(event.data)
+    else:
+        if code not in handovers:
+            raise fail("receipt-no-handover", field="kabkota", kabkota=name)
+        if code in receipts:
+            raise fail("receipt-duplicate", field="kabkota", kabkota=name)
+        handed = handovers[code]["blanks"]
+        if event.data["blanks_received"] != handed:
+            raise fail("receipt-mismatch", field="blanks_received", received=event.data["blanks_received"], handed=handed)
+        receipts[code] = dict(event.data)
+    new = replace(state, events=state.events + (event,), handovers=handovers, receipts=receipts)
+    owed = {c for c, n in shares.items() if n > 0}
+    if owed and owed <= set(receipts):
+        new = replace(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
+    return new
+
+
+# --- the one entry point ---------------------------------------------------------------------
+
+LetterLookup = Callable[[str], str | None]
+
+
+def letters_of_events(events: tuple[Event, ...] | list[Event], sop: Sop | None = None) -> list[tuple[str, str]]:
+    """(field name, number) for every letter-number value the events carry."""
+    from .sop import load_builtin
+
+    sop = sop or load_builtin()
+    out: list[tuple[str, str]] = []
+    for ev in events:
+        if not sop.has_step(ev.step):
+            continue
+        for f in sop.step(ev.step).fields_for(ev.action):
+            if f.type == "letter_number" and isinstance(ev.data.get(f.name), str):
+                out.append((f.name, ev.data[f.name]))
+    return out
+
+
+def apply(state: RequestState | None, event: Event, policy: Policy, letters: LetterLookup | None = None) -> RequestState:
+    """Authorise and apply one event, including ledger-wide letter-number uniqueness.
+
+    `letters(number)` returns the id of the request already using a normalised letter
+    number, or None. Raises LedgerError; nothing is changed.
+    """
+    if state is None:
+        raise fail("bad-input", reason="permohonan belum dibuat")
+    if not policy.sop.has_step(event.step):
+        raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
+    authorize(event, policy, policy.sop.step(event.step))
+    new = apply_event(state, event, policy)
+    mine = {normalize_letter_number(n) for _, n in letters_of_events(state.events, policy.sop)}
+    for name, number in letters_of_events([event], policy.sop):
+        key = normalize_letter_number(number)
+        if key in mine:
+            raise fail("letter-reused", field=name, number=number, other=state.id)
+        if letters is not None and (other := letters(key)) is not None and other != state.id:
+            raise fail("letter-reused", field=name, number=number, other=other)
+    return new
+
+
+def empty(request_id: str, sop_id: str) -> RequestState:
+    request_path(request_id)
+    return RequestState(id=request_id, sop_id=sop_id)
+
+
+def fold(request_id: str, sop_id: str, events: list[Event], policy: Policy) -> RequestState:
+    state = empty(request_id, sop_id)
+    for ev in events:
+        state = apply_event(state, ev, policy)
+    return state
+
+
+# --- what waits ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Who the request waits on now: a role, optionally only in one office."""
+
+    role: str
+    office: str | None
+    action: str
+    kabkota: str | None = None
+
+
+def waiting_on(state: RequestState, sop: Sop) -> list[Waiting]:
+    if state.done:
+        return []
+    step = sop.step(state.step)
+    if step.kind != "distribution":
+        return [Waiting(step.role, None, "advance")]
+    out: list[Waiting] = []
+    for code, share in sorted(state.shares.items()):
+        if share <= 0:
+            continue
+        if code not in state.handovers:
+            out.append(Waiting(step.role, None, "handover", code))
+        elif code not in state.receipts:
+            out.append(Waiting(step.role_for("receipt"), code, "receipt", code))
+    return out
+
+
+def waits_on(person: Person, role: str, office: str | None, sop: Sop) -> bool:
+    """Whether a wait for `role` (in `office`, if given) is this person's to act on."""
+    if not person.holds(role):
+        return False
+    if office is not None:
+        return person.office == office
+    return sop.roles[role].office in (person.office, "kabkota")
+
+
+def can_act(person: Person, state: RequestState, sop: Sop) -> bool:
+    """Whether the person may record something on the request now (the 'Tugas saya' filter)."""
+    return any(waits_on(person, w.role, w.office, sop) for w in waiting_on(state, sop))
+
+
+def due_at(state: RequestState, sop: Sop) -> datetime | None:
+    from datetime import timedelta
+
+    if state.done or state.since is None:
+        return None
+    return state.since + timedelta(minutes=sop.step(state.step).due_minutes)

@@ -1,0 +1,191 @@
+"""The request file: `requests/<year>/<id>.toml`, a header, a [state] summary and the events.
+
+Written with a fixed key order so `git diff` of a step shows just the event it added (and the
+two or three [state] lines it moved). Read back by applying every event again, so a hand-edited
+or foreign file that breaks a rule is reported with its file, line and reason.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime
+from typing import Any
+
+import tomli_w
+
+from . import clock
+from .policy import Policy
+from .request import ACTIONS, Event, OnBehalf, RequestState, apply_event, empty, request_path
+from .rules import LedgerError, Violation
+
+FORMAT_VERSION = 1
+HEADER = (
+    "# Permohonan blanko KTP-el: satu berkas per permohonan, satu commit per langkah SOP.\n"
+    "# Format: docs/FORMAT.md. Jangan diubah dengan tangan; pakai ktpel.\n"
+)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return clock.to_wib(value)
+    if isinstance(value, dict):
+        keys = sorted(value) if all(re.fullmatch(r"\d+\.\d+", str(k)) for k in value) else list(value)
+        return {str(k): _clean(value[k]) for k in keys}
+    return value
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "seq": event.seq,
+        "action": event.action,
+        "step": event.step,
+        "at": clock.to_wib(event.at),
+        "by": event.by,
+        "role": event.role,
+    }
+    if event.note:
+        out["note"] = event.note
+    if event.on_behalf is not None:
+        out["on_behalf"] = {
+            "of": event.on_behalf.of,
+            "reason": event.on_behalf.reason,
+            "evidence": event.on_behalf.evidence,
+        }
+    if event.data:
+        out["data"] = _clean({k: v for k, v in event.data.items() if v is not None})
+    return out
+
+
+def dumps(state: RequestState) -> str:
+    doc: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "id": state.id,
+        "sop": state.sop_id,
+        "state": {"status": state.status, "step": state.step},
+        "event": [event_to_dict(ev) for ev in state.events],
+    }
+    if state.since is not None:
+        doc["state"]["since"] = clock.to_wib(state.since)
+    return HEADER + tomli_w.dumps(doc)
+
+
+def _line_of_event(text: str, seq: int) -> int | None:
+    count = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == "[[event]]":
+            count += 1
+            if count == seq:
+                return number
+    return None
+
+
+def event_from_dict(raw: dict[str, Any]) -> Event:
+    """Build an Event from its TOML table; raise ValueError on a wrong shape."""
+    if not isinstance(raw, dict):
+        raise ValueError("kejadian harus berupa tabel")
+    action = raw.get("action")
+    if action not in ACTIONS:
+        raise ValueError(f"aksi '{action}' tidak dikenal")
+    at = raw.get("at")
+    if not isinstance(at, datetime) or at.tzinfo is None:
+        raise ValueError("'at' harus tanggal-jam dengan zona waktu")
+    step, by, role = raw.get("step"), raw.get("by"), raw.get("role")
+    if isinstance(step, bool) or not isinstance(step, int) or not isinstance(by, str) or not isinstance(role, str):
+        raise ValueError("'step', 'by' dan 'role' wajib ada")
+    ob = raw.get("on_behalf")
+    on_behalf = None
+    if ob is not None:
+        if not isinstance(ob, dict):
+            raise ValueError("'on_behalf' harus berupa tabel")
+        on_behalf = OnBehalf(str(ob.get("of", "")), str(ob.get("reason", "")), str(ob.get("evidence", "")))
+    data = raw.get("data", {})
+    if not isinstance(data, dict):
+        raise ValueError("'data' harus berupa tabel")
+    unknown = set(raw) - {"seq", "action", "step", "at", "by", "role", "note", "on_behalf", "data"}
+    if unknown:
+        raise ValueError(f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
+    return Event(
+        action=action,
+        step=step,
+        at=clock.to_wib(at),
+        by=by,
+        role=role,
+        data=data,
+        note=str(raw.get("note", "")),
+        on_behalf=on_behalf,
+        seq=int(raw.get("seq", 0)),
+    )
+
+
+def loads(text: str, path: str, policy: Policy) -> RequestState:
+    """Parse and re-check a request file. Raises LedgerError naming the file and line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise LedgerError(Violation("file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line)) from None
+
+    def invalid(reason: str, line: int | None = None) -> LedgerError:
+        return LedgerError(Violation("file-invalid", {"path": path, "reason": reason}, path, line))
+
+    if raw.get("format") != FORMAT_VERSION:
+        raise invalid(f"'format' harus {FORMAT_VERSION}")
+    request_id = raw.get("id")
+    if not isinstance(request_id, str) or not re.fullmatch(r"\d{4}-\d{4,}", request_id):
+        raise invalid("'id' tidak ada atau tidak sah")
+    try:
+        expected_path = request_path(request_id)
+    except LedgerError:
+        raise invalid("'id' tidak sah") from None
+    if not path.endswith(expected_path):
+        raise invalid(f"id {request_id} harus disimpan di {expected_path}")
+    sop_id = raw.get("sop")
+    if sop_id != policy.sop.id:
+        raise invalid(f"SOP '{sop_id}' bukan SOP yang berlaku ({policy.sop.id})")
+    events_raw = raw.get("event")
+    if not isinstance(events_raw, list) or not events_raw:
+        raise invalid("tidak ada kejadian [[event]]")
+    state = empty(request_id, sop_id)
+    for index, item in enumerate(events_raw, start=1):
+        line = _line_of_event(text, index)
+        try:
+            event = event_from_dict(item)
+        except ValueError as exc:
+            raise LedgerError(Violation("file-event-invalid", {"path": path, "seq": index, "reason": str(exc)}, path, line)) from None
+        if event.seq != index:
+            raise LedgerError(Violation("file-event-invalid", {"path": path, "seq": index, "reason": f"nomor urut {event.seq}, seharusnya {index}"}, path, line))
+        if index == 1 and event.action != "create":
+            raise LedgerError(Violation("file-event-invalid", {"path": path, "seq": index, "reason": "kejadian pertama harus 'create'"}, path, line))
+        try:
+            state = apply_event(state, event, policy)
+        except LedgerError as exc:
+            raise LedgerError(Violation("file-event-invalid", {"path": path, "seq": index, "reason": exc.message()}, path, line)) from None
+    recorded = raw.get("state", {})
+    mismatch = []
+    if not isinstance(recorded, dict):
+        mismatch.append("[state]")
+    else:
+        if recorded.get("status") != state.status:
+            mismatch.append(f"status {recorded.get('status')!r} ≠ {state.status!r}")
+        if recorded.get("step") != state.step:
+            mismatch.append(f"step {recorded.get('step')!r} ≠ {state.step}")
+        since = recorded.get("since")
+        if state.since is not None and (not isinstance(since, datetime) or clock.to_wib(since) != state.since):
+            mismatch.append("since")
+    if mismatch:
+        raise LedgerError(Violation("file-state-mismatch", {"path": path, "reason": "; ".join(mismatch)}, path, 1))
+    return state
+
+
+def as_plain(value: Any) -> Any:
+    """JSON-friendly copy of event data (dates as ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): as_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,177 @@
+"""Every rule the ledger enforces, as data: a stable code and a sentence in two languages.
+
+A violation is a value (`Violation`), never a print from deep inside. The CLI, the TUI, sync
+replay and the audit all render the same sentence for the same code. Codes are part of the
+public contract (docs/FORMAT.md): never rename one; add new ones instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import i18n
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    id: str
+    en: str
+
+
+_RULES = [
+    # Who may act.
+    Rule("unknown-person", "Orang '{person}' tidak terdaftar di people.toml.",
+         "Person '{person}' is not listed in people.toml."),
+    Rule("wrong-role", "{name} tidak memegang peran '{role}' yang bertanggung jawab atas langkah {step} ({title}).",
+         "{name} does not hold the role '{role}' responsible for step {step} ({title})."),
+    Rule("wrong-office", "{name} adalah pejabat {office}; langkah ini milik {expected}.",
+         "{name} belongs to {office}; this step belongs to {expected}."),
+    Rule("on-behalf-not-allowed", "Langkah {step} ({title}) tidak boleh dicatat atas nama pihak lain menurut SOP.",
+         "Step {step} ({title}) may not be recorded on behalf of someone else under the SOP."),
+    Rule("on-behalf-role", "{name} tidak memegang peran yang boleh mencatat atas nama pihak lain pada langkah {step} ({roles}).",
+         "{name} holds no role allowed to record step {step} on behalf of someone else ({roles})."),
+    Rule("on-behalf-incomplete", "Pencatatan atas nama pihak lain wajib menyebut pihaknya, alasan, dan rujukan bukti.",
+         "Recording on behalf of someone needs who, a reason and an evidence reference."),
+    # Order of steps.
+    Rule("wrong-step", "Permohonan {request} sedang di langkah {current}; langkah {step} tidak dapat dicatat sekarang.",
+         "Request {request} is at step {current}; step {step} cannot be recorded now."),
+    Rule("request-done", "Permohonan {request} sudah selesai; tidak ada langkah yang tersisa.",
+         "Request {request} is complete; no step is left."),
+    Rule("not-review-step", "Langkah {step} ({title}) bukan langkah pemeriksaan; tidak dapat dikembalikan.",
+         "Step {step} ({title}) is not a review step; it cannot be returned."),
+    Rule("note-required", "Pengembalian untuk perbaikan wajib disertai catatan.",
+         "A return for revision needs a note."),
+    Rule("use-distribution", "Langkah 19 dicatat per Kab/Kota dengan serah terima dan konfirmasi penerimaan.",
+         "Step 19 is recorded per Kab/Kota, as handover and receipt."),
+    Rule("permohonan-closed", "Permohonan {request} sudah melewati rapat monev (langkah 1); surat permohonan baru masuk ke permohonan berikutnya.",
+         "Request {request} is past the monitoring meeting (step 1); new letters go into the next request."),
+    Rule("permohonan-duplicate", "{kabkota} sudah memiliki surat permohonan di permohonan {request}.",
+         "{kabkota} already has a letter in request {request}."),
+    Rule("permohonan-missing", "Rapat monev memerlukan sedikitnya satu surat permohonan Kab/Kota.",
+         "The monitoring meeting needs at least one Kab/Kota letter."),
+    # Fields.
+    Rule("field-missing", "Isian '{label}' wajib diisi.", "'{label}' is required."),
+    Rule("field-unknown", "Isian '{name}' tidak dikenal pada langkah {step}.", "Field '{name}' is not part of step {step}."),
+    Rule("field-type", "Isian '{label}' harus berupa {expected}: '{value}' tidak sesuai.",
+         "'{label}' must be {expected}: '{value}' does not fit."),
+    Rule("field-choice", "Isian '{label}' harus salah satu dari: {options}.", "'{label}' must be one of: {options}."),
+    Rule("unknown-office", "Kode Kab/Kota '{code}' tidak dikenal di ledger.toml.", "Kab/Kota code '{code}' is not in ledger.toml."),
+    # Quantities.
+    Rule("bad-count", "Isian '{label}' harus bilangan bulat tidak negatif (keping): '{value}' tidak sesuai.",
+         "'{label}' must be a whole, non-negative number of pieces: '{value}' does not fit."),
+    Rule("received-mismatch", "Diterima baik {good} + rusak/kurang {damaged} = {total}, tidak sama dengan {shipped} keping yang dikirim; isi catatan selisih.",
+         "Received good {good} + damaged/missing {damaged} = {total}, not the {shipped} pieces shipped; fill in the discrepancy note."),
+    Rule("share-over", "Jumlah porsi {total} keping melebihi blanko diterima baik {good} keping.",
+         "Shares total {total} pieces, more than the {good} received in good condition."),
+    Rule("schedule-mismatch", "Jadwal harus memuat tepat Kab/Kota yang mendapat porsi: {expected}.",
+         "The schedule must list exactly the Kab/Kota with a share: {expected}."),
+    Rule("no-share", "{kabkota} tidak mendapat porsi pada permohonan {request}.", "{kabkota} has no share in request {request}."),
+    Rule("handover-duplicate", "Serah terima ke {kabkota} sudah dicatat.", "The handover to {kabkota} is already recorded."),
+    Rule("handover-over", "Serah terima {blanks} keping melebihi porsi {kabkota} sebesar {share} keping.",
+         "Handing over {blanks} pieces exceeds the {share}-piece share of {kabkota}."),
+    Rule("receipt-no-handover", "Belum ada serah terima ke {kabkota} yang dapat dikonfirmasi.",
+         "There is no handover to {kabkota} to confirm."),
+    Rule("receipt-duplicate", "Penerimaan oleh {kabkota} sudah dikonfirmasi.", "Receipt by {kabkota} is already confirmed."),
+    Rule("receipt-mismatch", "Jumlah diterima {received} keping tidak sama dengan {handed} keping yang diserahkan menurut BAST.",
+         "{received} pieces received does not match the {handed} handed over per the BAST."),
+    Rule("letter-reused", "Nomor surat '{number}' sudah dipakai di permohonan {other}.",
+         "Letter number '{number}' is already used in request {other}."),
+    # People and settings.
+    Rule("bad-nip", "NIP {nip} milik {person} tidak sah: {reason}.", "NIP {nip} of {person} is not valid: {reason}."),
+    Rule("people-invalid", "people.toml tidak sah: {reason}.", "people.toml is not valid: {reason}."),
+    Rule("settings-invalid", "ledger.toml tidak sah: {reason}.", "ledger.toml is not valid: {reason}."),
+    Rule("sop-invalid", "Berkas SOP tidak sah: {reason}.", "The SOP file is not valid: {reason}."),
+    # Files and the repository.
+    Rule("file-malformed", "Berkas {path} bukan TOML yang sah (baris {line}): {reason}.",
+         "{path} is not valid TOML (line {line}): {reason}."),
+    Rule("file-invalid", "Berkas {path} tidak sesuai format permohonan: {reason}.",
+         "{path} does not follow the request format: {reason}."),
+    Rule("file-event-invalid", "Berkas {path}, kejadian #{seq}: {reason}",
+         "{path}, event #{seq}: {reason}"),
+    Rule("file-state-mismatch", "Berkas {path}: bagian [state] tidak sesuai dengan riwayat kejadiannya ({reason}).",
+         "{path}: the [state] table does not match its events ({reason})."),
+    Rule("unknown-request", "Permohonan '{request}' tidak ditemukan.", "Request '{request}' was not found."),
+    Rule("bad-request-id", "Nomor permohonan '{request}' tidak sah (contoh: 2026-0003).",
+         "Request id '{request}' is not valid (example: 2026-0003)."),
+    Rule("request-exists", "Permohonan {request} sudah ada.", "Request {request} already exists."),
+    Rule("not-a-ledger", "{path} bukan ledger ktpel (tidak ada repositori git dengan ledger.toml).",
+         "{path} is not a ktpel ledger (no git repository with ledger.toml)."),
+    Rule("ledger-exists", "{path} sudah berisi berkas; pilih folder kosong.", "{path} is not empty; choose an empty folder."),
+    Rule("ledger-busy", "Ledger sedang dipakai proses lain; coba lagi sebentar.",
+         "The ledger is in use by another process; try again shortly."),
+    Rule("uncommitted-change", "Berkas {path} diubah di luar ktpel dan belum dicatat; kembalikan dengan 'git checkout -- {path}'.",
+         "{path} was changed outside ktpel and not recorded; restore it with 'git checkout -- {path}'."),
+    Rule("git-failed", "Git gagal mencatat langkah: {reason}", "Git failed to record the step: {reason}"),
+    Rule("signing-key-missing", "Ledger mewajibkan tanda tangan, tetapi kunci SSH {person} tidak ada di komputer ini ({path}); buat dengan 'ktpel keys new'.",
+         "The ledger requires signatures but {person}'s SSH key is not on this machine ({path}); create it with 'ktpel keys new'."),
+    Rule("no-user", "Siapa yang bertindak? Pilih dengan --as ORANG atau KTPEL_USER.",
+         "Who is acting? Choose with --as PERSON or KTPEL_USER."),
+    Rule("bad-input", "{reason}", "{reason}"),
+]
+
+RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A broken rule: stable code, parameters for the sentence, and where it happened."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    path: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def message(self, lang: str | None = None) -> str:
+        rule = RULES[self.code]
+        template = rule.en if (lang or i18n.language()) == "en" else rule.id
+        try:
+            return template.format(**{k: _text(v) for k, v in self.params.items()})
+        except (KeyError, IndexError):
+            return f"{template} {dict(self.params)}"
+
+    def located(self, path: str | None = None, line: int | None = None) -> Violation:
+        return Violation(self.code, self.params, path or self.path, line or self.line, self.field)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"code": self.code, "message": self.message()}
+        if self.path:
+            out["path"] = self.path
+        if self.line:
+            out["line"] = self.line
+        if self.field:
+            out["field"] = self.field
+        return out
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class LedgerError(Exception):
+    """Raised by core operations; carries one or more violations. Nothing was written."""
+
+    def __init__(self, *violations: Violation) -> None:
+        if not violations:
+            raise ValueError("LedgerError needs at least one violation")
+        self.violations = tuple(violations)
+        super().__init__(self.violations[0].message())
+
+    @property
+    def code(self) -> str:
+        return self.violations[0].code
+
+    def message(self, lang: str | None = None) -> str:
+        return " ".join(v.message(lang) for v in self.violations)
+
+
+def fail(code: str, *, field: str | None = None, **params: object) -> LedgerError:
+    """Build a LedgerError for one rule (use as `raise fail(...)`); a `path` param is also its location."""
+    if code not in RULES:
+        raise KeyError(code)
+    path = params.get("path")
+    return LedgerError(Violation(code, params, path=str(path) if path is not None else None, field=field))

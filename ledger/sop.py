@@ -1,0 +1,188 @@
+"""The SOP as data: roles, steps, and the fields each step records.
+
+The SOP file (TOML) is shipped in `ledger/sops/` and copied into every ledger under `sop/`,
+so the history records the rules that applied. Nothing about the procedure is hard-coded
+elsewhere: step numbers, roles, minutes, fields, review returns and proxy rights come from here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from .rules import fail
+
+FIELD_TYPES = frozenset(
+    {"text", "int", "date", "datetime", "bool", "choice", "office", "letter_number", "counts", "schedule"}
+)
+STEP_KINDS = frozenset({"permohonan", "task", "review", "distribution"})
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    type: str
+    label: str
+    required: bool = True
+    default: Any = None
+    options: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    title: str
+    office: str  # an office code, or "kabkota" for any Kab/Kota
+    seed_column: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    no: int
+    kind: str
+    title: str
+    activity: str
+    role: str
+    input: str
+    minutes: int
+    output: str
+    note: str = ""
+    minutes_max: int | None = None
+    return_to: int | None = None
+    on_behalf: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    handover_fields: tuple[Field, ...] = ()
+    receipt_fields: tuple[Field, ...] = ()
+    receipt_role: str | None = None
+
+    @property
+    def due_minutes(self) -> int:
+        """The standard time a step may take before it is late (the upper bound if a range)."""
+        return self.minutes_max if self.minutes_max is not None else self.minutes
+
+    @property
+    def standard_text(self) -> str:
+        if self.minutes_max is not None:
+            return f"{self.minutes}–{self.minutes_max} menit"
+        return f"{self.minutes} menit"
+
+    def fields_for(self, action: str) -> tuple[Field, ...]:
+        if action == "handover":
+            return self.handover_fields
+        if action == "receipt":
+            return self.receipt_fields
+        return self.fields
+
+    def role_for(self, action: str) -> str:
+        if action == "receipt" and self.receipt_role:
+            return self.receipt_role
+        return self.role
+
+
+@dataclass(frozen=True, slots=True)
+class Sop:
+    id: str
+    meta: dict[str, Any]
+    roles: dict[str, Role]
+    steps: tuple[Step, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self.id))
+
+    @property
+    def last_step(self) -> int:
+        return self.steps[-1].no
+
+    def step(self, no: int) -> Step:
+        for step in self.steps:
+            if step.no == no:
+                return step
+        raise KeyError(no)
+
+    def has_step(self, no: int) -> bool:
+        return any(step.no == no for step in self.steps)
+
+    def role_title(self, role_id: str) -> str:
+        role = self.roles.get(role_id)
+        return role.title if role else role_id
+
+
+BUILTIN_SOP = "ktpel-blanko-2020"
+
+
+def builtin_sop_text(sop_id: str = BUILTIN_SOP) -> str:
+    return resources.files("ledger").joinpath("sops", f"{sop_id}.toml").read_text(encoding="utf-8")
+
+
+def load_builtin(sop_id: str = BUILTIN_SOP) -> Sop:
+    return parse_sop(builtin_sop_text(sop_id), f"ledger/sops/{sop_id}.toml")
+
+
+def parse_sop(text: str, path: str = "sop") -> Sop:
+    try:
+        raw = tomllib.loads(text)
+        return _build(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise fail("sop-invalid", path=path, reason=str(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise fail("sop-invalid", path=path, reason=f"{type(exc).__name__}: {exc}") from None
+
+
+def _fields(raw: list[dict[str, Any]]) -> tuple[Field, ...]:
+    out = []
+    for item in raw:
+        if item["type"] not in FIELD_TYPES:
+            raise ValueError(f"field {item['name']}: unknown type {item['type']}")
+        out.append(
+            Field(
+                name=item["name"],
+                type=item["type"],
+                label=item["label"],
+                required=bool(item.get("required", True)),
+                default=item.get("default"),
+                options=tuple(item.get("options", ())),
+                help=item.get("help", ""),
+            )
+        )
+    return tuple(out)
+
+
+def _build(raw: dict[str, Any]) -> Sop:
+    meta = dict(raw["sop"])
+    roles = {
+        r["id"]: Role(r["id"], r["title"], r["office"], r.get("seed_column", "")) for r in raw["role"]
+    }
+    steps = []
+    for s in raw["step"]:
+        if s["kind"] not in STEP_KINDS:
+            raise ValueError(f"step {s['no']}: unknown kind {s['kind']}")
+        if s["role"] not in roles:
+            raise ValueError(f"step {s['no']}: unknown role {s['role']}")
+        steps.append(
+            Step(
+                no=int(s["no"]),
+                kind=s["kind"],
+                title=s["title"],
+                activity=s["activity"],
+                role=s["role"],
+                input=s.get("input", ""),
+                minutes=int(s["minutes"]),
+                minutes_max=s.get("minutes_max"),
+                output=s["output"],
+                note=s.get("note", ""),
+                return_to=s.get("return_to"),
+                on_behalf=tuple(s.get("on_behalf", ())),
+                fields=_fields(s.get("field", [])),
+                handover_fields=_fields(s.get("handover_field", [])),
+                receipt_fields=_fields(s.get("receipt_field", [])),
+                receipt_role=s.get("receipt_role"),
+            )
+        )
+    steps.sort(key=lambda st: st.no)
+    if [st.no for st in steps] != list(range(len(steps))):
+        raise ValueError("steps must be numbered 0..N without gaps")
+    return Sop(id=meta["id"], meta=meta, roles=roles, steps=tuple(steps))

@@ -1,0 +1,391 @@
+"""The ledger on disk: a git repository whose commits are the operations.
+
+Writes go through the system `git` (so they can be signed); reads of committed objects go
+through GitPython's persistent `cat-file --batch`. Every write happens under an exclusive lock
+(`.git/ktpel/lock`) with a journal (`.git/ktpel/pending.json`), so a process killed at any
+point leaves a ledger the next command opens cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+from . import clock
+from .policy import (
+    PEOPLE_FILE,
+    SETTINGS_FILE,
+    Person,
+    Policy,
+    parse_policy,
+    parse_settings,
+    sop_path,
+)
+from .request import Event, RequestState, apply, empty, request_path
+from .requestfile import dumps, loads
+from .rules import LedgerError, fail
+from .summary import RequestSummary, summarize
+from .trailers import commit_message
+
+LOCK_TIMEOUT = float(os.environ.get("KTPEL_LOCK_TIMEOUT", "10"))
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The outcome of a recorded operation."""
+
+    sha: str
+    request: RequestState
+    path: str
+
+
+def keys_dir() -> Path:
+    """Where this machine keeps people's private signing keys (never inside the ledger)."""
+    if env := os.environ.get("KTPEL_KEYS_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("ktpel")) / "keys"
+
+
+def signing_key_path(person_id: str) -> Path:
+    return keys_dir() / f"{person_id}_ed25519"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.ktpel-tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def git_env(name: str, email: str, at: datetime, committed: datetime | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GIT_AUTHOR_NAME=name,
+        GIT_AUTHOR_EMAIL=email,
+        GIT_AUTHOR_DATE=clock.to_wib(at).isoformat(),
+        GIT_COMMITTER_NAME=name,
+        GIT_COMMITTER_EMAIL=email,
+        GIT_COMMITTER_DATE=clock.to_wib(committed or at).isoformat(),
+        LC_ALL="C",
+    )
+    return env
+
+
+class Ledger:
+    """An open ledger working copy."""
+
+    def __init__(self, root: Path) -> None:
+        root = Path(root).expanduser().resolve()
+        try:
+            self.repo = git.Repo(root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise fail("not-a-ledger", path=str(root)) from None
+        if self.repo.bare or not (root / SETTINGS_FILE).is_file():
+            raise fail("not-a-ledger", path=str(root))
+        self.root = Path(self.repo.working_tree_dir or root)
+        self.git_dir = Path(self.repo.git_dir)
+        self.state_dir = self.git_dir / "ktpel"
+        self.state_dir.mkdir(exist_ok=True)
+        self._policy_cache: dict[str, tuple[str, Policy]] = {}
+        from .cache import ListingCache
+
+        self.cache = ListingCache(self.root, self.git_dir)
+        self.recover()
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str]) -> Ledger:
+        return cls(Path(root))
+
+    def close(self) -> None:
+        self.cache.close()
+        self.repo.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- low-level git --------------------------------------------------------------------
+
+    def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        proc = subprocess.run(["git", *args], cwd=self.root, env=env, input=input, capture_output=True)
+        if check and proc.returncode != 0:
+            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise fail("git-failed", reason=reason[-1] if reason else f"git {args[0]} exit {proc.returncode}")
+        return proc
+
+    def head(self) -> str:
+        return git.SymbolicReference.dereference_recursive(self.repo, "HEAD")
+
+    def blob(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at a commit, or None if it is not there."""
+        try:
+            _, kind, _, data = self.repo.git.get_object_data(f"{rev}:{path}")
+        except ValueError:
+            return None
+        return data if kind in (b"blob", "blob") else None
+
+    # --- policy ---------------------------------------------------------------------------
+
+    def policy_key(self, rev: str) -> str:
+        settings_text = self.blob(rev, SETTINGS_FILE) or b""
+        settings = parse_settings(settings_text.decode("utf-8"))
+        parts = [settings_text, self.blob(rev, PEOPLE_FILE) or b"", self.blob(rev, sop_path(settings.sop)) or b""]
+        return hashlib.sha1(b"\0".join(parts)).hexdigest()
+
+    def policy(self, rev: str | None = None) -> Policy:
+        """The policy (settings, people, SOP) as committed at `rev` (default HEAD)."""
+        return self._policy_and_key(rev or self.head())[1]
+
+    def _policy_and_key(self, sha: str) -> tuple[str, Policy]:
+        cached = self._policy_cache.get(sha)
+        if cached:
+            return cached
+        settings_raw = self.blob(sha, SETTINGS_FILE)
+        if settings_raw is None:
+            raise fail("not-a-ledger", path=str(self.root))
+        settings = parse_settings(settings_raw.decode("utf-8"))
+        people_raw = self.blob(sha, PEOPLE_FILE) or b""
+        sop_raw = self.blob(sha, sop_path(settings.sop))
+        if sop_raw is None:
+            raise fail("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada")
+        policy = parse_policy(settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8"))
+        key = hashlib.sha1(b"\0".join([settings_raw, people_raw, sop_raw])).hexdigest()
+        self._policy_cache = {sha: (key, policy)}
+        return key, policy
+
+    # --- reading requests -----------------------------------------------------------------
+
+    def read_request(self, request_id: str, rev: str | None = None) -> RequestState:
+        path = request_path(request_id)
+        sha = rev or self.head()
+        raw = self.blob(sha, path)
+        if raw is None:
+            raise fail("unknown-request", request=request_id)
+        return loads(raw.decode("utf-8"), path, self.policy(sha))
+
+    def list_requests(self, progress: Callable[[int, int], None] | None = None) -> list[RequestSummary]:
+        """Every request file at HEAD, broken ones included (as rows with their reason)."""
+        head = self.head()
+        key, policy = self._policy_and_key(head)
+        self.cache.refresh(head, policy, policy_key=key, progress=progress)
+        return self.cache.summaries()
+
+    def _letter_lookup(self, head: str) -> Callable[[str], str | None]:
+        key, policy = self._policy_and_key(head)
+        self.cache.refresh(head, policy, policy_key=key)
+        return self.cache.letter_owner
+
+    def next_request_id(self, year: int | None = None) -> str:
+        year = year or clock.now().year
+        folder = self.root / "requests" / str(year)
+        highest = 0
+        if folder.is_dir():
+            for entry in os.scandir(folder):
+                match = re.fullmatch(rf"{year}-(\d+)\.toml", entry.name)
+                if match:
+                    highest = max(highest, int(match.group(1)))
+        return f"{year}-{highest + 1:04d}"
+
+    def next_letter_number(self, year: int | None = None) -> str:
+        """The next number from the ledger's template, e.g. 470/113/DP3ACSKB/2026."""
+        policy = self.policy()
+        year = year or clock.now().year
+        template = policy.settings.letter_number_template
+        head = self.head()
+        self._letter_lookup(head)
+        from .fields import normalize_letter_number
+
+        pattern_text = normalize_letter_number(template.replace("{year}", str(year)))
+        like = pattern_text.replace("%", r"\%").replace("{seq}", "%")
+        regex = re.compile(re.escape(pattern_text).replace(re.escape("{seq}"), r"(\d+)") + "$")
+        highest = 0
+        for number in self.cache.letters_like(like):
+            match = regex.match(number)
+            if match:
+                highest = max(highest, int(match.group(1)))
+        return template.format(seq=highest + 1, year=year)
+
+    # --- locking and recovery --------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Exclusive write lock for this working copy; released even if the process dies."""
+        path = self.state_dir / "lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise fail("ledger-busy") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)
+
+    @property
+    def _journal(self) -> Path:
+        return self.state_dir / "pending.json"
+
+    def recover(self) -> bool:
+        """Undo a write that a killed process left half-done. Returns True if it did anything."""
+        if not self._journal.exists():
+            return False
+        try:
+            with self.locked(timeout=0):
+                return self._recover_locked()
+        except LedgerError:
+            return False  # another process is writing; it owns the journal
+
+    def _recover_locked(self) -> bool:
+        if not self._journal.exists():
+            return False
+        try:
+            pending = json.loads(self._journal.read_text())
+        except (OSError, ValueError):
+            self._journal.unlink(missing_ok=True)
+            return True
+        for stale in ("index.lock", "HEAD.lock"):
+            (self.git_dir / stale).unlink(missing_ok=True)
+        ref = self.repo.head.reference.path if not self.repo.head.is_detached else None
+        if ref:
+            (self.git_dir / f"{ref}.lock").unlink(missing_ok=True)
+        paths = pending.get("paths", [])
+        head = self.head()
+        for rel in paths:
+            target = self.root / rel
+            data = self.blob(head, rel)
+            if data is None:
+                target.unlink(missing_ok=True)
+            else:
+                _atomic_write(target, data)
+        if paths:
+            self.git("reset", "-q", head, "--", *paths, check=False)
+        self._journal.unlink(missing_ok=True)
+        return True
+
+    def _check_clean(self, head: str, rel: str) -> None:
+        committed = self.blob(head, rel)
+        target = self.root / rel
+        try:
+            current = target.read_bytes()
+        except FileNotFoundError:
+            current = None
+        if current != committed:
+            raise fail("uncommitted-change", path=rel)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def commit_files(
+        self,
+        files: dict[str, bytes | None],
+        message: str,
+        author: Person,
+        at: datetime,
+        *,
+        parent: str,
+        committed: datetime | None = None,
+        sign: bool | None = None,
+        policy: Policy | None = None,
+    ) -> str:
+        """Commit exactly these files (None deletes) on top of `parent`, as `author`.
+
+        Must be called under `locked()`. All or nothing: on any failure the working tree and
+        index are put back and HEAD does not move.
+        """
+        if self.head() != parent:
+            raise fail("ledger-busy")
+        policy = policy or self.policy(parent)
+        key = signing_key_path(author.id)
+        do_sign = key.exists() if sign is None else sign
+        if policy.settings.signatures_required and not key.exists():
+            raise fail("signing-key-missing", person=author.name, path=str(key))
+        rels = sorted(files)
+        self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
+        try:
+            added = []
+            for rel, data in files.items():
+                target = self.root / rel
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    if self.blob(parent, rel) is None:
+                        added.append(rel)
+                    _atomic_write(target, data)
+            if added or any(d is None for d in files.values()):
+                self.git("add", "-A", "--", *rels)
+            config = ["-c", "commit.gpgsign=false"]
+            if do_sign:
+                config = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"]
+            self.git(
+                *config, "commit", "-q", "--no-verify", "--allow-empty-message", "-F", "-", "--", *rels,
+                env=git_env(author.name, author.email, at, committed),
+                input=message.encode("utf-8"),
+            )
+            new = self.head()
+            if new == parent:
+                raise fail("git-failed", reason="commit tidak terbentuk")
+        except BaseException:
+            self._recover_locked()
+            raise
+        self._journal.unlink(missing_ok=True)
+        return new
+
+    def record(self, request_id: str | None, event: Event, *, committed: datetime | None = None) -> Recorded:
+        """Apply one event to one request and commit it: the only way a step enters the ledger.
+
+        `request_id` None (with a 'create' event) allocates the next id under the lock.
+        """
+        with self.locked():
+            self._recover_locked()
+            if request_id is None:
+                request_id = self.next_request_id(clock.to_wib(event.at).year)
+            path = request_path(request_id)
+            head = self.head()
+            key, policy = self._policy_and_key(head)
+            raw = self.blob(head, path)
+            if event.action == "create":
+                if raw is not None:
+                    raise fail("request-exists", request=request_id)
+                state = empty(request_id, policy.sop.id)
+            else:
+                if raw is None:
+                    raise fail("unknown-request", request=request_id)
+                state = loads(raw.decode("utf-8"), path, policy)
+            self._check_clean(head, path)
+            new_state = apply(state, event, policy, self._letter_lookup(head))
+            recorded_event = new_state.events[-1]
+            message = commit_message(new_state, recorded_event, policy)
+            author = policy.person(event.by)
+            sha = self.commit_files(
+                {path: dumps(new_state).encode("utf-8")}, message, author, recorded_event.at,
+                parent=head, committed=committed, policy=policy,
+            )
+        self.cache.note_commit(head, sha, path, summarize(new_state, path, policy), key)
+        return Recorded(sha=sha, request=new_state, path=path)
+
+    def create(self, event: Event, request_id: str | None = None) -> Recorded:
+        """Open a new request with its first Kab/Kota letter (allocates the next id)."""
+        return self.record(request_id, event)

@@ -1,0 +1,139 @@
+"""A request's one-row summary, as the list and the cache see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import clock
+from .policy import Policy
+from .request import RequestState, due_at, waiting_on
+from .rules import Violation
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    id: str
+    path: str
+    status: str = ""
+    step: int = 0
+    step_title: str = ""
+    since: datetime | None = None
+    due: datetime | None = None
+    waiting: tuple[dict[str, Any], ...] = ()
+    kabkota: tuple[str, ...] = ()
+    letters: tuple[str, ...] = ()
+    created: datetime | None = None
+    requested: int = 0
+    shipped: int | None = None
+    received_good: int | None = None
+    shares: int | None = None
+    handed_over: int = 0
+    confirmed: int = 0
+    returns: int = 0
+    error: Violation | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
+
+    @property
+    def done(self) -> bool:
+        return self.status == "selesai"
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        if self.done or self.due is None or self.broken:
+            return False
+        return (now or clock.now()) > self.due
+
+    def is_for(self, person, sop) -> bool:
+        """Whether this request waits on `person` now (the 'Tugas saya' filter)."""
+        from .request import waits_on
+
+        return not self.broken and any(waits_on(person, w["role"], w["office"], sop) for w in self.waiting)
+
+    def waited_minutes(self, now: datetime | None = None) -> int | None:
+        if self.since is None or self.done:
+            return None
+        return clock.minutes_between(self.since, now or clock.now())
+
+    def to_json(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"id": self.id, "path": self.path, "error": {**self.error.to_dict(), **error_to_json(self.error)}}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "status": self.status,
+            "step": self.step,
+            "step_title": self.step_title,
+            "since": self.since.isoformat() if self.since else None,
+            "due": self.due.isoformat() if self.due else None,
+            "overdue": self.overdue(),
+            "waiting": list(self.waiting),
+            "kabkota": list(self.kabkota),
+            "letters": list(self.letters),
+            "created": self.created.isoformat() if self.created else None,
+            "requested": self.requested,
+            "shipped": self.shipped,
+            "received_good": self.received_good,
+            "shares": self.shares,
+            "handed_over": self.handed_over,
+            "confirmed": self.confirmed,
+            "returns": self.returns,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> RequestSummary:
+        if "error" in raw:
+            err = raw["error"]
+            return cls(id=raw["id"], path=raw["path"], error=Violation(err["code"], err.get("params", {}), err.get("path"), err.get("line")))
+
+        def when(key: str) -> datetime | None:
+            return datetime.fromisoformat(raw[key]) if raw.get(key) else None
+
+        return cls(
+            id=raw["id"], path=raw["path"], status=raw["status"], step=raw["step"], step_title=raw["step_title"],
+            since=when("since"), due=when("due"), waiting=tuple(raw["waiting"]), kabkota=tuple(raw["kabkota"]),
+            letters=tuple(raw["letters"]), created=when("created"), requested=raw["requested"], shipped=raw["shipped"],
+            received_good=raw["received_good"], shares=raw["shares"], handed_over=raw["handed_over"],
+            confirmed=raw["confirmed"], returns=raw["returns"],
+        )
+
+
+def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
+    sop = policy.sop
+    step = sop.step(state.step)
+    shares = state.value(17, "shares")
+    return RequestSummary(
+        id=state.id,
+        path=path,
+        status=state.status,
+        step=state.step,
+        step_title=step.title,
+        since=state.since,
+        due=due_at(state, sop),
+        waiting=tuple(
+            {"role": w.role, "office": w.office, "action": w.action, "kabkota": w.kabkota}
+            for w in waiting_on(state, sop)
+        ),
+        kabkota=state.kabkota,
+        letters=state.letter_numbers,
+        created=state.events[0].at if state.events else None,
+        requested=sum(state.requested.values()),
+        shipped=state.value(13, "blanks_shipped"),
+        received_good=state.received_good,
+        shares=sum(shares.values()) if shares else None,
+        handed_over=sum(int(h["blanks"]) for h in state.handovers.values()),
+        confirmed=sum(int(r["blanks_received"]) for r in state.receipts.values()),
+        returns=sum(1 for ev in state.events if ev.action == "return"),
+    )
+
+
+def broken_summary(path: str, violation: Violation) -> RequestSummary:
+    request_id = path.rsplit("/", 1)[-1].removesuffix(".toml")
+    return RequestSummary(id=request_id, path=path, error=violation)
+
+
+def error_to_json(violation: Violation) -> dict[str, Any]:
+    return {"code": violation.code, "params": {k: str(v) for k, v in violation.params.items()}, "path": violation.path, "line": violation.line}
