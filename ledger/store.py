@@ -40,6 +40,18 @@ from .summary import RequestSummary, summarize
 from .trailers import commit_message
 
 LOCK_TIMEOUT = float(os.environ.get("KTPEL_LOCK_TIMEOUT", "10"))
+CRASH_POINTS = ("after-journal", "after-write", "after-add", "after-commit")
+
+
+def _crash_point(name: str) -> None:
+    """Test hook: `KTPEL_TEST_CRASH_AT=<name>` kills the process here, as a power cut would.
+
+    Points, in order, inside `Ledger.commit_files`: after-journal (journal written, nothing
+    else), after-write (file written), after-add (staged), after-commit (HEAD moved, journal
+    still there). Unset in normal use; tests run a child process with it set.
+    """
+    if os.environ.get("KTPEL_TEST_CRASH_AT") == name:
+        os._exit(137)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +336,7 @@ class Ledger:
             raise fail("signing-key-missing", person=author.name, path=str(key))
         rels = sorted(files)
         self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
+        _crash_point("after-journal")
         try:
             added = []
             for rel, data in files.items():
@@ -334,8 +347,10 @@ class Ledger:
                     if self.blob(parent, rel) is None:
                         added.append(rel)
                     _atomic_write(target, data)
+            _crash_point("after-write")
             if added or any(d is None for d in files.values()):
                 self.git("add", "-A", "--", *rels)
+            _crash_point("after-add")
             config = ["-c", "commit.gpgsign=false"]
             if do_sign:
                 config = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"]
@@ -347,6 +362,7 @@ class Ledger:
             new = self.head()
             if new == parent:
                 raise fail("git-failed", reason="commit tidak terbentuk")
+            _crash_point("after-commit")
         except BaseException:
             self._recover_locked()
             raise
