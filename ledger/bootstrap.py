@@ -72,6 +72,8 @@ def init_ledger(
         raise fail("people-invalid", reason=f"{admin.id} harus memegang peran admin")
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
+    # A split index keeps each step's index write small in a ledger of thousands of requests.
+    subprocess.run(["git", "config", "core.splitIndex", "true"], cwd=root, check=True, capture_output=True)
     files = {
         SETTINGS_FILE: settings,
         PEOPLE_FILE: ptext,

@@ -90,10 +90,6 @@ class RequestState:
     def received_good(self) -> int | None:
         return self.value(15, "received_good")
 
-    @property
-    def letter_numbers(self) -> tuple[str, ...]:
-        return tuple(number for _, number in letters_of_events(self.events))
-
 
 def request_path(request_id: str) -> str:
     match = REQUEST_ID_RE.match(request_id)
@@ -299,11 +295,8 @@ def _apply_distribution(state: RequestState, event: Event, policy: Policy, step:
 LetterLookup = Callable[[str], str | None]
 
 
-def letters_of_events(events: tuple[Event, ...] | list[Event], sop: Sop | None = None) -> list[tuple[str, str]]:
+def letters_of_events(events: tuple[Event, ...] | list[Event], sop: Sop) -> list[tuple[str, str]]:
     """(field name, number) for every letter-number value the events carry."""
-    from .sop import load_builtin
-
-    sop = sop or load_builtin()
     out: list[tuple[str, str]] = []
     for ev in events:
         if not sop.has_step(ev.step):

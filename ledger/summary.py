@@ -8,7 +8,7 @@ from typing import Any
 
 from . import clock
 from .policy import Policy
-from .request import RequestState, due_at, waiting_on
+from .request import RequestState, due_at, letters_of_events, waiting_on
 from .rules import Violation
 
 
@@ -118,7 +118,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
             for w in waiting_on(state, sop)
         ),
         kabkota=state.kabkota,
-        letters=state.letter_numbers,
+        letters=tuple(number for _, number in letters_of_events(state.events, sop)),
         created=state.events[0].at if state.events else None,
         requested=sum(state.requested.values()),
         shipped=state.value(13, "blanks_shipped"),
