@@ -134,7 +134,7 @@ class Ledger:
             big = index.stat().st_size > 512 * 1024
         except OSError:
             return
-        if big and not any(self.git_dir.glob("sharedindex.*")):
+        if big and self.repo.config_reader().get_value("core", "splitIndex", False) is not True:
             self.git("config", "core.splitIndex", "true", check=False)
             self.git("update-index", "--split-index", check=False)
 
