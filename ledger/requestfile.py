@@ -80,6 +80,15 @@ def _line_of_event(text: str, seq: int) -> int | None:
     return None
 
 
+def _line_of_key(text: str, key: str) -> int | None:
+    """The first line setting `key = ...` or opening `[key]` (top-level keys come first in the file)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == f"[{key}]" or re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
 def event_from_dict(raw: dict[str, Any]) -> Event:
     """Build an Event from its TOML table; raise ValueError on a wrong shape."""
     if not isinstance(raw, dict):
@@ -128,23 +137,24 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
         reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
         raise LedgerError(Violation("file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line)) from None
 
-    def invalid(reason: str, line: int | None = None) -> LedgerError:
+    def invalid(reason: str, key: str | None = None) -> LedgerError:
+        line = _line_of_key(text, key) if key else None
         return LedgerError(Violation("file-invalid", {"path": path, "reason": reason}, path, line))
 
     if raw.get("format") != FORMAT_VERSION:
-        raise invalid(f"'format' harus {FORMAT_VERSION}")
+        raise invalid(f"'format' harus {FORMAT_VERSION}", "format")
     request_id = raw.get("id")
     if not isinstance(request_id, str) or not re.fullmatch(r"\d{4}-\d{4,}", request_id):
-        raise invalid("'id' tidak ada atau tidak sah")
+        raise invalid("'id' tidak ada atau tidak sah", "id")
     try:
         expected_path = request_path(request_id)
     except LedgerError:
-        raise invalid("'id' tidak sah") from None
+        raise invalid("'id' tidak sah", "id") from None
     if not path.endswith(expected_path):
-        raise invalid(f"id {request_id} harus disimpan di {expected_path}")
+        raise invalid(f"id {request_id} harus disimpan di {expected_path}", "id")
     sop_id = raw.get("sop")
     if sop_id != policy.sop.id:
-        raise invalid(f"SOP '{sop_id}' bukan SOP yang berlaku ({policy.sop.id})")
+        raise invalid(f"SOP '{sop_id}' bukan SOP yang berlaku ({policy.sop.id})", "sop")
     events_raw = raw.get("event")
     if not isinstance(events_raw, list) or not events_raw:
         raise invalid("tidak ada kejadian [[event]]")
@@ -176,7 +186,7 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
         if state.since is not None and (not isinstance(since, datetime) or clock.to_wib(since) != state.since):
             mismatch.append("since")
     if mismatch:
-        raise LedgerError(Violation("file-state-mismatch", {"path": path, "reason": "; ".join(mismatch)}, path, 1))
+        raise LedgerError(Violation("file-state-mismatch", {"path": path, "reason": "; ".join(mismatch)}, path, _line_of_key(text, "state") or 1))
     return state
 
 
