@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,10 @@ from typing import Any
 import tomli_w
 
 from . import clock
-from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, parse_policy, sop_path
+from .policy import PEOPLE_FILE, SETTINGS_FILE, Key, Person, parse_policy, parse_settings, sop_path
 from .rules import fail
 from .sop import BUILTIN_SOP, builtin_sop_text
-from .store import Ledger, git_env
+from .store import Ledger, git_env, signing_key_path
 
 PEOPLE_HEADER = (
     "# Orang yang boleh bertindak di ledger ini, peran dan kuncinya. Format: docs/FORMAT.md.\n"
@@ -27,6 +28,20 @@ def default_settings_text(*, signatures_required: bool = False) -> str:
     if signatures_required:
         text = text.replace("signatures_required = false", "signatures_required = true")
     return text
+
+
+def _with_own_key(admin: Person, required: bool, at) -> Person:
+    """The admin with this machine's public key registered (made first if signing is required).
+
+    Only the first commit may register a key of its own author: it is the ledger's root of trust,
+    which inspectors pin (docs/AUDIT.md).
+    """
+    if admin.keys or not (required or signing_key_path(admin.id).exists()):
+        return admin
+    from .keys import create_key
+
+    _, line, _ = create_key(admin.id)
+    return replace(admin, keys=(Key(line, added=clock.to_wib(at).date().isoformat()),))
 
 
 def person_to_dict(person: Person) -> dict[str, Any]:
@@ -58,13 +73,19 @@ def init_ledger(
     settings_text: str | None = None,
     sop_id: str = BUILTIN_SOP,
     at=None,
+    signatures_required: bool = True,
 ) -> Ledger:
-    """Create a ledger in an empty (or absent) folder; the first commit is the admin's."""
+    """Create a ledger in an empty (or absent) folder; the first commit is the admin's, signed.
+
+    New ledgers require signatures; the admin's key is made on this machine if absent.
+    """
     root = Path(path).expanduser().resolve()
     if root.exists() and any(root.iterdir()):
         raise fail("ledger-exists", path=str(root))
+    at = at or clock.now()
+    settings = settings_text or default_settings_text(signatures_required=signatures_required)
+    admin = _with_own_key(admin, parse_settings(settings).signatures_required, at)
     everyone = [admin, *[p for p in people if p.id != admin.id]]
-    settings = settings_text or default_settings_text()
     sop_text = builtin_sop_text(sop_id)
     ptext = people_text(everyone)
     parse_policy(settings, ptext, sop_text)  # refuse a bad NIP, unknown role... before writing
@@ -87,9 +108,14 @@ def init_ledger(
         target.write_text(text, encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     message = "Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku\n\nKtpel-Action: policy\nKtpel-Role: admin\n"
-    subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-F", "-"],
-        cwd=root, check=True, capture_output=True, input=message.encode(),
-        env=git_env(admin.name, admin.email, at or clock.now()),
+    key = signing_key_path(admin.id)
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"] if admin.keys and key.exists() else ["-c", "commit.gpgsign=false"]
+    proc = subprocess.run(
+        ["git", *sign, "commit", "-q", "--no-verify", "-F", "-"],
+        cwd=root, capture_output=True, input=message.encode(),
+        env=git_env(admin.name, admin.email, at),
     )
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise fail("git-failed", reason=reason[-1] if reason else "git commit")
     return Ledger(root)

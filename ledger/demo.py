@@ -10,14 +10,14 @@ import heapq
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .bootstrap import init_ledger
-from .policy import Person
+from .policy import Key, Person
 from .request import Event, OnBehalf, RequestState
 from .rules import fail
 from .store import Ledger
@@ -264,6 +264,17 @@ def is_demo(path: Path) -> bool:
     return (path / ".git" / "ktpel" / DEMO_MARKER).exists()
 
 
+def with_demo_keys(people: list[Person], added: date) -> list[Person]:
+    """The people with their ed25519 keys on this machine (made once, then reused) registered."""
+    from .keys import create_key
+
+    out = []
+    for person in people:
+        _, line, _ = create_key(person.id)
+        out.append(replace(person, keys=(Key(line, added=added.isoformat()),)))
+    return out
+
+
 def build_demo(path: str | Path | None = None, *, now: datetime | None = None, seed: int = 2020,
                on_ledger: Callable[[Ledger], None] | None = None) -> Ledger:
     """(Re)build the demo ledger at `path`. Refuses to touch a folder that is not a demo."""
@@ -276,8 +287,8 @@ def build_demo(path: str | Path | None = None, *, now: datetime | None = None, s
     rng = random.Random(seed)
     scenarios = _scenarios(now, rng)
     earliest = min(sc.plan[0][0] for sc in scenarios)
-    admin = PEOPLE[0]
-    ledger = init_ledger(root, admin, people=PEOPLE[1:], at=earliest - timedelta(days=3))
+    people = with_demo_keys(PEOPLE, (earliest - timedelta(days=3)).date())
+    ledger = init_ledger(root, people[0], people=people[1:], at=earliest - timedelta(days=3), signatures_required=True)
     (ledger.state_dir / DEMO_MARKER).write_text("ledger demo ktpel; boleh dibangun ulang\n")
     if on_ledger is not None:
         on_ledger(ledger)
