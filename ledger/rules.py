@@ -109,6 +109,17 @@ _RULES = [
     Rule("no-user", "Siapa yang bertindak? Pilih dengan --as ORANG atau KTPEL_USER.",
          "Who is acting? Choose with --as PERSON or KTPEL_USER."),
     Rule("bad-input", "{reason}", "{reason}"),
+    # Keys and policy changes (issue 5).
+    Rule("not-admin", "{name} tidak memegang peran admin; hanya admin yang boleh mengubah daftar orang dan kunci.",
+         "{name} does not hold the admin role; only an admin may change people and keys."),
+    Rule("admin-own-key", "Admin tidak boleh menambahkan kunci untuk dirinya sendiri; minta admin lain.",
+         "An admin may not add a key for themselves; ask another admin."),
+    Rule("key-invalid", "'{key}' bukan kunci publik SSH ed25519 (contoh: ssh-ed25519 AAAAC3Nza...).",
+         "'{key}' is not an ed25519 SSH public key (example: ssh-ed25519 AAAAC3Nza...)."),
+    Rule("key-reused", "Kunci itu sudah pernah terdaftar di ledger (milik {person}); kunci tidak boleh dipakai ulang.",
+         "That key was listed in the ledger before (for {person}); keys are never reused."),
+    Rule("key-unknown", "{person} tidak memiliki kunci aktif '{key}'.", "{person} has no active key '{key}'."),
+    Rule("person-exists", "Orang dengan id '{person}' sudah ada di people.toml.", "A person with id '{person}' is already in people.toml."),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}

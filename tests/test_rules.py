@@ -476,6 +476,9 @@ def event_for_step_1(by: str) -> Event:
 
 def test_valid_nip_in_people_toml_is_accepted_and_the_person_can_act(demo_path):
     _add_person_with_plain_git(demo_path, "19850510 201001 2 003")
+    from ledger.keys import create_key
+
+    create_key("rina")  # the demo requires signatures: Rina signs with her own key
     with Ledger.open(demo_path) as led:
         assert led.policy().person("rina").name == "Rina Marlina, S.Sos"
         rec = recorded(led, "2026-0006", event_for_step_1("rina"))
