@@ -79,7 +79,8 @@ def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -
         elif step.kind == "distribution" and state.done:
             last = state.events[-1]
             rows.append(TimelineRow(status="selesai", by=_who(last, policy), at=last.at,
-                                    minutes=clock.minutes_between(state.since, last.at) if state.since else None, **base))
+                                    minutes=clock.minutes_between(state.since, last.at) if state.since else None,
+                                    on_behalf=last.on_behalf.of if last.on_behalf else "", **base))
         elif step.no == state.step and not state.done:
             rows.append(TimelineRow(status="sekarang", minutes=clock.minutes_between(state.since, now) if state.since else None,
                                     due=due_at(state, sop), **base))
