@@ -1,0 +1,202 @@
+"""Verbs for signing and verifying: `ktpel keys ...`, `ktpel people-add`, `ktpel audit`.
+
+Exit codes as in cli.py; `ktpel audit` exits 0 only when it found no error (warnings, such as
+time running backwards, are shown but do not fail it unless --strict), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from ledger import i18n
+from ledger.policy import Person
+from ledger.rules import fail
+
+from .cli import acting_person, open_ledger, out_json
+
+T = i18n.pick
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    from ledger.keys import create_key
+
+    with open_ledger(args) as led:
+        policy = led.policy()
+        person = acting_person(args, led, policy)
+    path, line, created = create_key(person)
+    if created:
+        print(T(f"Kunci baru dibuat: {path}", f"New key created: {path}"))
+    else:
+        print(T(f"Kunci sudah ada, dipakai lagi: {path}", f"Key already exists, reused: {path}"))
+    print(T("Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
+            "Send this line to an admin (the public key; the private key stays on this machine):"))
+    print(line)
+    print(T(f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person} '{line}'",
+            f"The admin registers it with: ktpel --as ADMIN keys add {person} '{line}'"))
+    return 0
+
+
+def cmd_keys_add(args: argparse.Namespace) -> int:
+    from ledger.admin import add_key
+
+    with open_ledger(args) as led:
+        admin = acting_person(args, led, led.policy())
+        sha = add_key(led, admin, args.person, args.public)
+    print(T(f"Kunci {args.person} didaftarkan (commit {sha[:12]}).", f"Key of {args.person} registered (commit {sha[:12]})."))
+    return 0
+
+
+def cmd_keys_retire(args: argparse.Namespace) -> int:
+    from ledger.admin import retire_key
+
+    with open_ledger(args) as led:
+        admin = acting_person(args, led, led.policy())
+        sha = retire_key(led, admin, args.person, args.key)
+    print(T(f"Kunci {args.person} dipensiunkan (commit {sha[:12]}).", f"Key of {args.person} retired (commit {sha[:12]})."))
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    with open_ledger(args) as led:
+        policy = led.policy()
+    rows = [{"person": p.id, "name": p.name, "public": k.public, "added": k.added, "retired": k.retired}
+            for p in policy.people.values() for k in p.keys]
+    if args.json:
+        out_json(rows)
+        return 0
+    for r in rows:
+        status = T(f"dipensiunkan {r['retired']}", f"retired {r['retired']}") if r["retired"] else T("aktif", "active")
+        print(f"{r['person']:<12} {status:<22} {r['public'][:60]}")
+    return 0
+
+
+def cmd_keys_allowed_signers(args: argparse.Namespace) -> int:
+    from ledger.keys import allowed_signers
+
+    with open_ledger(args) as led:
+        text = allowed_signers(led.policy(led.git("rev-parse", "--verify", f"{args.rev}^{{commit}}").stdout.decode().strip()))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_people_add(args: argparse.Namespace) -> int:
+    from ledger.admin import add_person
+    from ledger.policy import Key
+
+    with open_ledger(args) as led:
+        admin = acting_person(args, led, led.policy())
+        keys = (Key(args.key),) if args.key else ()
+        person = Person(args.id, args.name, args.nip.replace(" ", ""), args.email, args.office, tuple(args.role), keys)
+        if not args.role:
+            raise fail("bad-input", reason=T("sebutkan sedikitnya satu --role", "give at least one --role"))
+        sha = add_person(led, admin, person)
+    print(T(f"{args.name} ditambahkan (commit {sha[:12]}).", f"{args.name} added (commit {sha[:12]})."))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ledger.audit import audit, figures
+
+    with open_ledger(args) as led:
+        report = audit(led, since=args.since, pins=args.pin, use_cache=not args.no_cache)
+        numbers = None if args.csv else figures(led)
+    failed = not report.ok or (args.strict and report.findings)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["severity", "code", "commit", "request", "message"])
+        for f in report.findings:
+            writer.writerow([f.severity, f.code, f.commit or "", f.request or "", f.message()])
+        return 1 if failed else 0
+    if args.json:
+        out_json({
+            "ok": not failed, "head": report.tip, "commits": report.commits, "checked": report.checked,
+            "findings": [f.to_dict() for f in report.findings],
+            "requests": numbers.requests, "province_stock": numbers.province_stock, "on_behalf": numbers.on_behalf,
+            "steps": [_fields(s) for s in numbers.steps],
+            "overdue": [_fields(o) for o in numbers.overdue],
+            "stock": [_fields(k) for k in numbers.stock],
+        })
+        return 1 if failed else 0
+    head = (report.tip or "-")[:12]
+    print(T(f"Audit ledger {led.root}: {report.commits} commit sampai {head} ({report.checked} diperiksa sekarang, sisanya dari cache).",
+            f"Audit of {led.root}: {report.commits} commits up to {head} ({report.checked} checked now, the rest from the cache)."))
+    if not report.findings:
+        print(T("Tidak ada temuan: setiap langkah bertanda tangan sah, oleh pemegang perannya, sesuai urutan SOP, dan jumlahnya cocok.",
+                "No findings: every step is validly signed, by a holder of its role, in SOP order, and the counts add up."))
+    else:
+        print(T(f"{len(report.errors)} temuan galat, {len(report.findings) - len(report.errors)} peringatan:",
+                f"{len(report.errors)} errors, {len(report.findings) - len(report.errors)} warnings:"))
+        for f in report.findings:
+            label = T("GALAT", "ERROR") if f.severity == "error" else T("PERINGATAN", "WARNING")
+            where = " ".join(x for x in ((f.commit or "")[:12], f.request or "") if x)
+            print(f"  {label} [{f.code}] {where}: {f.message()}")
+    print()
+    print(T(f"Permohonan: {numbers.requests} · dicatat atas nama pihak lain: {numbers.on_behalf} langkah · stok di provinsi: {numbers.province_stock} keping",
+            f"Requests: {numbers.requests} · recorded on behalf: {numbers.on_behalf} steps · province stock: {numbers.province_stock} pieces"))
+    print(T("Waktu per langkah (menit nyata rata-rata / maks / standar, terlambat):", "Time per step (actual minutes mean / max / standard, late):"))
+    for s in numbers.steps:
+        print(f"  {s.step:>2} {s.title[:34]:<34} {s.count:>5}×  {s.mean_minutes:>8.0f} / {s.max_minutes:>6} / {s.standard_minutes:>5}  {s.late}")
+    if numbers.overdue:
+        print(T("Langkah terlambat sekarang:", "Overdue now:"))
+        for o in numbers.overdue:
+            print(f"  {o.request} {T('langkah', 'step')} {o.step} {o.title[:34]}: {o.waited_minutes} / {o.standard_minutes} {T('menit', 'minutes')}")
+    print(T("Stok per Kab/Kota (diminta, porsi, diserahkan, dikonfirmasi, sisa stok menurut surat terakhir):",
+            "Stock per Kab/Kota (requested, share, handed over, confirmed, stock left per latest letter):"))
+    for k in numbers.stock:
+        left = "-" if k.stock_left is None else k.stock_left
+        print(f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}")
+    return 1 if failed else 0
+
+
+def _fields(record) -> dict:
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+def register(sub, common, verb) -> None:
+    p = verb("keys", cmd_keys_list, "kunci tanda tangan SSH orang-orang", "people's SSH signing keys")
+    p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
+    keys = p.add_subparsers(dest="keys_verb", metavar=T("PERINTAH", "VERB"), parser_class=type(p))
+
+    def kverb(name, func, hid, hen):
+        q = keys.add_parser(name, parents=[common], help=T(hid, hen), description=T(hid, hen))
+        q.set_defaults(func=func)
+        return q
+
+    kverb("new", cmd_keys_new, "buat kunci saya (di folder konfigurasi saya, bukan di ledger)",
+          "create my key (in my config folder, never in the ledger)")
+    q = kverb("add", cmd_keys_add, "admin: daftarkan kunci publik seseorang", "admin: register someone's public key")
+    q.add_argument("person", metavar="ORANG")
+    q.add_argument("public", metavar="KUNCI_PUBLIK")
+    q = kverb("retire", cmd_keys_retire, "admin: pensiunkan kunci seseorang", "admin: retire someone's key")
+    q.add_argument("person", metavar="ORANG")
+    q.add_argument("key", metavar="KUNCI")
+    q = kverb("allowed-signers", cmd_keys_allowed_signers, "berkas allowed-signers untuk 'git log --show-signature'",
+              "an allowed-signers file for 'git log --show-signature'")
+    q.add_argument("--rev", default="HEAD", help=T("daftar kunci pada commit ini", "the key list at this commit"))
+    q.add_argument("-o", "--output", metavar="BERKAS")
+
+    p = verb("people-add", cmd_people_add, "admin: tambah orang ke people.toml", "admin: add a person to people.toml")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--name", required=True)
+    p.add_argument("--nip", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--office", required=True)
+    p.add_argument("--role", action="append", default=[])
+    p.add_argument("--key", help=T("kunci publik (dibuat orang itu dengan 'ktpel keys new')", "public key (made by that person with 'ktpel keys new')"))
+
+    p = verb("audit", cmd_audit, "periksa seluruh riwayat ledger (tanda tangan, peran, urutan, jumlah)",
+             "verify the whole ledger history (signatures, roles, order, counts)")
+    p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
+    p.add_argument("--csv", action="store_true", help=T("temuan sebagai CSV", "findings as CSV"))
+    p.add_argument("--since", metavar="REV", help=T("periksa hanya commit sesudah REV", "check only commits after REV"))
+    p.add_argument("--pin", action="append", default=[], metavar="SHA",
+                   help=T("titik periksa sebelumnya yang harus masih ada dalam riwayat (boleh berulang)",
+                          "an earlier checkpoint that must still be in history (repeatable)"))
+    p.add_argument("--no-cache", action="store_true", help=T("periksa ulang semua commit, abaikan cache", "recheck every commit, ignore the cache"))
+    p.add_argument("--strict", action="store_true", help=T("peringatan juga membuat gagal", "warnings fail too"))

@@ -1,0 +1,820 @@
+"""`ktpel audit`: verify a ledger's whole history from its first commit, from git objects alone.
+
+Every commit is checked against the policy (people, keys, SOP, settings) of its *parent*, so no
+commit can authorise itself (as Guix and gittuf do):
+
+- one parent; a good SSH signature by a key listed and not retired in the parent's people.toml;
+  the signer is the commit's author and the event's actor;
+- exactly one request file changed, or only policy files changed by an admin (who may not add
+  a key of their own; keys are retired, never deleted or reused);
+- the new event, replayed through `request.apply` against the parent's state and policy, is
+  allowed (role, office, order, quantities, letter numbers), and the file is byte for byte
+  `requestfile.dumps` of the result; the trailers are the ones the step produces;
+- time does not run backwards (a warning); every pinned commit is still in history.
+
+Objects are read in one `git log --raw` and one pipelined `git cat-file --batch`; signatures are
+verified in-process (`sshsig`). Verdicts are cached under `.git/ktpel/` by commit id, so a second
+audit checks only new commits. The hub's pre-receive hook (`hook.py`) runs the same `Walker`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from . import clock, i18n
+from .keys import KeyOwner, registry
+from .policy import (
+    PEOPLE_FILE,
+    SETTINGS_FILE,
+    SOP_DIR,
+    Policy,
+    parse_policy,
+    parse_settings,
+    sop_path,
+)
+from .request import RequestState, apply, empty, letters_of_events
+from .requestfile import dumps, event_from_dict, loads
+from .rules import RULES, LedgerError
+from .sshsig import split_commit, verify
+from .trailers import POLICY_ACTION, commit_message, parse_trailers
+
+CACHE_VERSION = 1
+ZERO = "0" * 40
+ERROR, WARNING = "error", "warning"
+GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
+REQUEST_FILE_RE = re.compile(r"^requests/(\d{4})/(\d{4}-\d{4,})\.toml$")
+ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
+
+# The audit's own findings: stable code -> (severity, Indonesian, English). Rule violations
+# found by replaying an event keep their code from rules.py.
+FINDINGS: dict[str, tuple[str, str, str]] = {
+    "unsigned": (ERROR, "Commit tidak bertanda tangan.", "The commit is not signed."),
+    "bad-signature": (ERROR, "Tanda tangan commit tidak sah: isi commit diubah sesudah ditandatangani, atau tanda tangannya rusak.",
+                      "The commit's signature is not valid: the commit was changed after signing, or the signature is damaged."),
+    "unknown-key": (ERROR, "Commit ditandatangani kunci yang tidak terdaftar di people.toml sebelumnya.",
+                    "The commit is signed by a key not listed in the previous people.toml."),
+    "retired-key": (ERROR, "Commit ditandatangani kunci milik {person} yang sudah dipensiunkan ({retired}).",
+                    "The commit is signed by a key of {person} retired on {retired}."),
+    "signer-not-author": (ERROR, "Commit ditandatangani kunci milik {signer}, tetapi penulisnya tertulis {author}.",
+                          "The commit is signed with {signer}'s key but its author reads {author}."),
+    "signer-not-actor": (ERROR, "Langkah dicatat atas nama pelaku '{actor}', tetapi ditandatangani oleh {signer}.",
+                         "The step names '{actor}' as actor but is signed by {signer}."),
+    "not-linear": (ERROR, "Commit memiliki {count} induk; riwayat ledger harus lurus (satu induk per commit).",
+                   "The commit has {count} parents; the ledger's history must be linear (one parent each)."),
+    "root-not-policy": (ERROR, "Commit pertama ledger harus pembuatan kebijakan oleh admin yang menandatanganinya.",
+                        "The ledger's first commit must create the policy, signed by an admin."),
+    "files-count": (ERROR, "Commit mengubah {count} berkas permohonan ({paths}); satu commit harus tepat satu langkah pada satu permohonan.",
+                    "The commit changes {count} request files ({paths}); a commit must be exactly one step on one request."),
+    "mixed-change": (ERROR, "Commit mengubah berkas kebijakan bersama berkas lain ({paths}).",
+                     "The commit changes policy files together with other files ({paths})."),
+    "foreign-file": (ERROR, "Commit mengubah berkas di luar ledger: {path}.", "The commit changes a file outside the ledger's layout: {path}."),
+    "request-deleted": (ERROR, "Commit menghapus berkas permohonan {path}.", "The commit deletes the request file {path}."),
+    "policy-not-admin": (ERROR, "{name} mengubah berkas kebijakan ({paths}) tanpa memegang peran admin.",
+                         "{name} changed policy files ({paths}) without holding the admin role."),
+    "admin-own-key": (ERROR, "Admin {name} menambahkan kunci untuk dirinya sendiri; kunci admin harus ditambahkan admin lain.",
+                      "Admin {name} added a key for themselves; an admin's key must be added by another admin."),
+    "key-removed": (ERROR, "Kunci {person} dihapus atau diubah di people.toml; kunci hanya boleh dipensiunkan.",
+                    "A key of {person} was deleted or changed in people.toml; keys may only be retired."),
+    "key-reused": (ERROR, "Kunci yang ditambahkan untuk {person} pernah terdaftar sebelumnya; kunci tidak boleh dipakai ulang.",
+                   "The key added for {person} was listed before; keys are never reused."),
+    "policy-invalid": (ERROR, "Berkas kebijakan sesudah commit ini tidak sah: {reason}", "The policy files after this commit are not valid: {reason}"),
+    "event-unreadable": (ERROR, "Kejadian baru di {path} tidak dapat dibaca: {reason}", "The new event in {path} cannot be read: {reason}"),
+    "file-mismatch": (ERROR, "Isi {path} bukan hasil langkah ini persis: berkas diubah di luar aturan (riwayat atau [state] disunting).",
+                      "{path} is not exactly what this step produces: the file was edited outside the rules (history or [state] rewritten)."),
+    "trailer-mismatch": (ERROR, "Trailer commit ({actual}) tidak sesuai dengan perubahannya ({expected}).",
+                         "The commit's trailers ({actual}) do not match its change ({expected})."),
+    "request-broken": (ERROR, "Permohonan {request} sudah rusak sebelumnya; langkah ini tidak dapat diperiksa ulang.",
+                       "Request {request} was already broken earlier; this step cannot be replayed."),
+    "time-backwards": (WARNING, "Waktu mundur: {what} {at} lebih awal dari {before} sebelumnya (commit mungkin ditanggalkan mundur).",
+                       "Time runs backwards: {what} {at} is earlier than the previous {before} (the commit may be backdated)."),
+    "time-mismatch": (WARNING, "Waktu penulis commit ({author}) tidak sama dengan waktu langkah ({event}).",
+                      "The commit's author time ({author}) differs from the step's time ({event})."),
+    "pin-missing": (ERROR, "Titik periksa {pin} tidak lagi ada dalam riwayat: riwayat di hub digulung balik atau ditulis ulang.",
+                    "Checkpoint {pin} is no longer in the history: the hub's history was rolled back or rewritten."),
+    "pin-unknown": (ERROR, "Titik periksa {pin} tidak dikenal di repositori ini.", "Checkpoint {pin} is not known in this repository."),
+    "no-history": (ERROR, "Ledger belum memiliki commit.", "The ledger has no commit yet."),
+    # The hub's refusals that are not about a commit's content.
+    "ref-not-allowed": (ERROR, "Hub hanya menerima cabang {allowed}; {ref} ditolak.", "The hub accepts only the {allowed} branch; {ref} is refused."),
+    "ref-deleted": (ERROR, "Menghapus {ref} di hub tidak diizinkan.", "Deleting {ref} on the hub is not allowed."),
+    "non-fast-forward": (ERROR, "Dorongan ini menulis ulang riwayat {ref} (bukan fast-forward); ditolak.",
+                         "This push rewrites the history of {ref} (not a fast-forward); refused."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing wrong (or suspicious) in the history: stable code, where, and the sentence."""
+
+    code: str
+    commit: str | None = None
+    request: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return FINDINGS[self.code][0] if self.code in FINDINGS else ERROR
+
+    def message(self, lang: str | None = None) -> str:
+        en = (lang or i18n.language()) == "en"
+        if self.code in FINDINGS:
+            template = FINDINGS[self.code][2 if en else 1]
+        else:
+            rule = RULES[self.code]
+            template = rule.en if en else rule.id
+        try:
+            return template.format(**{k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in self.params.items()})
+        except (KeyError, IndexError):
+            return f"{template} {self.params}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "commit": self.commit, "request": self.request,
+                "message": self.message(), "params": {k: str(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Finding:
+        return cls(raw["code"], raw.get("commit"), raw.get("request"), dict(raw.get("params", {})))
+
+
+@dataclass
+class AuditReport:
+    findings: list[Finding]
+    tip: str | None
+    commits: int  # commits in the audited history
+    checked: int  # commits checked in this run (the rest came from the cache)
+    signatures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- reading git objects in batch --------------------------------------------------------------
+
+
+def _git(git_dir: Path, *args: str, input: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, input=input)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+    return proc.stdout
+
+
+class ObjectReader:
+    """One `git cat-file --batch` process for random reads (`rev:path` works too)."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def read(self, name: str) -> bytes | None:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(name.encode() + b"\n")
+        self.proc.stdin.flush()
+        return _read_answer(self.proc.stdout)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+def _read_answer(out: IO[bytes]) -> bytes | None:
+    header = out.readline()
+    if header.endswith(b" missing\n") or header.endswith(b" ambiguous\n") or not header:
+        return None
+    size = int(header.split()[2])
+    data = out.read(size)
+    out.read(1)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str
+    old: str
+    new: str  # ZERO when deleted
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    sha: str
+    parents: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+
+def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
+    """Commits of base..tip (all from the root when base is None), oldest first, with changes."""
+    rev = f"{base}..{tip}" if base else tip
+    out = _git(git_dir, "log", "--raw", "--no-renames", "--no-abbrev", "--root", "-r", "--reverse", "--topo-order",
+               "--format=%x00%H %P", rev)
+    entries: list[LogEntry] = []
+    for chunk in out.split(b"\x00")[1:]:
+        lines = chunk.split(b"\n")
+        ids = lines[0].decode().split()
+        changes = []
+        for line in lines[1:]:
+            if not line.startswith(b":"):
+                continue
+            meta, _, path = line.partition(b"\t")
+            parts = meta.split()
+            changes.append(Change(path.decode("utf-8", "surrogateescape"), parts[2].decode(), parts[3].decode()))
+        entries.append(LogEntry(ids[0], tuple(ids[1:]), tuple(changes)))
+    return entries
+
+
+def _stream(git_dir: Path, names: list[str]) -> Iterator[bytes | None]:
+    """Object contents for `names`, in order, from one pipelined `git cat-file --batch`."""
+    proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20)
+    assert proc.stdin and proc.stdout
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(b"".join(n.encode() + b"\n" for n in names))
+        finally:
+            proc.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for _ in names:
+            yield _read_answer(proc.stdout)
+    finally:
+        writer.join()
+        proc.stdout.close()
+        proc.wait()
+
+
+# --- the walk ------------------------------------------------------------------------------------
+
+
+def is_policy_path(path: str) -> bool:
+    return path in (SETTINGS_FILE, PEOPLE_FILE) or path.startswith(SOP_DIR + "/")
+
+
+@dataclass
+class Context:
+    """What the walk carries from one commit to the next (cached between audits)."""
+
+    tip: str | None = None
+    commits: int = 0
+    complete: bool = True  # every request state is in `states` (walk began at the root)
+    letters: dict[str, str] = field(default_factory=dict)
+    seen_keys: set[str] = field(default_factory=set)
+    last_committed: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    states: dict[str, RequestState | None] = field(default_factory=dict)  # None: broken
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": CACHE_VERSION, "tip": self.tip, "commits": self.commits, "letters": self.letters,
+                "seen_keys": sorted(self.seen_keys), "last_committed": self.last_committed,
+                "findings": [f.to_dict() for f in self.findings],
+                "broken": sorted(k for k, v in self.states.items() if v is None)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Context:
+        ctx = cls(tip=raw["tip"], commits=int(raw["commits"]), complete=False, letters=dict(raw["letters"]),
+                  seen_keys=set(raw["seen_keys"]), last_committed=raw.get("last_committed"),
+                  findings=[Finding.from_dict(f) for f in raw["findings"]])
+        ctx.states = {k: None for k in raw.get("broken", [])}
+        return ctx
+
+
+def _person_line(value: bytes) -> tuple[str, str, int]:
+    """(name, email, unix time) of an author/committer header."""
+    text = value.decode("utf-8", "replace")
+    match = re.match(r"^(.*) <([^>]*)> (-?\d+) [+-]\d{4}$", text)
+    if not match:
+        return text, "", 0
+    return match.group(1), match.group(2), int(match.group(3))
+
+
+class Walker:
+    """Checks commits one by one, each against its parent's policy and request states."""
+
+    def __init__(self, git_dir: Path, ctx: Context) -> None:
+        self.git_dir = Path(git_dir)
+        self.ctx = ctx
+        self.reader = ObjectReader(self.git_dir)
+        self._policies: dict[tuple[str | None, ...], Policy] = {}
+        self._registries: dict[int, dict[bytes, KeyOwner]] = {}
+        self.policy: Policy | None = None
+        self.signatures: dict[str, str] = {}
+        self.checked = 0
+
+    def close(self) -> None:
+        self.reader.close()
+
+    # -- policy at a commit --
+
+    def policy_at(self, rev: str) -> Policy:
+        """Parse the policy files at `rev` (once per distinct set of files). Raises LedgerError."""
+        settings_raw = self.reader.read(f"{rev}:{SETTINGS_FILE}")
+        if settings_raw is None:
+            raise LedgerError(*_violation("settings-invalid", reason=f"{SETTINGS_FILE} tidak ada"))
+        settings = parse_settings(settings_raw.decode("utf-8"))
+        people_raw = self.reader.read(f"{rev}:{PEOPLE_FILE}") or b""
+        sop_raw = self.reader.read(f"{rev}:{sop_path(settings.sop)}")
+        if sop_raw is None:
+            raise LedgerError(*_violation("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada"))
+        key = (settings_raw, people_raw, sop_raw)
+        policy = self._policies.get(key)  # type: ignore[arg-type]
+        if policy is None:
+            policy = parse_policy(settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8"))
+            self._policies[key] = policy  # type: ignore[index]
+        return policy
+
+    def registry(self, policy: Policy) -> dict[bytes, KeyOwner]:
+        reg = self._registries.get(id(policy))
+        if reg is None:
+            reg = self._registries[id(policy)] = registry(policy)
+        return reg
+
+    # -- the walk --
+
+    def run(self, entries: list[LogEntry]) -> None:
+        names: list[str] = []
+        for entry in entries:
+            names.append(entry.sha)
+            names.extend(c.new for c in entry.changes if c.new != ZERO and REQUEST_FILE_RE.match(c.path))
+        stream = _stream(self.git_dir, names)
+        for entry in entries:
+            raw = next(stream) or b""
+            blobs = {c.path: next(stream) for c in entry.changes if c.new != ZERO and REQUEST_FILE_RE.match(c.path)}
+            self.check(entry, raw, blobs)
+        for _ in stream:
+            pass
+
+    def add(self, code: str, commit: str | None, request: str | None = None, **params: Any) -> None:
+        self.ctx.findings.append(Finding(code, commit, request, params))
+
+    def check(self, entry: LogEntry, raw: bytes, blobs: dict[str, bytes | None]) -> None:
+        ctx = self.ctx
+        sha = entry.sha
+        self.checked += 1
+        ctx.commits += 1
+        commit = split_commit(raw)
+        root = not entry.parents
+        if len(entry.parents) > 1:
+            self.add("not-linear", sha, count=len(entry.parents))
+            self.policy = self._safe_policy(sha)
+            ctx.complete = False
+            ctx.states = {k: v for k, v in ctx.states.items() if v is None}
+            ctx.tip = sha
+            return
+        if root:
+            try:
+                policy = self.policy_at(sha)
+            except LedgerError as exc:
+                self.add("policy-invalid", sha, reason=exc.message())
+                self.add("root-not-policy", sha)
+                ctx.tip = sha
+                return
+        else:
+            if self.policy is None:
+                self.policy = self.policy_at(entry.parents[0])
+            policy = self.policy
+        author_name, author_email, author_time = _person_line(commit.header(b"author") or b"")
+        _, _, committed = _person_line(commit.header(b"committer") or b"")
+        signer = self._check_signature(sha, commit, policy, author_name, author_email)
+        if ctx.last_committed is not None and committed < ctx.last_committed:
+            self.add("time-backwards", sha, what="commit", at=_when(committed), before=_when(ctx.last_committed))
+        ctx.last_committed = max(committed, ctx.last_committed or committed)
+        message = commit.message.decode("utf-8", "replace")
+        policy_paths = [c.path for c in entry.changes if is_policy_path(c.path)]
+        request_changes = [c for c in entry.changes if REQUEST_FILE_RE.match(c.path)]
+        others = [c.path for c in entry.changes if not is_policy_path(c.path) and not REQUEST_FILE_RE.match(c.path)
+                  and not (root and c.path in ROOT_ONLY_FILES)]
+        for path in others:
+            self.add("foreign-file", sha, path=path)
+        if root or policy_paths:
+            if request_changes or others:
+                self.add("mixed-change", sha, paths=sorted(c.path for c in entry.changes))
+            self._check_policy_change(sha, entry, policy, signer, message, root)
+        elif len(request_changes) != 1:
+            if request_changes:
+                self.add("files-count", sha, count=len(request_changes), paths=[c.path for c in request_changes])
+                for change in request_changes:
+                    ctx.states.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
+                    ctx.complete = False
+            elif not others:
+                self.add("files-count", sha, count=0, paths="-")
+        else:
+            change = request_changes[0]
+            self._check_step(sha, entry, change, blobs.get(change.path), policy, signer, message, author_time)
+        ctx.tip = sha
+
+    def _safe_policy(self, sha: str) -> Policy | None:
+        try:
+            return self.policy_at(sha)
+        except LedgerError:
+            return None
+
+    def _check_signature(self, sha: str, commit, policy: Policy, author_name: str, author_email: str) -> str | None:
+        """The signer's person id when the signature is good and theirs; records findings."""
+        if commit.signature is None:
+            self.signatures[sha] = UNSIGNED
+            self.add("unsigned", sha)
+            return None
+        blob = verify(commit.signature, commit.payload)
+        if blob is None:
+            self.signatures[sha] = BAD
+            self.add("bad-signature", sha)
+            return None
+        owner = self.registry(policy).get(blob)
+        if owner is None:
+            self.signatures[sha] = UNKNOWN_KEY
+            self.add("unknown-key", sha)
+            return None
+        person = policy.people[owner.person]
+        if owner.retired:
+            self.signatures[sha] = UNKNOWN_KEY
+            self.add("retired-key", sha, person=person.name, retired=owner.retired)
+            return None
+        self.signatures[sha] = GOOD
+        if person.email.lower() != author_email.lower() or person.name != author_name:
+            self.add("signer-not-author", sha, signer=f"{person.name} <{person.email}>", author=f"{author_name} <{author_email}>")
+            return None
+        return person.id
+
+    def _check_policy_change(self, sha: str, entry: LogEntry, policy: Policy, signer: str | None, message: str, root: bool) -> None:
+        paths = sorted(c.path for c in entry.changes if is_policy_path(c.path))
+        if root:
+            try:
+                new = self.policy_at(sha)
+            except LedgerError:
+                return
+        if signer is not None and not policy.people[signer].holds("admin"):
+            self.add("policy-not-admin", sha, name=policy.people[signer].name, paths=paths)
+        if parse_trailers(message).get("Ktpel-Action") != POLICY_ACTION:
+            self.add("trailer-mismatch", sha, actual=_trailer_text(parse_trailers(message)), expected=f"Ktpel-Action: {POLICY_ACTION}")
+        if root:
+            if signer is None or not new.people[signer].holds("admin"):
+                self.add("root-not-policy", sha)
+            self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
+            self.policy = new
+            return
+        try:
+            new = self.policy_at(sha)
+        except LedgerError as exc:
+            self.add("policy-invalid", sha, reason=exc.message())
+            return
+        old_reg, new_reg = self.registry(policy), self.registry(new)
+        for blob, owner in old_reg.items():
+            now = new_reg.get(blob)
+            if now is None or now.person != owner.person or (owner.retired and now.retired != owner.retired):
+                self.add("key-removed", sha, person=_name(policy, owner.person))
+        for blob, owner in new_reg.items():
+            if blob in old_reg:
+                continue
+            if blob.hex() in self.ctx.seen_keys:
+                self.add("key-reused", sha, person=_name(new, owner.person))
+            if signer is not None and owner.person == signer:
+                self.add("admin-own-key", sha, name=_name(new, signer))
+        self.ctx.seen_keys.update(b.hex() for b in new_reg)
+        self.policy = new
+        self._registries.pop(id(policy), None)
+
+    def _state_before(self, request_id: str, path: str, parent: str, policy: Policy) -> RequestState | None:
+        """The request's state at the parent: from memory, or (incremental walks) from the file."""
+        if request_id in self.ctx.states:
+            return self.ctx.states[request_id]
+        if self.ctx.complete:
+            return empty(request_id, policy.sop.id)
+        raw = self.reader.read(f"{parent}:{path}")
+        if raw is None:
+            return empty(request_id, policy.sop.id)
+        try:
+            return loads(raw.decode("utf-8"), path, policy)
+        except LedgerError:
+            return None
+
+    def _check_step(self, sha: str, entry: LogEntry, change: Change, blob: bytes | None, policy: Policy,
+                    signer: str | None, message: str, author_time: int) -> None:
+        ctx = self.ctx
+        request_id = REQUEST_FILE_RE.match(change.path).group(2)
+        if change.new == ZERO or blob is None:
+            self.add("request-deleted", sha, request_id, path=change.path)
+            ctx.states[request_id] = None
+            return
+        state = self._state_before(request_id, change.path, entry.parents[0], policy)
+        if state is None:
+            self.add("request-broken", sha, request_id, request=request_id)
+            return
+        try:
+            text = blob.decode("utf-8")
+            tail = text[text.rindex("\n[[event]]\n") + 1:]
+            event = event_from_dict(tomllib.loads(tail)["event"][-1])
+        except (ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, IndexError) as exc:
+            self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
+            ctx.states[request_id] = None
+            return
+        if signer is not None and event.by != signer:
+            self.add("signer-not-actor", sha, request_id, actor=event.by, signer=_name(policy, signer))
+        if state.events and event.at < state.events[-1].at:
+            self.add("time-backwards", sha, request_id, what=i18n.pick("langkah", "step"), at=event.at.isoformat(),
+                     before=state.events[-1].at.isoformat())
+        if int(event.at.timestamp()) != author_time:
+            self.add("time-mismatch", sha, request_id, author=_when(author_time), event=event.at.isoformat())
+
+        def letters(number: str) -> str | None:
+            return ctx.letters.get(number)
+
+        try:
+            new = apply(state, event, policy, letters)
+        except LedgerError as exc:
+            for v in exc.violations:
+                self.ctx.findings.append(Finding(v.code, sha, request_id, {k: v for k, v in v.params.items()}))
+            try:
+                ctx.states[request_id] = loads(text, change.path, policy)
+            except LedgerError:
+                ctx.states[request_id] = None
+            return
+        if dumps(new) != text:
+            self.add("file-mismatch", sha, request_id, path=change.path)
+        expected = parse_trailers(commit_message(new, new.events[-1], policy))
+        actual = parse_trailers(message)
+        if expected != actual:
+            self.add("trailer-mismatch", sha, request_id, actual=_trailer_text(actual), expected=_trailer_text(expected))
+        from .fields import normalize_letter_number
+
+        for _, number in letters_of_events([new.events[-1]], policy.sop):
+            ctx.letters[normalize_letter_number(number)] = request_id
+        ctx.states[request_id] = new
+
+
+def _violation(code: str, **params: Any):
+    from .rules import Violation
+
+    return [Violation(code, params)]
+
+
+def _name(policy: Policy, person_id: str) -> str:
+    person = policy.people.get(person_id)
+    return person.name if person else person_id
+
+
+def _trailer_text(trailers: dict[str, str]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in trailers.items()) or "-"
+
+
+def _when(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return clock.to_wib(datetime.fromtimestamp(ts, UTC)).isoformat()
+
+
+# --- the cache ------------------------------------------------------------------------------------
+
+
+def _cache_paths(git_dir: Path) -> tuple[Path, Path]:
+    folder = Path(git_dir) / "ktpel"
+    return folder / "audit.json", folder / "audit-signatures"
+
+
+def _load_cache(git_dir: Path) -> Context | None:
+    path, _ = _cache_paths(git_dir)
+    try:
+        raw = json.loads(path.read_text())
+        if raw.get("version") != CACHE_VERSION:
+            return None
+        return Context.from_json(raw)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, append: bool) -> None:
+    path, sigs = _cache_paths(git_dir)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(ctx.to_json()))
+    with open(sigs, "a" if append else "w") as fh:
+        fh.write("".join(f"{sha} {status}\n" for sha, status in signatures.items()))
+    os.replace(tmp, path)
+
+
+def _is_ancestor(git_dir: Path, old: str, new: str) -> bool:
+    proc = subprocess.run(["git", "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new], capture_output=True)
+    return proc.returncode == 0
+
+
+def _resolve(git_dir: Path, rev: str) -> str | None:
+    proc = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], capture_output=True)
+    return proc.stdout.decode().strip() or None
+
+
+# --- entry points ---------------------------------------------------------------------------------
+
+
+def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None, pins: Iterable[str] = (),
+                  use_cache: bool = True) -> AuditReport:
+    """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not)."""
+    git_dir = Path(git_dir)
+    head = _resolve(git_dir, tip)
+    if head is None:
+        return AuditReport([Finding("no-history")], None, 0, 0)
+    base: str | None = None
+    ctx = Context()
+    append = False
+    if since:
+        base = _resolve(git_dir, since)
+        if base is None:
+            return AuditReport([Finding("pin-unknown", None, None, {"pin": since})], head, 0, 0)
+        ctx = Context(complete=False, tip=base)
+    elif use_cache and (cached := _load_cache(git_dir)) and cached.tip and _is_ancestor(git_dir, cached.tip, head):
+        ctx, base, append = cached, cached.tip, True
+    walker = Walker(git_dir, ctx)
+    try:
+        if base and since:
+            walker.ctx.letters = _letters_at(walker, base)
+        walker.run(log_entries(git_dir, head, base))
+    finally:
+        walker.close()
+    if use_cache and not since:
+        _save_cache(git_dir, walker.ctx, walker.signatures, append=append)
+    findings = list(walker.ctx.findings)
+    for pin in pins:
+        pinned = _resolve(git_dir, pin)
+        if pinned is None:
+            findings.append(Finding("pin-unknown", pin, None, {"pin": pin}))
+        elif not _is_ancestor(git_dir, pinned, head):
+            findings.append(Finding("pin-missing", pinned, None, {"pin": pinned[:12]}))
+    return AuditReport(findings, head, walker.ctx.commits, walker.checked, walker.signatures)
+
+
+def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
+    """Letter numbers used in every request at `rev` (for walks that start mid-history)."""
+    from .fields import normalize_letter_number
+
+    policy = walker.policy_at(rev)
+    out: dict[str, str] = {}
+    listing = _git(walker.git_dir, "ls-tree", "-r", "--name-only", rev, "requests/").decode().split("\n")
+    for path in listing:
+        match = REQUEST_FILE_RE.match(path)
+        raw = walker.reader.read(f"{rev}:{path}") if match else None
+        if raw is None:
+            continue
+        try:
+            state = loads(raw.decode("utf-8"), path, policy)
+        except LedgerError:
+            continue
+        for _, number in letters_of_events(state.events, policy.sop):
+            out[normalize_letter_number(number)] = state.id
+    return out
+
+
+def audit(ledger, since: str | None = None, pins: Iterable[str] = (), *, use_cache: bool = True) -> AuditReport:
+    """Audit an open `store.Ledger` from its first commit (or from `since`)."""
+    return audit_git_dir(ledger.git_dir, "HEAD", since=since, pins=pins, use_cache=use_cache)
+
+
+def signature_status(ledger, shas: Iterable[str]) -> dict[str, str]:
+    """Each commit's signature: "good", "unknown-key" (also retired), "bad" or "unsigned".
+
+    Answers from the audit cache; commits not in it are checked against their parent's policy.
+    """
+    wanted = list(shas)
+    _, sigs = _cache_paths(ledger.git_dir)
+    known: dict[str, str] = {}
+    try:
+        with open(sigs) as fh:
+            for line in fh:
+                sha, _, status = line.strip().partition(" ")
+                known[sha] = status
+    except OSError:
+        pass
+    out = {sha: known[sha] for sha in wanted if sha in known}
+    missing = [sha for sha in wanted if sha not in out]
+    if missing:
+        walker = Walker(ledger.git_dir, Context())
+        try:
+            for sha in missing:
+                raw = walker.reader.read(sha)
+                if raw is None:
+                    continue
+                commit = split_commit(raw)
+                parent = commit.parents[0].decode() if commit.parents else sha
+                try:
+                    policy = walker.policy_at(parent)
+                except LedgerError:
+                    out[sha] = UNKNOWN_KEY
+                    continue
+                name, email, _ = _person_line(commit.header(b"author") or b"")
+                walker._check_signature(sha, commit, policy, name, email)
+                out[sha] = walker.signatures[sha]
+        finally:
+            walker.close()
+    return out
+
+
+# --- what the inspector also reads: time per step, overdue work, stock --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepTime:
+    step: int
+    title: str
+    standard_minutes: int
+    count: int
+    mean_minutes: float
+    max_minutes: int
+    late: int
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    request: str
+    step: int
+    title: str
+    waited_minutes: int
+    standard_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class KabkotaStock:
+    code: str
+    name: str
+    requested: int
+    share: int
+    handed_over: int
+    confirmed: int
+    stock_left: int | None  # as reported in the Kab/Kota's latest letter
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFigures:
+    requests: int
+    steps: tuple[StepTime, ...]
+    overdue: tuple[Overdue, ...]
+    stock: tuple[KabkotaStock, ...]
+    province_stock: int  # received good minus handed over, across the ledger
+    on_behalf: int  # steps recorded on behalf of an actor without an account
+
+
+def figures(ledger, now=None) -> LedgerFigures:
+    """Actual minutes per step against the standard, overdue steps, and stock per Kab/Kota at HEAD."""
+    from .report import quantities, timeline
+
+    policy = ledger.policy()
+    sop = policy.sop
+    head = ledger.head()
+    per_step: dict[int, list[tuple[int, bool]]] = {}
+    overdue: list[Overdue] = []
+    stock: dict[str, list[int]] = {}
+    latest_letter: dict[str, tuple[Any, int | None]] = {}
+    province = 0
+    on_behalf = 0
+    count = 0
+    listing = ledger.git("ls-tree", "-r", "--name-only", head, "requests/").stdout.decode().split("\n")
+    for path in listing:
+        if not REQUEST_FILE_RE.match(path):
+            continue
+        try:
+            state = loads((ledger.blob(head, path) or b"").decode("utf-8"), path, policy)
+        except LedgerError:
+            continue
+        count += 1
+        on_behalf += sum(1 for ev in state.events if ev.on_behalf is not None)
+        rows, _ = timeline(state, policy, now)
+        for row in rows:
+            if row.status == "selesai" and row.minutes is not None:
+                per_step.setdefault(row.step, []).append((row.minutes, row.late))
+            elif row.status == "sekarang" and row.late:
+                overdue.append(Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes))
+        qty = quantities(state, policy)
+        if qty.in_store is not None:
+            province += qty.in_store
+        for r in qty.rows:
+            acc = stock.setdefault(r.code, [0, 0, 0, 0])
+            acc[0] += r.requested
+            acc[1] += r.share
+            acc[2] += r.handed_over
+            acc[3] += r.confirmed
+        for p in state.permohonan:
+            when = p.get("letter_date")
+            code = p["kabkota"]
+            if code not in latest_letter or (when is not None and str(when) >= str(latest_letter[code][0])):
+                latest_letter[code] = (when, p.get("stock_left"))
+    steps = tuple(
+        StepTime(no, sop.step(no).title, sop.step(no).due_minutes, len(vals), sum(m for m, _ in vals) / len(vals),
+                 max(m for m, _ in vals), sum(1 for _, late in vals if late))
+        for no, vals in sorted(per_step.items())
+    )
+    kab = tuple(
+        KabkotaStock(code, policy.settings.office_name(code), *stock.get(code, [0, 0, 0, 0]),
+                     latest_letter.get(code, (None, None))[1])
+        for code in sorted(policy.settings.kabkota)
+    )
+    return LedgerFigures(count, steps, tuple(sorted(overdue, key=lambda o: -o.waited_minutes)), kab, province, on_behalf)
