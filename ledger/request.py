@@ -127,7 +127,8 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
     role = policy.sop.roles[responsible]
     if role.office == "kabkota":
         expected = event_kabkota(event)
-        if expected is not None and person.office != expected:
+        # An unknown code is the field's problem ('unknown-office'), not a question of office.
+        if expected in policy.settings.kabkota and person.office != expected:
             raise fail(
                 "wrong-office",
                 name=person.name,
