@@ -268,6 +268,13 @@ def test_unknown_field_is_refused(demo):
     refused(demo, "2026-0006", ev, "field-unknown", "Isian 'peserta' tidak dikenal pada langkah 1")
 
 
+def test_a_kabkota_head_typing_an_unknown_code_is_told_about_the_code(demo):
+    ev = event(demo, None, "kadis-1903", {"kabkota": "19.99", "letter_number": "470/3/Dukcapil/2026",
+                                          "letter_date": date(2026, 11, 27), "blanks_requested": 100,
+                                          "stock_left": 5}, action="create")
+    refused(demo, None, ev, "unknown-office", "Kode Kab/Kota '19.99' tidak dikenal di ledger.toml")
+
+
 def test_unknown_kabkota_code_is_refused(demo):
     # A paper letter typed in by province staff: no office check, so the code itself is checked.
     ev = event(demo, None, "dedi", {"kabkota": "19.99", "letter_number": "470/2/Dukcapil/2026",
