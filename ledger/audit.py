@@ -647,8 +647,8 @@ def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None,
     findings = list(walker.ctx.findings)
     for pin in pins:
         pinned = _resolve(git_dir, pin)
-        if pinned is None:
-            findings.append(Finding("pin-unknown", pin, None, {"pin": pin}))
+        if pinned is None:  # not even the object is here: history was rewritten before we cloned
+            findings.append(Finding("pin-missing", pin, None, {"pin": pin[:12]}))
         elif not _is_ancestor(git_dir, pinned, head):
             findings.append(Finding("pin-missing", pinned, None, {"pin": pinned[:12]}))
     return AuditReport(findings, head, walker.ctx.commits, walker.checked, walker.signatures)
