@@ -611,3 +611,23 @@ def test_the_demos_returned_request_counts_its_return(demo):
     assert sum(1 for e in state.events if e.action == "return") == 1  # the demo's "dikembalikan"
     row = next(s for s in demo.list_requests() if s.id == "2026-0004")
     assert row.returns == 1
+
+
+# --- the public contract ------------------------------------------------------------------------
+
+FORMAT_MD = Path(__file__).resolve().parent.parent / "docs" / "FORMAT.md"
+
+
+def test_every_rule_code_is_documented_in_format_md():
+    text = FORMAT_MD.read_text(encoding="utf-8")
+    missing = [code for code in RULES if f"| `{code}` |" not in text]
+    assert missing == [], f"docs/FORMAT.md does not list these rule codes: {missing}"
+
+
+def test_format_md_names_every_field_of_the_sop():
+    from ledger.sop import load_builtin
+
+    text = FORMAT_MD.read_text(encoding="utf-8")
+    for step in load_builtin().steps:
+        for f in (*step.fields, *step.handover_fields, *step.receipt_fields):
+            assert f"`{f.name}` ({f.type}" in text, f"step {step.no}: field {f.name} is not in docs/FORMAT.md"
