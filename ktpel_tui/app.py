@@ -1,0 +1,309 @@
+"""The ktpel screen: a Textual app over the ledger core.
+
+The app adds no rules: it reads through `Ledger` and records every action with
+`Ledger.record`. All git and disk work runs in thread workers under one lock (the ledger's
+git handles are not shared between threads safely).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from ledger import clock
+from ledger.policy import Person, Policy
+from ledger.rules import LedgerError
+from ledger.store import Ledger
+
+from .config import save_user, saved_user
+from .strings import _
+
+T = TypeVar("T")
+
+WATCH_SECONDS = 2.0
+
+
+class LedgerChanged(Message):
+    """The ledger's HEAD moved (a record here, a `git pull`, another process)."""
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class KtpelApp(App[int]):
+    """The staff's terminal: list, detail, act, history."""
+
+    CSS_PATH = "ktpel.tcss"
+    TITLE = "ktpel"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", _("Keluar"), id="quit"),
+        Binding("question_mark", "help", _("Bantuan"), id="help", key_display="?"),
+        Binding("r", "reload", _("Muat ulang"), id="reload"),
+        Binding("p", "pick_person", _("Ganti orang"), id="pick-person", show=False),
+        Binding("H", "ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
+    ]
+
+    def __init__(self, root: Path, as_person: str | None = None, *, watch: bool = True) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.ledger: Ledger | None = None
+        self.policy: Policy | None = None
+        self.person_id: str | None = as_person
+        self.lock = threading.RLock()
+        self.loaded_head: str | None = None
+        self.watch = watch
+        self.last_sync: str = ""
+
+    # --- ledger access ---------------------------------------------------------------------
+
+    def with_ledger(self, fn: Callable[[Ledger], T]) -> T:
+        """Run `fn(ledger)` under the ledger lock (call from a thread worker)."""
+        with self.lock:
+            assert self.ledger is not None
+            return fn(self.ledger)
+
+    @property
+    def person(self) -> Person | None:
+        if self.policy is None or self.person_id is None:
+            return None
+        return self.policy.people.get(self.person_id)
+
+    def person_name(self, person_id: str) -> str:
+        person = self.policy.people.get(person_id) if self.policy else None
+        return person.name if person else person_id
+
+    def show_error(self, err: BaseException) -> None:
+        """A notification with the core's sentence (never markup)."""
+        if isinstance(err, LedgerError):
+            message = err.message()
+        else:
+            message = _("Terjadi kesalahan: {reason}").format(reason=f"{type(err).__name__}: {err}")
+        self.notify(message, title=_("Galat"), severity="error", timeout=10, markup=False)
+
+    # --- start -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.open_ledger()
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def open_ledger(self) -> None:
+        try:
+            ledger = Ledger.open(self.root)
+            with self.lock:
+                policy = ledger.policy()
+                head = ledger.head()
+        except Exception as err:  # noqa: BLE001 - shown, never a traceback
+            self.call_from_thread(self._cannot_open, err)
+            return
+        self.ledger, self.policy, self.loaded_head = ledger, policy, head
+        self.call_from_thread(self._opened)
+
+    def _cannot_open(self, err: BaseException) -> None:
+        message = err.message() if isinstance(err, LedgerError) else str(err)
+        self.notify(message, title=_("Ledger tidak dapat dibuka"), severity="error", timeout=30, markup=False)
+
+    def _opened(self) -> None:
+        from .screens.listing import ListScreen
+        from .screens.picker import PersonPicker
+
+        assert self.policy is not None
+        self.title = f"ktpel · {self.policy.settings.name}"
+        chosen = self.person_id or os.environ.get("KTPEL_USER") or saved_user(self.root)
+        self.push_screen(ListScreen())
+        if chosen and chosen in self.policy.people:
+            self.person_id = chosen
+            self._person_changed()
+        else:
+            if chosen:
+                self.notify(_("Orang '{person}' tidak terdaftar di people.toml.").format(person=chosen),
+                            severity="warning", markup=False)
+            self.person_id = None
+            self.push_screen(PersonPicker(self.policy), self._picked)
+        if self.watch:
+            self.set_interval(WATCH_SECONDS, self.check_head)
+        if has_module("ledger.sync"):
+            self.refresh_last_sync()
+
+    def _picked(self, person_id: str | None) -> None:
+        if person_id is None:
+            if self.person_id is None:
+                self.exit(0)
+            return
+        self.person_id = person_id
+        try:
+            save_user(self.root, person_id)
+        except OSError as err:
+            self.show_error(err)
+        self._person_changed()
+
+    def _person_changed(self) -> None:
+        person = self.person
+        self.sub_title = _("Sebagai {name}").format(name=person.name) if person else _("belum memilih orang")
+        if self.last_sync:
+            self.sub_title += f" · {self.last_sync}"
+        for screen in self.screen_stack:
+            handler = getattr(screen, "person_changed", None)
+            if handler:
+                handler()
+
+    # --- watching the ledger ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def check_head(self) -> None:
+        if self.ledger is None:
+            return
+        try:
+            head = self.with_ledger(lambda led: led.head())
+        except Exception:  # noqa: BLE001 - a half-written ref during a pull; try again next tick
+            return
+        if head != self.loaded_head:
+            self.call_from_thread(self.ledger_changed, head, True)
+
+    def ledger_changed(self, head: str | None = None, from_disk: bool = False) -> None:
+        """Reload the policy and every open view after the ledger moved."""
+        if head is not None:
+            self.loaded_head = head
+        self.reload_policy()
+        if from_disk:
+            self.notify(_("Ledger berubah di disk; tampilan dimuat ulang."), timeout=3)
+
+    @work(thread=True, exclusive=True, group="policy", exit_on_error=False)
+    def reload_policy(self) -> None:
+        try:
+            policy, head = self.with_ledger(lambda led: (led.policy(), led.head()))
+        except Exception as err:  # noqa: BLE001
+            self.call_from_thread(self.show_error, err)
+            return
+        self.policy, self.loaded_head = policy, head
+        self.call_from_thread(self._broadcast_change)
+
+    def _broadcast_change(self) -> None:
+        self._person_changed()
+        for screen in self.screen_stack:
+            screen.post_message(LedgerChanged())
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        if self.ledger is not None:
+            self.ledger_changed()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_pick_person(self) -> None:
+        from .screens.picker import PersonPicker
+
+        if self.policy is not None:
+            self.push_screen(PersonPicker(self.policy), self._picked)
+
+    def action_ledger_history(self) -> None:
+        from .screens.history import HistoryScreen
+
+        if self.ledger is not None:
+            self.push_screen(HistoryScreen(None))
+
+    def action_sync(self) -> None:
+        if self.ledger is None or not has_module("ledger.sync"):
+            return
+        self.notify(_("Sinkron berjalan…"), timeout=3)
+        self.run_sync()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def run_sync(self) -> None:
+        sync = importlib.import_module("ledger.sync")
+
+        def progress(line: str) -> None:
+            self.call_from_thread(self.notify, str(line), timeout=2, markup=False)
+
+        try:
+            result = self.with_ledger(lambda led: sync.sync(led, remote="origin", progress=progress))
+        except Exception as err:  # noqa: BLE001
+            self.call_from_thread(self.show_error, err)
+            return
+        self.call_from_thread(self._synced, result)
+
+    def _synced(self, result: Any) -> None:
+        self.notify(_("Sinkron selesai: {pulled} diambil, {pushed} dikirim.").format(pulled=result.pulled, pushed=result.pushed))
+        for parked in result.parked:
+            self.notify(_("Ditahan: {request} — {reason}").format(request=parked.request, reason=parked.reason),
+                        severity="warning", timeout=15, markup=False)
+        self.refresh_last_sync()
+        self.ledger_changed()
+
+    @work(thread=True, exclusive=True, group="last-sync", exit_on_error=False)
+    def refresh_last_sync(self) -> None:
+        sync = importlib.import_module("ledger.sync")
+        try:
+            when = self.with_ledger(lambda led: sync.last_sync(led))
+        except Exception:  # noqa: BLE001 - the header simply shows no time
+            return
+        text = (_("sinkron terakhir {when}").format(when=clock.to_wib(when).strftime("%d-%m %H:%M"))
+                if when else _("belum pernah sinkron"))
+
+        def show() -> None:
+            self.last_sync = text
+            self._person_changed()
+
+        self.call_from_thread(show)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        # Every key action of the screen and the app, with its footer text, in the palette.
+        seen: set[str] = set()
+        for node in (screen, self):
+            for binding in getattr(node, "BINDINGS", []):
+                if not isinstance(binding, Binding) or binding.action in seen or binding.action == "quit":
+                    continue
+                seen.add(binding.action)
+                action = binding.action
+                target = node
+
+                def run(action: str = action, target: Any = target) -> None:
+                    self.call_later(self.run_action, action, target)
+
+                yield SystemCommand(binding.description, f"[{binding.key_display or binding.key}] {binding.id or action}", run)
+        if has_module("ledger.sync"):
+            yield SystemCommand(_("Sinkron"), "[s] sync", self.action_sync)
+
+    def on_unmount(self) -> None:
+        if self.ledger is not None:
+            with self.lock:
+                self.ledger.close()
+
+
+def safe(text: object) -> Text:
+    """User data as literal text (a name `[red]X` shows as typed)."""
+    return Text(str(text))
+
+
+def run(root: Path | None, as_person: str | None) -> int:
+    """Open the screen on the ledger at `root` (default: the demo ledger) as `as_person`."""
+    if root is None:
+        from ledger.demo import build_demo, demo_path
+
+        root = demo_path()
+        if not (root / "ledger.toml").exists():
+            build_demo(root).close()
+    app = KtpelApp(Path(root), as_person)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,51 @@
+"""`?`: every key, by screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..strings import _
+
+
+def _keys_table(title: str, bindings: list[Binding], extra: str = "") -> Table:
+    table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
+    table.add_column(style="bold", width=12)
+    table.add_column()
+    table.add_column(style="dim")
+    for b in bindings:
+        table.add_row(Text(b.key_display or b.key), Text(b.description), Text(b.id or b.action))
+    if extra:
+        table.add_row("", Text(extra), "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", _("Kembali"), id="back")]
+
+    def compose(self) -> ComposeResult:
+        from ..app import KtpelApp
+        from .act import ActScreen
+        from .detail import DetailScreen
+        from .history import HistoryScreen
+        from .listing import ListScreen
+
+        with VerticalScroll(id="help", classes="dialog"):
+            yield Static(_("Tombol"), classes="dialog-title")
+            yield Static(_keys_table(_("Di semua layar"), KtpelApp.BINDINGS,
+                                     _("Ctrl+P: palet perintah (semua aksi). Tetikus boleh dipakai, tidak wajib.")))
+            yield Static(_keys_table(_("Daftar permohonan"), ListScreen.BINDINGS,
+                                     _("Enter: buka rincian; klik judul kolom: urutkan") + "\n"
+                                     + _("1-4: Tugas saya / Semua / Terlambat / Selesai")))
+            yield Static(_keys_table(_("Rincian permohonan"), DetailScreen.BINDINGS))
+            yield Static(_keys_table(_("Formulir"), ActScreen.BINDINGS,
+                                     _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal")))
+            yield Static(_keys_table(_("Riwayat"), HistoryScreen.BINDINGS, _("Enter atau ↑↓: lihat perubahan entri")))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

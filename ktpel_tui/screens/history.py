@@ -1,0 +1,163 @@
+"""Riwayat: a request's git history (or the whole ledger's), and each commit's diff, coloured."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ledger import clock
+from ledger.history import HistoryEntry, diff, history
+from ledger.policy import Policy
+
+from ..app import LedgerChanged, has_module
+from ..strings import _
+
+LIMIT = 200
+
+SIGNATURES = {"good": ("sah", "green"), "unknown-key": ("kunci tak dikenal", "yellow"),
+              "bad": ("TIDAK SAH", "bold red"), "unsigned": ("tanpa ttd", "dim")}
+
+
+def action_word(entry: HistoryEntry, policy: Policy) -> str:
+    action = entry.action
+    if action is None:
+        return _("kebijakan")
+    if action == "advance" and entry.step is not None and policy.sop.has_step(entry.step) \
+            and policy.sop.step(entry.step).kind == "review":
+        return _("Setuju").lower()
+    words = {"create": _("buat"), "permohonan": _("surat"), "advance": _("lanjut"), "return": _("kembalikan"),
+             "handover": _("serah terima"), "receipt": _("terima")}
+    return words.get(action, action)
+
+
+def signature_cell(status: str | None) -> Text:
+    if status is None:
+        return Text("")
+    word, style = SIGNATURES.get(status, (status, ""))
+    return Text(_(word), style=style)
+
+
+def diff_text(patch: str) -> Text:
+    """A patch as coloured text; never markup."""
+    out = Text()
+    for line in patch.splitlines():
+        if line.startswith(("+++", "---", "diff ", "index ")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        else:
+            style = ""
+        out.append(line + "\n", style=style)
+    return out
+
+
+class HistoryScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", _("Kembali"), id="back")]
+
+    def __init__(self, request_id: str | None) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.entries: dict[str, HistoryEntry] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        title = _("Riwayat {id}").format(id=self.request_id) if self.request_id else _("Riwayat seluruh ledger (terbaru dahulu)")
+        yield Static(title, id="history-title", markup=False)
+        table: DataTable = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        table.add_column(_("Waktu"), key="at", width=11)
+        table.add_column(_("Orang"), key="who", width=20 if self.request_id else 17)
+        table.add_column(_("Peran"), key="role", width=17 if self.request_id else 14)
+        table.add_column(_("Langkah"), key="step", width=18 if self.request_id else 14)
+        table.add_column(_("Aksi"), key="action", width=10)
+        if self.request_id is None:
+            table.add_column(_("Permohonan"), key="request", width=10)
+        table.add_column(_("TTD"), key="sig", width=9)
+        yield table
+        with VerticalScroll(id="diff-pane"):
+            yield Static(_("Pilih entri untuk melihat perubahannya."), id="diff", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history", DataTable).focus()
+        self.load()
+
+    def on_ledger_changed(self, _message: LedgerChanged) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="history-load", exit_on_error=False)
+    def load(self) -> None:
+        app = self.app
+        try:
+            entries = app.with_ledger(lambda led: history(led, self.request_id, limit=LIMIT))  # type: ignore[attr-defined]
+        except Exception as err:  # noqa: BLE001
+            app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
+            return
+        app.call_from_thread(self.show, entries)
+        if has_module("ledger.audit"):
+            from ledger.audit import signature_status
+
+            try:
+                sigs = app.with_ledger(lambda led: signature_status(led, [e.sha for e in entries]))  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - the column stays empty; the audit verb reports problems
+                return
+            app.call_from_thread(self.show_signatures, sigs)
+
+    def show(self, entries: list[HistoryEntry]) -> None:
+        policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        self.entries = {e.sha: e for e in entries}
+        for e in entries:
+            who = Text(e.author)
+            if e.on_behalf_of:
+                who.append(" (" + _("atas nama {of}").format(of=e.on_behalf_of) + ")", style="italic")
+            step = Text(str(e.step) if e.step is not None else "-")
+            if e.step is not None and policy.sop.has_step(e.step):
+                step.append(f" {policy.sop.step(e.step).title}")
+            row = [Text(clock.to_wib(e.at).strftime("%d-%m %H:%M")), who,
+                   Text(policy.sop.role_title(e.role) if e.role else "-"), step, Text(action_word(e, policy))]
+            if self.request_id is None:
+                row.append(Text(e.request or "-"))
+            row.append(Text(""))
+            table.add_row(*row, key=e.sha)
+        if entries:
+            self.show_diff(entries[0].sha)
+
+    def show_signatures(self, sigs: dict[str, str]) -> None:
+        table = self.query_one("#history", DataTable)
+        for sha, status in sigs.items():
+            if sha in table.rows:
+                table.update_cell(sha, "sig", signature_cell(status))
+
+    @on(DataTable.RowHighlighted, "#history")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self.show_diff(str(event.row_key.value))
+
+    @on(DataTable.RowSelected, "#history")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#diff-pane", VerticalScroll).focus()
+
+    @work(thread=True, exclusive=True, group="history-diff", exit_on_error=False)
+    def show_diff(self, sha: str) -> None:
+        app = self.app
+        try:
+            patch = app.with_ledger(lambda led: diff(led, sha))  # type: ignore[attr-defined]
+        except Exception as err:  # noqa: BLE001
+            app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
+            return
+        entry = self.entries.get(sha)
+        head = Text(f"commit {sha}\n", style="bold yellow")
+        if entry is not None:
+            head.append(f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n")
+            head.append(entry.body.rstrip() + "\n\n")
+        app.call_from_thread(self.query_one("#diff", Static).update, head + diff_text(patch))

@@ -1,0 +1,350 @@
+"""Daftar permohonan: the list of requests, with tabs (with counts), search and sorting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+from textual.worker import get_current_worker
+
+from ledger import clock
+from ledger.policy import Policy
+from ledger.request import waits_on
+from ledger.summary import RequestSummary
+
+from ..app import LedgerChanged, has_module
+from ..strings import _
+
+CHUNK = 500
+TABS = ("mine", "all", "late", "done")
+COLUMNS = ("id", "kabkota", "step", "waiting", "time", "status")
+# Fixed widths keep the table within 100 columns (cells are cropped with an ellipsis).
+WIDTHS = {"id": 9, "kabkota": 11, "step": 25, "waiting": 22, "time": 11, "status": 9}
+
+
+def tab_title(tab: str) -> str:
+    return {"mine": _("Tugas saya"), "all": _("Semua"), "late": _("Terlambat"), "done": _("Selesai")}[tab]
+
+
+def column_title(column: str) -> str:
+    return {"id": _("ID"), "kabkota": _("Kab/Kota"), "step": _("Langkah"), "waiting": _("Menunggu"),
+            "time": _("Waktu"), "status": _("Status")}[column]
+
+
+def waiting_text(s: RequestSummary, policy: Policy) -> str:
+    """The role (and person, when exactly one holds it) a request waits on."""
+    parts = []
+    for w in s.waiting:
+        title = policy.sop.role_title(w["role"])
+        holders = [p for p in policy.people.values() if waits_on(p, w["role"], w.get("office"), policy.sop)
+                   and (w.get("office") is not None or policy.sop.roles[w["role"]].office != "kabkota")]
+        label = f"{title} ({holders[0].id})" if len(holders) == 1 else title
+        if w.get("kabkota") and w.get("action") != "advance":
+            label = f"{w['kabkota']} {label}"
+        if label not in parts:
+            parts.append(label)
+    if len(parts) > 2:
+        return f"{parts[0]} +{len(parts) - 1}"
+    return "; ".join(parts) or "-"
+
+
+def time_cell(s: RequestSummary, policy: Policy, now: datetime) -> Text:
+    waited = s.waited_minutes(now)
+    if waited is None or s.broken:
+        return Text("-")
+    standard = policy.sop.step(s.step).due_minutes if policy.sop.has_step(s.step) else 0
+    text = Text(f"{clock.format_minutes(waited)}/{clock.format_minutes(standard)}")
+    if s.overdue(now):
+        text.stylize("bold red")
+    return text
+
+
+def status_cell(s: RequestSummary, now: datetime) -> Text:
+    if s.broken:
+        return Text(_("RUSAK"), style="bold reverse red")
+    if s.done:
+        return Text(_("selesai"), style="green")
+    if s.overdue(now):
+        return Text(_("TERLAMBAT"), style="bold red")
+    return Text(_("berjalan"))
+
+
+def row_of(s: RequestSummary, policy: Policy, now: datetime) -> list[Any]:
+    if s.broken:
+        assert s.error is not None
+        return [Text(s.id), Text("-"), Text(s.error.message(), style="red"), Text("-"), Text("-"), status_cell(s, now)]
+    step = Text(f"{s.step}/{policy.sop.last_step} {s.step_title}")
+    if s.returns:
+        step.append(f" ↩{s.returns}", style="yellow")
+    return [Text(s.id), Text(", ".join(s.kabkota)), step, Text(waiting_text(s, policy) if not s.done else "-"),
+            time_cell(s, policy, now), status_cell(s, now)]
+
+
+def sort_key(column: str, now: datetime) -> Callable[[RequestSummary], Any]:
+    far = datetime.max.replace(tzinfo=clock.WIB)
+    keys: dict[str, Callable[[RequestSummary], Any]] = {
+        "id": lambda s: s.id,
+        "kabkota": lambda s: (", ".join(s.kabkota), s.id),
+        "step": lambda s: (s.step, s.id),
+        "waiting": lambda s: (tuple(w["role"] for w in s.waiting), s.id),
+        # Most overdue first: time left until due.
+        "time": lambda s: ((s.due or far) - now if not s.done else far - now, s.id),
+        "status": lambda s: (0 if s.broken else 1 if s.overdue(now) else 3 if s.done else 2, s.id),
+    }
+    return keys[column]
+
+
+def matches(s: RequestSummary, query: str, policy: Policy) -> bool:
+    q = query.casefold().strip()
+    if not q:
+        return True
+    names = [policy.settings.office_name(c) for c in s.kabkota]
+    hay = [s.id, *s.kabkota, *names, *s.letters, s.step_title]
+    return any(q in str(h).casefold() for h in hay)
+
+
+class ListScreen(Screen):
+    """The first screen: what waits on me, what is late, everything."""
+
+    BINDINGS = [
+        Binding("a", "act", _("Catat langkah"), id="act-step"),
+        Binding("h", "history", _("Riwayat"), id="request-history"),
+        Binding("n", "new_request", _("Permohonan baru"), id="new-request"),
+        Binding("k", "add_letter", _("Tambah surat"), id="add-letter"),
+        Binding("slash", "search", _("Cari"), id="search", key_display="/"),
+        Binding("o", "sort", _("Urutkan"), id="sort"),
+        Binding("t", "next_tab", _("Tab berikut"), id="next-tab", show=False),
+        Binding("1", "tab('mine')", _("Tugas saya"), id="tab-mine", show=False),
+        Binding("2", "tab('all')", _("Semua"), id="tab-all", show=False),
+        Binding("3", "tab('late')", _("Terlambat"), id="tab-late", show=False),
+        Binding("4", "tab('done')", _("Selesai"), id="tab-done", show=False),
+        Binding("p", "app.pick_person", _("Ganti orang"), id="pick-person"),
+        Binding("H", "app.ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
+    ]
+    if has_module("ledger.sync"):
+        BINDINGS.append(Binding("s", "app.sync", _("Sinkron"), id="sync"))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[RequestSummary] = []
+        self.loaded = False
+        self.tab = "mine"
+        self.query_text = ""
+        self.sort_column = "time"
+        self.shown: list[RequestSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Tabs(*(Tab(tab_title(t), id=f"tab-{t}") for t in TABS), id="tabs")
+        yield Input(placeholder=_("Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)"), id="search")
+        table: DataTable = DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+        for column in COLUMNS:
+            table.add_column(column_title(column), key=column, width=WIDTHS[column])
+        yield table
+        yield Static(_("Memuat permohonan…"), id="list-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.query_one("#requests", DataTable).focus()
+        if self.app.person_id is None:  # type: ignore[attr-defined]
+            self.tab = "all"
+            self.query_one(Tabs).active = "tab-all"
+        self.load()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="list-load", exit_on_error=False)
+    def load(self) -> None:
+        app = self.app
+
+        def progress(done: int, total: int) -> None:
+            if done % 1000 == 0 or done == total:
+                app.call_from_thread(self._status, _("Memuat {done}/{total}…").format(done=done, total=total))
+
+        try:
+            summaries = app.with_ledger(lambda led: led.list_requests(progress=progress))  # type: ignore[attr-defined]
+        except Exception as err:  # noqa: BLE001
+            app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
+            return
+        app.call_from_thread(self._loaded, summaries)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#list-status", Static).update(text)
+
+    def _loaded(self, summaries: list[RequestSummary]) -> None:
+        self.summaries = summaries
+        self.loaded = True
+        self.refilter()
+
+    def person_changed(self) -> None:
+        if self.loaded:
+            self.refilter()
+
+    def on_ledger_changed(self, _message: LedgerChanged) -> None:
+        self.load()
+
+    # --- filtering and showing -------------------------------------------------------------
+
+    def visible(self, tab: str, now: datetime) -> list[RequestSummary]:
+        policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        person = self.app.person  # type: ignore[attr-defined]
+        if tab == "mine":
+            return [s for s in self.summaries if person is not None and s.is_for(person, policy.sop)]
+        if tab == "late":
+            return [s for s in self.summaries if s.overdue(now) or s.broken]
+        if tab == "done":
+            return [s for s in self.summaries if s.done]
+        return list(self.summaries)
+
+    def refilter(self) -> None:
+        policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        now = clock.now()
+        tabs = self.query_one(Tabs)
+        for tab in TABS:
+            count = len(self.visible(tab, now))
+            tabs.query_one(f"#tab-{tab}", Tab).label = f"{tab_title(tab)} ({count})"
+        rows = [s for s in self.visible(self.tab, now) if matches(s, self.query_text, policy)]
+        rows.sort(key=sort_key(self.sort_column, now))
+        self.shown = rows
+        table = self.query_one("#requests", DataTable)
+        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        table.clear()
+        self.fill(rows, keep, now)
+
+    @work(thread=True, exclusive=True, group="list-fill", exit_on_error=False)
+    def fill(self, rows: list[RequestSummary], keep: str | None, now: datetime) -> None:
+        """Add rows in chunks so the first ones show at once even with 20,000 requests."""
+        app = self.app
+        policy: Policy = app.policy  # type: ignore[attr-defined]
+        worker = get_current_worker()
+        for start in range(0, max(len(rows), 1), CHUNK):
+            if worker.is_cancelled:
+                return
+            chunk = [(s.id, row_of(s, policy, now)) for s in rows[start:start + CHUNK]]
+            app.call_from_thread(self._add_rows, chunk, keep)
+        app.call_from_thread(self._filled, len(rows))
+
+    def _add_rows(self, chunk: list[tuple[str, list[Any]]], keep: str | None) -> None:
+        table = self.query_one("#requests", DataTable)
+        for key, cells in chunk:
+            if key in table.rows:
+                continue
+            table.add_row(*cells, key=key)
+            if key == keep:
+                table.move_cursor(row=table.get_row_index(key))
+
+    def _filled(self, count: int) -> None:
+        parts = [_("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))]
+        if self.query_text:
+            parts.append(_("cari: '{query}'").format(query=self.query_text))
+        parts.append(_("urut: {column}").format(column=column_title(self.sort_column)))
+        if count == 0:
+            parts.insert(0, _("Tidak ada permohonan di sini."))
+        self._status(" · ".join(parts))
+
+    # --- events and actions ----------------------------------------------------------------
+
+    @on(Tabs.TabActivated, "#tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        tab = str(event.tab.id).removeprefix("tab-")
+        if tab != self.tab:
+            self.tab = tab
+            if self.loaded:
+                self.refilter()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(Tabs).active = f"tab-{tab}"
+
+    def action_next_tab(self) -> None:
+        self.query_one(Tabs).action_next_tab()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        if self.loaded:
+            self.refilter()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#requests", DataTable).focus()
+
+    def key_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.value = ""
+            search.display = False
+            self.query_one("#requests", DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort_column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
+        if self.loaded:
+            self.refilter()
+
+    @on(DataTable.HeaderSelected, "#requests")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.sort_column = str(event.column_key.value)
+        if self.loaded:
+            self.refilter()
+
+    def current(self) -> RequestSummary | None:
+        table = self.query_one("#requests", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((s for s in self.shown if s.id == key), None)
+
+    def _need_current(self) -> RequestSummary | None:
+        s = self.current()
+        if s is None:
+            self.notify(_("Pilih permohonan dahulu."), severity="warning")
+            return None
+        if s.broken:
+            assert s.error is not None
+            self.notify(_("Permohonan ini rusak: {reason}").format(reason=s.error.message()), severity="error", markup=False)
+            return None
+        return s
+
+    @on(DataTable.RowSelected, "#requests")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from .detail import DetailScreen
+
+        if (s := self._need_current()) is not None:
+            self.app.push_screen(DetailScreen(s.id))
+
+    def action_act(self) -> None:
+        from .act import start_act
+
+        if (s := self._need_current()) is not None:
+            start_act(self.app, s.id)
+
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        if (s := self.current()) is not None:
+            self.app.push_screen(HistoryScreen(s.id))
+        else:
+            self.notify(_("Pilih permohonan dahulu."), severity="warning")
+
+    def action_new_request(self) -> None:
+        from .act import start_new_request
+
+        start_new_request(self.app)
+
+    def action_add_letter(self) -> None:
+        from .act import start_add_letter
+
+        if (s := self._need_current()) is not None:
+            start_add_letter(self.app, s.id)
