@@ -429,3 +429,53 @@ def test_a_cache_keyed_to_a_vanished_head_is_rebuilt(demo_path, fixed_clock):
     db.commit()
     db.close()
     assert listing(demo_path) == cold
+
+
+def _start_together(root: Path, *commands: list[str]) -> list[tuple[int, str, str]]:
+    env = {**os.environ, **NOW_ENV}
+    procs = [subprocess.Popen([*KTPEL, "--ledger", str(root), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for cmd in commands]
+    return [(p.wait(timeout=120), *p.communicate()) for p in procs]
+
+
+def test_two_new_requests_at_the_same_moment_get_two_ids(demo_path):
+    base = head_of(demo_path)
+    letter = ["--set", "letter_date=2026-11-27", "--set", "blanks_requested=500", "--set", "stock_left=5"]
+    results = _start_together(
+        demo_path,
+        ["--as", "kadis-1903", "new", "--set", "kabkota=19.03", "--set", "letter_number=470/1/A/2026", *letter],
+        ["--as", "kadis-1906", "new", "--set", "kabkota=19.06", "--set", "letter_number=470/1/B/2026", *letter],
+    )
+    assert [rc for rc, _, _ in results] == [0, 0], results
+    assert commits_since(demo_path, base) == 2
+    with Ledger.open(demo_path) as led:
+        new = {led.read_request(rid).kabkota for rid in ("2026-0007", "2026-0008")}
+    assert new == {("19.03",), ("19.06",)}
+    assert porcelain(demo_path) == ""
+
+
+def test_two_clerks_numbering_letters_at_once_never_share_a_number(demo_path):
+    # 2026-0003 and 2026-0006 both reach step 9; both Kasubag Umum commands take the suggested
+    # next number at the same moment.
+    with Ledger.open(demo_path) as led:
+        led.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis", {}))
+        sop = led.policy().sop
+        data = {1: {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat."},
+                2: {"subject": "Permohonan", "blanks_asked": 3000}}
+        actors = {"kasi": "maya", "kabid": "rudi", "sekretaris": "sri", "kadis": "hendra", "pelaksana": "dedi"}
+        for no in range(1, 9):
+            role = sop.step(no).role
+            led.record("2026-0006", Event("advance", no, FIXED_NOW + timedelta(minutes=no), actors[role], role, data.get(no, {})))
+    base = head_of(demo_path)
+    results = _start_together(demo_path, ["--as", "agus", "advance", "2026-0003", "--json"],
+                              ["--as", "agus", "advance", "2026-0006", "--json"])
+    for rc, _, err in results:
+        assert "Traceback" not in err
+        assert rc == 0 or "Galat [letter-reused]" in err, err
+    winners = [json.loads(out)["data"]["letter_number"] for rc, out, _ in results if rc == 0]
+    assert winners and len(set(winners)) == len(winners)
+    assert commits_since(demo_path, base) == len(winners)
+    with Ledger.open(demo_path) as led:
+        numbers = [n for s in led.list_requests() for n in s.letters]
+    assert len(numbers) == len(set(numbers))
+    assert porcelain(demo_path) == ""
