@@ -345,6 +345,43 @@ class Ledger:
 
     # --- writing ---------------------------------------------------------------------------
 
+    def write_commit(
+        self,
+        files: dict[str, bytes | None],
+        message: str,
+        author: Person,
+        at: datetime,
+        *,
+        parent: str,
+        committed: datetime | None = None,
+        sign: bool | None = None,
+        policy: Policy | None = None,
+    ) -> str:
+        """Make the commit object for these files (None deletes) on top of `parent`, as `author`.
+
+        Moves no ref and touches neither the working tree nor the index (sync builds its replayed
+        history this way, then moves HEAD once). Signs when the author's key is on this machine;
+        raises `signing-key-missing` when the ledger requires signatures and it is not.
+        """
+        policy = policy or self.policy(parent)
+        key = signing_key_path(author.id)
+        do_sign = key.exists() if sign is None else sign
+        if policy.settings.signatures_required and not key.exists():
+            raise fail("signing-key-missing", person=author.name, path=str(key))
+        objects = self.git_dir / "objects"
+        tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
+        for rel, data in files.items():
+            blob = None if data is None else write_loose(objects, b"blob", data)
+            tree = tree_with(self._read_object, objects, tree, rel.split("/"), blob) or write_loose(objects, b"tree", b"")
+        sign_args: list[str] = []
+        if do_sign:
+            sign_args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
+        return self.git(
+            *sign_args, "commit-tree", *(["-S"] if do_sign else []), tree, "-p", parent, "-F", "-",
+            env=git_env(author.name, author.email, at, committed),
+            input=message.encode("utf-8"),
+        ).stdout.decode().strip()
+
     def commit_files(
         self,
         files: dict[str, bytes | None],
@@ -365,19 +402,13 @@ class Ledger:
         if self.head() != parent:
             raise fail("ledger-busy")
         policy = policy or self.policy(parent)
-        key = signing_key_path(author.id)
-        do_sign = key.exists() if sign is None else sign
-        if policy.settings.signatures_required and not key.exists():
-            raise fail("signing-key-missing", person=author.name, path=str(key))
+        if policy.settings.signatures_required and not signing_key_path(author.id).exists():
+            raise fail("signing-key-missing", person=author.name, path=str(signing_key_path(author.id)))
         rels = sorted(files)
         self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
         _crash_point("after-journal")
         try:
-            objects = self.git_dir / "objects"
-            tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
-            for rel, data in files.items():
-                blob = None if data is None else write_loose(objects, b"blob", data)
-                tree = tree_with(self._read_object, objects, tree, rel.split("/"), blob) or write_loose(objects, b"tree", b"")
+            new = self.write_commit(files, message, author, at, parent=parent, committed=committed, sign=sign, policy=policy)
             for rel, data in files.items():
                 target = self.root / rel
                 if data is None:
@@ -387,14 +418,6 @@ class Ledger:
             _crash_point("after-write")
             self.git("update-index", "--add", "--remove", "--", *rels)
             _crash_point("after-add")
-            sign_args: list[str] = []
-            if do_sign:
-                sign_args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
-            new = self.git(
-                *sign_args, "commit-tree", *(["-S"] if do_sign else []), tree, "-p", parent, "-F", "-",
-                env=git_env(author.name, author.email, at, committed),
-                input=message.encode("utf-8"),
-            ).stdout.decode().strip()
             subject = message.split("\n", 1)[0]
             self.git("update-ref", "-m", f"ktpel: {subject}", "HEAD", new, parent)
             _crash_point("after-commit")
