@@ -3,21 +3,24 @@
 When HEAD has not moved the list is read straight from SQLite; when it has, only the files in
 `git diff --name-only OLD NEW -- requests/` are parsed again. The cache is disposable: a
 broken or foreign cache is deleted and rebuilt from the files.
+
+Rows describe the files as committed at HEAD: a working-tree file is used only when its bytes
+are the committed blob, so an uncommitted hand edit or a stray file never enters the cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import sqlite3
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from .fields import normalize_letter_number
 from .policy import Policy
 from .requestfile import loads
-from .rules import LedgerError
+from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
 SCHEMA_VERSION = "2"
@@ -85,11 +88,13 @@ class ListingCache:
         changed: list[str] | None = None
         if old and old_policy and old_policy[0] == policy_key:
             changed = self._changed_paths(old, head)
+        # Only the changed files' blob ids are needed when the diff is small.
+        committed = self._committed(head, changed if changed is not None and len(changed) <= 200 else None)
         if changed is None:
-            paths = sorted(self._all_paths())
+            paths = sorted(committed)
             full = True
         else:
-            paths = changed
+            paths = [p for p in changed if _is_request_path(p)]
             full = False
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -97,7 +102,7 @@ class ListingCache:
                 db.execute("DELETE FROM req")
                 db.execute("DELETE FROM letters")
             for index, rel in enumerate(paths, start=1):
-                self._reparse(db, rel, policy)
+                self._reparse(db, rel, committed.get(rel), policy)
                 if progress and index % 500 == 0:
                     progress(index, len(paths))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
@@ -117,28 +122,44 @@ class ListingCache:
             return None
         return [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
 
-    def _all_paths(self) -> Iterator[str]:
-        base = self.root / REQUESTS_DIR
-        if not base.is_dir():
-            return
-        for year in os.scandir(base):
-            if not year.is_dir():
-                continue
-            for entry in os.scandir(year.path):
-                if entry.name.endswith(".toml"):
-                    yield f"{REQUESTS_DIR}/{year.name}/{entry.name}"
+    def _committed(self, head: str, paths: list[str] | None = None) -> dict[str, str]:
+        """Blob id of every request file (`requests/<year>/<name>.toml`) in the tree of `head`,
+        or only of `paths` (a path absent from the tree is absent from the answer)."""
+        spec = [p for p in paths if _is_request_path(p)] if paths is not None else [REQUESTS_DIR]
+        if not spec:
+            return {}
+        proc = subprocess.run(["git", "ls-tree", "-r", "-z", head, "--", *spec], cwd=self.root, capture_output=True)
+        if proc.returncode != 0:
+            raise fail("git-failed", reason=proc.stderr.decode("utf-8", "replace").strip())
+        out: dict[str, str] = {}
+        for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
+            meta, _, rel = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob" and _is_request_path(rel):
+                out[rel] = parts[2]
+        return out
 
-    def _reparse(self, db: sqlite3.Connection, rel: str, policy: Policy) -> None:
-        db.execute("DELETE FROM letters WHERE path=?", (rel,))
-        file = self.root / rel
+    def _read_committed(self, rel: str, blob_id: str) -> bytes:
+        """The committed bytes: the working-tree file when it is that blob (the usual case), else git's."""
         try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            data = (self.root / rel).read_bytes()
+        except OSError:
+            data = None
+        if data is not None and hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob_id:
+            return data
+        proc = subprocess.run(["git", "cat-file", "blob", blob_id], cwd=self.root, capture_output=True)
+        if proc.returncode != 0:
+            raise OSError(proc.stderr.decode("utf-8", "replace").strip())
+        return proc.stdout
+
+    def _reparse(self, db: sqlite3.Connection, rel: str, blob_id: str | None, policy: Policy) -> None:
+        db.execute("DELETE FROM letters WHERE path=?", (rel,))
+        if blob_id is None:  # not in HEAD's tree (deleted)
             db.execute("DELETE FROM req WHERE path=?", (rel,))
             return
+        try:
+            text = self._read_committed(rel, blob_id).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            from .rules import Violation
-
             summary = broken_summary(rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel))
             self._store(db, rel, summary)
             return
@@ -188,3 +209,8 @@ class ListingCache:
     def letters_like(self, prefix_sql: str) -> list[str]:
         rows = self._connect().execute("SELECT number FROM letters WHERE number LIKE ?", (prefix_sql,)).fetchall()
         return [r[0] for r in rows]
+
+
+def _is_request_path(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 3 and parts[0] == REQUESTS_DIR and parts[2].endswith(".toml")
