@@ -479,3 +479,27 @@ def test_two_clerks_numbering_letters_at_once_never_share_a_number(demo_path):
         numbers = [n for s in led.list_requests() for n in s.letters]
     assert len(numbers) == len(set(numbers))
     assert porcelain(demo_path) == ""
+
+
+def test_an_uncommitted_hand_edit_never_enters_the_listing(demo_path, fixed_clock):
+    cold = cold_listing(demo_path)
+    rel = "requests/2026/2026-0004.toml"
+    committed_text = (demo_path / rel).read_text(encoding="utf-8")
+    edited = committed_text.replace("\nstep = 13\n", "\nstep = 14\n", 1)
+    (demo_path / rel).write_text(edited, encoding="utf-8")
+    (demo_path / "requests/2026/2026-0099.toml").write_text("bukan = [toml\n", encoding="utf-8")  # a stray, untracked file
+    # Cold or warm, the list shows what is committed, as `show` does.
+    assert cold_listing(demo_path) == cold
+    assert listing(demo_path) == cold
+    # Recording on the edited file is refused and the hand edit is left for its author to see.
+    with Ledger.open(demo_path) as led:
+        with pytest.raises(LedgerError) as info:
+            led.record("2026-0004", Event("advance", 13, FIXED_NOW, "bambang", "bapeng", {}))
+        assert info.value.code == "uncommitted-change"
+        assert "git checkout -- requests/2026/2026-0004.toml" in info.value.message()
+    assert (demo_path / rel).read_text(encoding="utf-8") == edited
+    # Restoring it as the sentence says leaves everything as it was.
+    git(demo_path, "checkout", "--", rel)
+    (demo_path / "requests/2026/2026-0099.toml").unlink()
+    assert listing(demo_path) == cold
+    assert porcelain(demo_path) == ""
