@@ -366,7 +366,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="confirm"):
             yield Static(_("Periksa sebelum dicatat"), classes="dialog-title")
-            yield Static(self.text)
+            yield Static(self.text, id="confirm-text")
             with Horizontal(classes="buttons"):
                 yield Button(_("Catat") + " (y)", id="yes", variant="success")
                 yield Button(_("Batal") + " (n)", id="no")

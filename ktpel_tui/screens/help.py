@@ -35,17 +35,19 @@ class HelpScreen(ModalScreen[None]):
         from .history import HistoryScreen
         from .listing import ListScreen
 
+        sections = [
+            ("app", _("Di semua layar"), KtpelApp.BINDINGS,
+             _("Ctrl+P: palet perintah (semua aksi). Tetikus boleh dipakai, tidak wajib.")),
+            ("list", _("Daftar permohonan"), ListScreen.BINDINGS,
+             _("Enter: buka rincian; klik judul kolom: urutkan") + "\n" + _("1-4: Tugas saya / Semua / Terlambat / Selesai")),
+            ("detail", _("Rincian permohonan"), DetailScreen.BINDINGS, ""),
+            ("form", _("Formulir"), ActScreen.BINDINGS, _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal")),
+            ("history", _("Riwayat"), HistoryScreen.BINDINGS, _("Enter atau ↑↓: lihat perubahan entri")),
+        ]
         with VerticalScroll(id="help", classes="dialog"):
             yield Static(_("Tombol"), classes="dialog-title")
-            yield Static(_keys_table(_("Di semua layar"), KtpelApp.BINDINGS,
-                                     _("Ctrl+P: palet perintah (semua aksi). Tetikus boleh dipakai, tidak wajib.")))
-            yield Static(_keys_table(_("Daftar permohonan"), ListScreen.BINDINGS,
-                                     _("Enter: buka rincian; klik judul kolom: urutkan") + "\n"
-                                     + _("1-4: Tugas saya / Semua / Terlambat / Selesai")))
-            yield Static(_keys_table(_("Rincian permohonan"), DetailScreen.BINDINGS))
-            yield Static(_keys_table(_("Formulir"), ActScreen.BINDINGS,
-                                     _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal")))
-            yield Static(_keys_table(_("Riwayat"), HistoryScreen.BINDINGS, _("Enter atau ↑↓: lihat perubahan entri")))
+            for key, title, bindings, extra in sections:
+                yield Static(_keys_table(title, bindings, extra), id=f"keys-{key}")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -139,6 +139,7 @@ class ListScreen(Screen):
         self.query_text = ""
         self.sort_column = "time"
         self.shown: list[RequestSummary] = []
+        self.filled = False  # all rows of the current filter are in the table
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -217,6 +218,7 @@ class ListScreen(Screen):
         table = self.query_one("#requests", DataTable)
         keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
         table.clear()
+        self.filled = False
         self.fill(rows, keep, now)
 
     @work(thread=True, exclusive=True, group="list-fill", exit_on_error=False)
@@ -242,6 +244,7 @@ class ListScreen(Screen):
                 table.move_cursor(row=table.get_row_index(key))
 
     def _filled(self, count: int) -> None:
+        self.filled = True
         parts = [_("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))]
         if self.query_text:
             parts.append(_("cari: '{query}'").format(query=self.query_text))
