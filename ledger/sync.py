@@ -1,0 +1,522 @@
+"""Sync between offices over git: fetch, fast-forward or re-apply our operations, push.
+
+One action, over any git remote (the system `git` does the transport, so SSH keys, credential
+helpers and `file://`, `ssh://`, `git://`, `https://` URLs work as for git itself):
+
+1. Fetch the hub's `main` into `refs/remotes/<remote>/main` with a strict refspec (no `+`): a
+   hub whose history was rewritten is refused, never followed.
+2. Only the hub moved: fast-forward. Only we moved: push. Both moved: take the hub's history
+   and re-apply each of our unpushed operations on top, oldest first, through
+   `ledger.request.apply` (rules checked again on the new state), keeping each one's author and
+   author time and signing again with the author's key.
+3. An operation that no longer applies is parked under `refs/ktpel/parked/<request>-<sha>`
+   with its reason (a local commit wrapping the original), never dropped.
+4. Push without force; if another office pushed in between, fetch and re-apply again.
+
+The replayed history is built as commit objects off HEAD and HEAD moves once, under the ledger
+lock and its journal: a sync killed at any point leaves either the old HEAD (with every
+operation still in it) or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import clock, i18n
+from .audit import is_policy_path
+from .policy import PEOPLE_FILE, SETTINGS_FILE, parse_policy, parse_settings, sop_path
+from .request import REQUEST_ID_RE, apply, empty, request_path
+from .requestfile import dumps, event_from_dict, loads
+from .rules import LedgerError, Violation, fail
+from .store import Ledger, _crash_point, git_env, signing_key_path
+from .trailers import POLICY_ACTION, commit_message, parse_trailers
+
+T = i18n.pick
+MAIN = "main"
+PARKED_PREFIX = "refs/ktpel/parked/"
+STATE_FILE = "sync.json"
+MAX_ATTEMPTS = int(os.environ.get("KTPEL_SYNC_ATTEMPTS", "12"))
+# Test hook points (KTPEL_TEST_CRASH_AT), in order: see store._crash_point.
+SYNC_CRASH_POINTS = ("sync-after-fetch", "sync-after-replay", "sync-after-read-tree", "sync-after-move", "sync-after-push")
+
+_RETRYABLE_REMOTE = ("fast-forward", "failed to update ref", "cannot lock ref", "incorrect old value", "failed to lock", "fetch first")
+_AUTH = ("authentication failed", "permission denied", "could not read username", "access denied", "403", "401")
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """An operation that no longer applied at sync, kept under `ref` with the reason."""
+
+    ref: str
+    request: str | None
+    summary: str  # the original commit's subject
+    reason: str  # a sentence for the person
+    code: str  # the rule code behind the reason
+    author: str
+    email: str
+    at: datetime  # the operation's original time
+    original: str  # the original commit
+
+    @property
+    def name(self) -> str:
+        """The ref without its prefix, as typed in `ktpel parked drop NAME`."""
+        return self.ref.removeprefix(PARKED_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    pulled: int
+    pushed: int
+    parked: list[Parked] = field(default_factory=list)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)  # (our id, the id it got)
+    head: str = ""
+    attempts: int = 1
+
+
+# --- small git helpers ---------------------------------------------------------------------------
+
+
+def _net_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("GIT_TERMINAL_PROMPT", "0")  # no password prompt under the TUI; fail plainly
+    env["LC_ALL"] = "C"  # git's messages are classified by their English text
+    return env
+
+
+def _rev(ledger: Ledger, ref: str) -> str | None:
+    proc = ledger.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def _is_ancestor(ledger: Ledger, old: str, new: str) -> bool:
+    return ledger.git("merge-base", "--is-ancestor", old, new, check=False).returncode == 0
+
+
+def _count(ledger: Ledger, old: str | None, new: str) -> int:
+    spec = f"{old}..{new}" if old else new
+    return int(ledger.git("rev-list", "--count", spec).stdout.decode().strip() or 0)
+
+
+def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = [line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
+    return lines[-1] if lines else f"exit {proc.returncode}"
+
+
+def _network_error(remote: str, proc: subprocess.CompletedProcess[bytes]) -> LedgerError:
+    reason = _last_line(proc)
+    if any(word in proc.stderr.decode("utf-8", "replace").lower() for word in _AUTH):
+        return fail("sync-auth", remote=remote, reason=reason)
+    return fail("sync-unreachable", remote=remote, reason=reason)
+
+
+# --- state kept under .git/ktpel/ ----------------------------------------------------------------
+
+
+def last_sync(ledger: Ledger) -> datetime | None:
+    """When this clone last synced successfully, or None."""
+    try:
+        raw = json.loads((ledger.state_dir / STATE_FILE).read_text())
+        return clock.to_wib(datetime.fromisoformat(raw["last_sync"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_last_sync(ledger: Ledger, remote: str, head: str) -> None:
+    path = ledger.state_dir / STATE_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"last_sync": clock.now().isoformat(), "remote": remote, "head": head}))
+    os.replace(tmp, path)
+
+
+# --- parked operations ---------------------------------------------------------------------------
+
+_PARKED_FORMAT = "%(refname)%1f%(authorname)%1f%(authoremail:trim)%1f%(authordate:iso-strict)%1f%(contents)%1e"
+
+
+def parked(ledger: Ledger) -> list[Parked]:
+    """Every parked operation in this clone, oldest operation first."""
+    out = ledger.git("for-each-ref", f"--format={_PARKED_FORMAT}", PARKED_PREFIX).stdout.decode("utf-8", "replace")
+    items = []
+    for record in out.split("\x1e"):
+        record = record.strip("\n")
+        if not record:
+            continue
+        ref, author, email, at, body = record.split("\x1f", 4)
+        items.append(_parked_from(ref, author, email, datetime.fromisoformat(at), body))
+    return sorted(items, key=lambda p: (p.at, p.ref))
+
+
+def _parked_from(ref: str, author: str, email: str, at: datetime, body: str) -> Parked:
+    paragraphs = [p for p in body.strip().split("\n\n") if p.strip()]
+    trailers: dict[str, str] = {}
+    for line in paragraphs[-1].splitlines() if paragraphs else []:
+        key, sep, value = line.partition(":")
+        if sep:
+            trailers[key.strip()] = value.strip()
+    summary = paragraphs[0] if paragraphs else ""
+    reason = "\n\n".join(paragraphs[1:-1]) if len(paragraphs) > 2 else ""
+    return Parked(
+        ref=ref, request=trailers.get("Ktpel-Request") or None, summary=summary, reason=reason,
+        code=trailers.get("Ktpel-Parked-Code", ""), author=author, email=email, at=clock.to_wib(at),
+        original=trailers.get("Ktpel-Parked-Commit", ""),
+    )
+
+
+def _find_parked(ledger: Ledger, name: str) -> Parked:
+    for item in parked(ledger):
+        if name in (item.ref, item.name) or (len(name) >= 7 and item.original.startswith(name)):
+            return item
+    raise fail("parked-unknown", ref=name)
+
+
+def drop_parked(ledger: Ledger, name: str) -> Parked:
+    """Discard a parked operation (its ref is deleted; the person chose not to redo it)."""
+    item = _find_parked(ledger, name)
+    ledger.git("update-ref", "-d", item.ref)
+    return item
+
+
+def retry_parked(ledger: Ledger, name: str) -> tuple[Parked, str | None]:
+    """Apply a parked operation on top of HEAD now. Returns (it, new commit or None if still parked)."""
+    item = _find_parked(ledger, name)
+    with ledger.locked():
+        ledger._recover_locked()
+        head = ledger.head()
+        replay = _Replay(ledger, head)
+        if item.request:
+            original_request = _request_of(ledger, item.original)
+            if original_request and original_request != item.request:
+                replay.renumber[original_request] = item.request
+        replay.run([_commit_info(ledger, item.original)])
+        if replay.tip == head:
+            return _find_parked(ledger, item.ref), None
+        _move_head(ledger, head, replay.tip)
+    ledger.git("update-ref", "-d", item.ref)
+    return item, replay.tip
+
+
+# --- reading our commits -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    at: datetime
+    message: str
+    paths: tuple[str, ...]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+_LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1f"
+
+
+def _commits(ledger: Ledger, rev_range: str) -> list[_Commit]:
+    out = ledger.git("log", "--reverse", "--no-renames", "--name-only", f"--format={_LOG_FORMAT}", rev_range).stdout.decode("utf-8", "replace")
+    items = []
+    for record in out.split("\x1e"):
+        if not record.strip():
+            continue
+        sha, parents, author, email, at, message, names = record.split("\x1f", 6)
+        items.append(_Commit(sha, tuple(parents.split()), author, email, datetime.fromisoformat(at), message,
+                             tuple(n for n in names.split("\n") if n.strip())))
+    return items
+
+
+def _commit_info(ledger: Ledger, sha: str) -> _Commit:
+    return _commits(ledger, f"{sha}^!")[0]
+
+
+def _request_of(ledger: Ledger, sha: str) -> str | None:
+    return parse_trailers(_commit_info(ledger, sha).message).get("Ktpel-Request")
+
+
+# --- replay --------------------------------------------------------------------------------------
+
+
+class _Parking(Exception):
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(violation.code)
+        self.violation = violation
+
+
+def _park_for(code: str, **params: object) -> _Parking:
+    return _Parking(Violation(code, params))
+
+
+class _Replay:
+    """Re-apply commits on top of `tip`, one commit object at a time (HEAD does not move)."""
+
+    def __init__(self, ledger: Ledger, onto: str, progress: Callable[[str], None] | None = None) -> None:
+        self.ledger = ledger
+        self.tip = onto
+        self.progress = progress
+        self.renumber: dict[str, str] = {}
+        self.dead: set[str] = set()  # requests whose 'create' was parked
+        self.parked: list[Parked] = []
+        self.renumbered: list[tuple[str, str]] = []
+        self.now = clock.now()
+
+    def run(self, commits: list[_Commit]) -> None:
+        for index, commit in enumerate(commits, start=1):
+            if self.progress:
+                self.progress(T(f"Menerapkan ulang {index}/{len(commits)}: {commit.subject}",
+                                f"Re-applying {index}/{len(commits)}: {commit.subject}"))
+            try:
+                self.tip = self._one(commit)
+            except _Parking as exc:
+                self.parked.append(self._park(commit, exc.violation))
+            except LedgerError as exc:
+                self.parked.append(self._park(commit, exc.violations[0]))
+
+    def _one(self, commit: _Commit) -> str:
+        if len(commit.parents) != 1:
+            raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=T("commit gabungan", "a merge commit"))
+        trailers = parse_trailers(commit.message)
+        paths = commit.paths
+        if paths and all(is_policy_path(p) for p in paths):
+            return self._policy(commit, trailers)
+        request = trailers.get("Ktpel-Request")
+        if not request or not REQUEST_ID_RE.match(request) or paths != (request_path(request),):
+            raise _park_for("sync-not-one-op", commit=commit.sha[:12],
+                            reason=T("tidak mengubah tepat satu berkas permohonan", "it does not change exactly one request file"))
+        return self._request_op(commit, request)
+
+    def _signed(self, sha: str) -> bool:
+        raw = self.ledger._read_object(sha)[1]
+        return b"\ngpgsig " in raw.split(b"\n\n", 1)[0]
+
+    def _request_op(self, commit: _Commit, original_id: str) -> str:
+        ledger = self.ledger
+        old_path = request_path(original_id)
+        before = ledger.blob(commit.parents[0], old_path)
+        after = ledger.blob(commit.sha, old_path)
+        try:
+            old_events = tomllib.loads(before.decode("utf-8")).get("event", []) if before is not None else []
+            new_events = tomllib.loads(after.decode("utf-8")).get("event", []) if after is not None else []
+            if len(new_events) != len(old_events) + 1 or new_events[:-1] != old_events:
+                raise ValueError(T("tidak menambah tepat satu kejadian", "it does not add exactly one event"))
+            event = event_from_dict(new_events[-1])
+        except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+            raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=str(exc)) from None
+        if original_id in self.dead:
+            raise _park_for("sync-request-parked", request=original_id)
+        request_id = self.renumber.get(original_id, original_id)
+        tip = self.tip
+        policy = ledger.policy(tip)
+        path = request_path(request_id)
+        raw = ledger.blob(tip, path)
+        if event.action == "create":
+            if raw is not None:
+                request_id = self._free_id(tip, int(request_id[:4]))
+                self.renumber[original_id] = request_id
+                self.renumbered.append((original_id, request_id))
+                path = request_path(request_id)
+            state = empty(request_id, policy.sop.id)
+        else:
+            if raw is None:
+                raise fail("unknown-request", request=request_id)
+            state = loads(raw.decode("utf-8"), path, policy)
+        try:
+            new_state = apply(state, event, policy, ledger._letter_lookup(tip))
+        except LedgerError:
+            if event.action == "create":
+                self.dead.add(original_id)
+                self.renumber.pop(original_id, None)
+                if self.renumbered and self.renumbered[-1][0] == original_id:
+                    self.renumbered.pop()
+            raise
+        recorded = new_state.events[-1]
+        author = policy.person(event.by)
+        self._check_key(commit, author)
+        message = commit_message(new_state, recorded, policy)
+        return ledger.write_commit({path: dumps(new_state).encode("utf-8")}, message, author, recorded.at,
+                                   parent=tip, committed=self.now, policy=policy)
+
+    def _check_key(self, commit: _Commit, author) -> None:
+        if self._signed(commit.sha) and not signing_key_path(author.id).exists():
+            raise _park_for("sync-unsigned", person=author.name)
+
+    def _free_id(self, tip: str, year: int) -> str:
+        out = self.ledger.git("ls-tree", "--name-only", f"{tip}:requests/{year}", check=False).stdout.decode()
+        numbers = [int(m.group(1)) for m in re.finditer(rf"^{year}-(\d+)\.toml$", out, re.M)]
+        return f"{year}-{max(numbers, default=0) + 1:04d}"
+
+    def _policy(self, commit: _Commit, trailers: dict[str, str]) -> str:
+        ledger = self.ledger
+        tip = self.tip
+        if trailers.get("Ktpel-Action") != POLICY_ACTION:
+            raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=T("perubahan kebijakan tanpa 'Ktpel-Action: policy'",
+                                                                                "a policy change without 'Ktpel-Action: policy'"))
+        files: dict[str, bytes | None] = {}
+        for path in commit.paths:
+            base, ours, theirs = ledger.blob(commit.parents[0], path), ledger.blob(commit.sha, path), ledger.blob(tip, path)
+            if theirs != base:
+                raise _park_for("sync-policy-conflict", path=path)
+            files[path] = ours
+        policy = ledger.policy(tip)
+
+        def text(path: str) -> str:
+            data = files[path] if path in files else ledger.blob(tip, path)
+            return (data or b"").decode("utf-8")
+
+        settings_text = text(SETTINGS_FILE)
+        parse_policy(settings_text, text(PEOPLE_FILE), text(sop_path(parse_settings(settings_text).sop)))
+        author = policy.person_by_email(commit.email)
+        if author is None:
+            raise fail("unknown-person", person=commit.email)
+        if not author.holds("admin"):
+            raise fail("not-admin", name=author.name)
+        self._check_key(commit, author)
+        return ledger.write_commit(files, commit.message, author, commit.at, parent=tip, committed=self.now, policy=policy)
+
+    def _park(self, commit: _Commit, violation: Violation) -> Parked:
+        """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
+        original_id = parse_trailers(commit.message).get("Ktpel-Request")
+        request = self.renumber.get(original_id, original_id) if original_id else None
+        reason = violation.message()
+        lines = [commit.subject, "", reason, "", f"Ktpel-Parked-Code: {violation.code}", f"Ktpel-Parked-Commit: {commit.sha}"]
+        if request:
+            lines.append(f"Ktpel-Request: {request}")
+        message = "\n".join(lines) + "\n"
+        name = f"{PARKED_PREFIX}{request or 'kebijakan'}-{commit.sha[:12]}"
+        wrapper = self.ledger.git(
+            "commit-tree", f"{commit.sha}^{{tree}}", "-p", commit.sha, "-F", "-",
+            env=git_env(commit.author, commit.email, commit.at, self.now), input=message.encode("utf-8"),
+        ).stdout.decode().strip()
+        self.ledger.git("update-ref", "-m", "ktpel: parked", name, wrapper)
+        return Parked(ref=name, request=request, summary=commit.subject, reason=reason, code=violation.code,
+                      author=commit.author, email=commit.email, at=clock.to_wib(commit.at), original=commit.sha)
+
+
+# --- moving HEAD ---------------------------------------------------------------------------------
+
+
+def _move_head(ledger: Ledger, old: str, new: str) -> None:
+    """Move HEAD, index and working tree from `old` to `new` (under the lock), all or nothing.
+
+    The ledger journal lists every path that changes: a process killed half-way is put back to
+    whatever HEAD holds by `Ledger.recover` on the next open.
+    """
+    if ledger.head() != old:
+        raise fail("ledger-busy")
+    out = ledger.git("diff", "--name-only", "--no-renames", "-z", old, new).stdout.decode("utf-8")
+    paths = sorted(p for p in out.split("\0") if p)
+    ledger._journal.write_text(json.dumps({"head": old, "paths": paths}))
+    try:
+        proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
+        if proc.returncode != 0:
+            raise fail("sync-dirty", reason=_last_line(proc))
+        _crash_point("sync-after-read-tree")
+        ledger.git("update-ref", "-m", "ktpel: sync", "HEAD", new, old)
+    except BaseException:
+        ledger._recover_locked()
+        raise
+    ledger._journal.unlink(missing_ok=True)
+
+
+# --- the sync ------------------------------------------------------------------------------------
+
+
+def _fetch(ledger: Ledger, remote: str) -> str | None:
+    """Fetch the hub's main strictly. Returns its tip, or None when the hub has no main yet."""
+    tracking = f"refs/remotes/{remote}/{MAIN}"
+    proc = ledger.git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
+                      f"refs/heads/{MAIN}:{tracking}", env=_net_env(), check=False)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        if "couldn't find remote ref" in err:
+            return None
+        if "non-fast-forward" in err or "[rejected]" in err:
+            raise fail("sync-hub-rewritten", remote=remote)
+        raise _network_error(remote, proc)
+    return _rev(ledger, tracking)
+
+
+def _push(ledger: Ledger, remote: str, sha: str) -> bool:
+    """Push `sha` to the hub's main, never forced. False when the hub moved in between."""
+    proc = ledger.git("push", "--porcelain", "--no-verify", remote, f"{sha}:refs/heads/{MAIN}", env=_net_env(), check=False)
+    if proc.returncode == 0:
+        return True
+    out = proc.stdout.decode("utf-8", "replace")
+    status = [line for line in out.splitlines() if line.startswith("!\t")]
+    if not status:
+        raise _network_error(remote, proc)
+    text = status[0].lower()
+    if "[rejected]" in text or any(word in text for word in _RETRYABLE_REMOTE):
+        return False
+    said = [line.removeprefix("remote:").strip() for line in proc.stderr.decode("utf-8", "replace").splitlines()
+            if line.startswith("remote:") and line.removeprefix("remote:").strip()]
+    raise fail("sync-rejected", reason="; ".join(said) or status[0].split("\t")[-1])
+
+
+def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None] | None = None) -> SyncResult:
+    """Bring this clone and the hub to the same history; see the module docstring.
+
+    Raises LedgerError with a plain sentence when the hub cannot be reached, refuses access or
+    refuses the push; the local ledger is then as it was and its operations wait for the next try.
+    """
+    say = progress or (lambda _text: None)
+    if ledger.git("remote", "get-url", remote, check=False).returncode != 0:
+        raise fail("sync-no-remote", remote=remote)
+    pulled = 0
+    parked_now: list[Parked] = []
+    renumbered: list[tuple[str, str]] = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        say(T(f"Mengambil dari hub '{remote}' ...", f"Fetching from the hub '{remote}' ..."))
+        theirs = _fetch(ledger, remote)
+        _crash_point("sync-after-fetch")
+        with ledger.locked():
+            ledger._recover_locked()
+            ours = ledger.head()
+            if theirs is None or theirs == ours or _is_ancestor(ledger, theirs, ours):
+                target = ours
+            elif _is_ancestor(ledger, ours, theirs):
+                pulled += _count(ledger, ours, theirs)
+                say(T(f"Menerima {pulled} langkah dari hub ...", f"Taking {pulled} steps from the hub ..."))
+                _move_head(ledger, ours, theirs)
+                target = theirs
+            else:
+                base = ledger.git("merge-base", ours, theirs).stdout.decode().strip()
+                pulled += _count(ledger, base, theirs)
+                mine = _commits(ledger, f"{base}..{ours}")
+                say(T(f"Hub dan ledger ini sama-sama berubah: menerapkan ulang {len(mine)} langkah di atas riwayat hub ...",
+                      f"Both the hub and this ledger moved: re-applying {len(mine)} steps on top of the hub's history ..."))
+                replay = _Replay(ledger, theirs, say)
+                replay.run(mine)
+                parked_now += replay.parked
+                renumbered += replay.renumbered
+                _crash_point("sync-after-replay")
+                _move_head(ledger, ours, replay.tip)
+                target = replay.tip
+        _crash_point("sync-after-move")
+        pushing = _count(ledger, theirs, target)
+        if pushing == 0:
+            break
+        say(T(f"Mengirim {pushing} langkah ke hub ...", f"Sending {pushing} steps to the hub ..."))
+        if _push(ledger, remote, target):
+            _crash_point("sync-after-push")
+            # Record what the hub now holds, so the next sync starts from it even if it is offline.
+            ledger.git("update-ref", f"refs/remotes/{remote}/{MAIN}", target, check=False)
+            break
+        say(T("Hub berubah sementara itu; mengambil lagi ...", "The hub moved meanwhile; fetching again ..."))
+        time.sleep(random.uniform(0.05, 0.25) * attempt)
+    else:
+        raise fail("sync-retries", attempts=MAX_ATTEMPTS)
+    _save_last_sync(ledger, remote, target)
+    return SyncResult(pulled=pulled, pushed=pushing, parked=parked_now, renumbered=renumbered, head=target, attempts=attempt)
