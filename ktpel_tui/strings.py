@@ -127,7 +127,6 @@ EN: dict[str, str] = {
     "Batal": "Cancel",
     "Catat": "Record",
     "wajib": "required",
-    "Periksa isian yang ditandai.": "Check the marked fields.",
     "Periksa sebelum dicatat": "Check before recording",
     "Permohonan": "Request",
     "Aksi": "Action",

@@ -197,7 +197,7 @@ class ActScreen(ModalScreen[Recorded | None]):
             title = Text(self.choice.label, style="bold")
             if self.request_id:
                 title.append(f"  ·  {self.request_id}")
-            if self.choice.action != "create" and self.choice.action != "permohonan":
+            if self.step.no and self.step.title not in self.choice.label:
                 title.append("\n" + _("langkah {step}/{last}: {title}").format(step=self.step.no, last=sop.last_step, title=self.step.title))
             yield Static(title, classes="dialog-title")
             yield Static(Text(_("Langkah ini tanggung jawab: {role}").format(
@@ -293,7 +293,6 @@ class ActScreen(ModalScreen[Recorded | None]):
             on_behalf = OnBehalf(*(self.query_one(f"#ob-{k}", Input).value.strip() for k in ("of", "reason", "evidence")))
         if problems:
             self._show_errors(problems)
-            self.notify(_("Periksa isian yang ditandai."), severity="warning")
             return None
         person_id: str = self.app.person_id  # type: ignore[attr-defined]
         return Event(self.choice.action, self.step.no, clock.now(), person_id, self.step.role_for(self.choice.action),

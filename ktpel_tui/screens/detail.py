@@ -65,7 +65,7 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow]) -> Group:
     table.add_column(_("Oleh"), ratio=2, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Pada"), width=17, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Aktual"), justify="right", width=9, no_wrap=True)
-    table.add_column(_("Standar"), width=11, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("Standar"), width=13, no_wrap=True, overflow="ellipsis")
     for row in rows:
         title = Text(row.title)
         if row.returns:
@@ -85,7 +85,7 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow]) -> Group:
             actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.stylize("bold red")
-                marker.append(" " + _("TERLAMBAT"), style="bold red")
+                marker = Text(_("TERLAMBAT"), style="bold reverse red")
             table.add_row(Text(f"▶{row.step}", style="bold"), title, marker, due, actual, Text(row.standard), style="bold")
         else:
             table.add_row(Text(str(row.step)), title, Text(_("menunggu"), style="dim"), Text(""), Text(""),

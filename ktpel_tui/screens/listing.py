@@ -26,7 +26,7 @@ CHUNK = 500
 TABS = ("mine", "all", "late", "done")
 COLUMNS = ("id", "kabkota", "step", "waiting", "time", "status")
 # Fixed widths keep the table within 100 columns (cells are cropped with an ellipsis).
-WIDTHS = {"id": 9, "kabkota": 11, "step": 25, "waiting": 22, "time": 11, "status": 9}
+WIDTHS = {"id": 9, "kabkota": 11, "step": 24, "waiting": 22, "time": 12, "status": 9}
 
 
 def tab_title(tab: str) -> str:
@@ -45,7 +45,7 @@ def waiting_text(s: RequestSummary, policy: Policy) -> str:
         title = policy.sop.role_title(w["role"])
         holders = [p for p in policy.people.values() if waits_on(p, w["role"], w.get("office"), policy.sop)
                    and (w.get("office") is not None or policy.sop.roles[w["role"]].office != "kabkota")]
-        label = f"{title} ({holders[0].id})" if len(holders) == 1 else title
+        label = f"{holders[0].id} · {title}" if len(holders) == 1 else title
         if w.get("kabkota") and w.get("action") != "advance":
             label = f"{w['kabkota']} {label}"
         if label not in parts:
@@ -119,13 +119,13 @@ class ListScreen(Screen):
         Binding("n", "new_request", _("Permohonan baru"), id="new-request"),
         Binding("k", "add_letter", _("Tambah surat"), id="add-letter"),
         Binding("slash", "search", _("Cari"), id="search", key_display="/"),
-        Binding("o", "sort", _("Urutkan"), id="sort"),
+        Binding("o", "sort", _("Urutkan"), id="sort", show=False),
         Binding("t", "next_tab", _("Tab berikut"), id="next-tab", show=False),
         Binding("1", "tab('mine')", _("Tugas saya"), id="tab-mine", show=False),
         Binding("2", "tab('all')", _("Semua"), id="tab-all", show=False),
         Binding("3", "tab('late')", _("Terlambat"), id="tab-late", show=False),
         Binding("4", "tab('done')", _("Selesai"), id="tab-done", show=False),
-        Binding("p", "app.pick_person", _("Ganti orang"), id="pick-person"),
+        Binding("p", "app.pick_person", _("Ganti orang"), id="pick-person", show=False),
         Binding("H", "app.ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
     ]
     if has_module("ledger.sync"):

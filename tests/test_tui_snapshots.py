@@ -1,0 +1,120 @@
+"""Snapshots of the four main views at 100x30 on the demo ledger with a fixed clock.
+
+The demo here is built with keys derived from each person's id, so its signed commits (and
+their ids, shown in the history view) are the same on every machine. Review the SVGs in
+tests/__snapshots__/ by reading them before committing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXED_NOW
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from test_tui import until
+from textual.widgets import Input
+
+from ktpel_tui.app import KtpelApp
+from ktpel_tui.screens.act import ActScreen
+from ktpel_tui.screens.detail import DetailScreen
+from ktpel_tui.screens.history import HistoryScreen
+from ktpel_tui.screens.listing import ListScreen
+from ledger import clock
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def stable_demo(tmp_path_factory: pytest.TempPathFactory):
+    """A demo ledger whose commit ids do not depend on this machine's random keys."""
+    from ledger.demo import PEOPLE, build_demo
+    from ledger.keys import create_key
+
+    base = tmp_path_factory.mktemp("stable")
+    keys = base / "keys"
+    keys.mkdir()
+    saved = os.environ.get("KTPEL_KEYS_DIR")
+    os.environ["KTPEL_KEYS_DIR"] = str(keys)
+    try:
+        for person in PEOPLE:
+            private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(person.id.encode()).digest())
+            path = keys / f"{person.id}_ed25519"
+            path.write_bytes(private.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()))
+            path.chmod(0o600)
+            create_key(person.id)
+        build_demo(base / "demo", now=FIXED_NOW).close()
+    finally:
+        if saved is None:
+            os.environ.pop("KTPEL_KEYS_DIR", None)
+        else:
+            os.environ["KTPEL_KEYS_DIR"] = saved
+    return base / "demo"
+
+
+@pytest.fixture
+def ledger_copy(stable_demo: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(stable_demo, target, symlinks=True)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    clock.set_clock(lambda: FIXED_NOW)
+    yield
+    clock.set_clock(None)
+
+
+async def _list_ready(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.screen.filled, "the list")
+
+
+def test_list(snap_compare, ledger_copy: Path) -> None:
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("2")
+        await until(pilot, lambda: pilot.app.screen.filled and pilot.app.screen.tab == "all", "all requests")
+
+    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_detail(snap_compare, ledger_copy: Path) -> None:
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen) and pilot.app.screen.state, "detail")
+
+    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_form(snap_compare, ledger_copy: Path) -> None:
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ActScreen), "the form")
+        form = pilot.app.screen
+        for field in form.query(Input):
+            field.cursor_blink = False
+        form.query_one("#f-meeting_date", Input).value = "31-02-2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    assert snap_compare(KtpelApp(ledger_copy, "maya", watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_history(snap_compare, ledger_copy: Path) -> None:
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.entries, "history")
+        await pilot.press("down")
+        await until(pilot, lambda: "commit " in str(pilot.app.screen.query_one("#diff").content), "the diff")
+        await pilot.pause(0.1)
+
+    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
