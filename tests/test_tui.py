@@ -200,7 +200,7 @@ async def test_detail_shows_timeline_quantities_and_letters(demo_path: Path, fix
         head = text_of(app.screen, "#detail-head")
         assert "Permohonan 2026-0003" in head and "langkah 8/19" in head and "TERLAMBAT" in head
         timeline = text_of(app.screen, "#detail-timeline")
-        assert "Paraf Sekretaris" in timeline and "sekarang" in timeline and "menunggu" in timeline
+        assert "Paraf Sekretaris" in timeline and "TERLAMBAT" in timeline and "menunggu" in timeline
         assert "Distribusi & serah terima" in timeline
         assert "Diminta Kab/Kota" in text_of(app.screen, "#detail-quantities")
         letters = text_of(app.screen, "#detail-letters")
@@ -482,3 +482,54 @@ def test_every_screen_string_has_an_english_translation() -> None:
 
     missing += [word for word, _style in SIGNATURES.values() if word not in EN]
     assert missing == []
+
+
+@pytest.fixture
+def hub_daemon(tmp_path: Path):
+    """A hub served by a real `git daemon` on a free port; yields (hub path, git:// base URL)."""
+    import socket
+    import time
+
+    from ledger.hub import init_hub
+
+    base = tmp_path / "served"
+    hub = init_hub(base / "hub.git")
+    subprocess.run(["git", "-C", str(hub), "config", "daemon.receivepack", "true"], check=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1",
+                             f"--port={port}", f"--base-path={base}", str(base)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.02)
+        yield hub, f"git://127.0.0.1:{port}/hub.git"
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def test_sync_key_pulls_from_the_hub_and_refreshes(demo_path: Path, fixed_clock, hub_daemon, tmp_path: Path) -> None:
+    from ledger.hub import clone
+
+    _hub, url = hub_daemon
+    subprocess.run(["git", "remote", "add", "origin", url], cwd=demo_path, check=True)
+    # The fixture copied the folder, so git's index stat data is stale; sync (rightly) refuses
+    # to merge over a tree it cannot trust until git has looked again.
+    subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=demo_path, check=False)
+    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=demo_path, check=True, capture_output=True)
+    # Another office advances step 8 and pushes to the hub.
+    with clone(url, tmp_path / "other") as other:
+        other.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis"))
+        subprocess.run(["git", "push", "-q", "origin", "main"], cwd=other.root, check=True, capture_output=True)
+    app = KtpelApp(demo_path, "agus", watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app)
+        assert rows(app) == []
+        await pilot.press("s")
+        await until(pilot, lambda: rows(app) == ["2026-0003"], "the pulled step shows in agus's tasks")
+        await until(pilot, lambda: "sinkron terakhir" in app.sub_title, "the last sync time in the header")
