@@ -77,3 +77,19 @@ def test_create_key_reuses_an_existing_key(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     signed = subprocess.run(["ssh-keygen", "-Y", "sign", "-n", "git", "-f", str(path)], input=b"data", capture_output=True)
     assert signed.returncode == 0 and b"BEGIN SSH SIGNATURE" in signed.stdout
+
+
+def test_a_new_ledger_requires_signatures_and_its_first_commit_is_the_admins_signed(tmp_path, capsys):
+    from ktpel_tui.cli import main
+
+    assert main(["init", str(tmp_path / "baru"), "--admin", "admin-baru", "--name", "Admin Baru",
+                 "--nip", "198803152014031002", "--email", "admin.baru@example.go.id"]) == 0
+    assert signing_key_path("admin-baru").exists()
+    with Ledger.open(tmp_path / "baru") as led:
+        policy = led.policy()
+        assert policy.settings.signatures_required
+        assert [k.public for k in policy.person("admin-baru").keys] == [normalize(signing_key_path("admin-baru").with_name("admin-baru_ed25519.pub").read_text())]
+        assert signature_status(led, [led.head()]) == {led.head(): "good"}
+        report = audit(led, use_cache=False)
+        assert report.findings == [] and report.commits == 1
+    assert not list((tmp_path / "baru").rglob("*_ed25519"))  # the private key never enters the ledger
