@@ -124,8 +124,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         })
         return 1 if failed else 0
     head = (report.tip or "-")[:12]
-    print(T(f"Audit ledger {led.root}: {report.commits} commit sampai {head} ({report.checked} diperiksa sekarang, sisanya dari cache).",
-            f"Audit of {led.root}: {report.commits} commits up to {head} ({report.checked} checked now, the rest from the cache)."))
+    if args.since:
+        print(T(f"Audit ledger {led.root}: hanya {report.checked} commit sesudah {args.since} sampai {head}.",
+                f"Audit of {led.root}: only the {report.checked} commits after {args.since} up to {head}."))
+    else:
+        print(T(f"Audit ledger {led.root}: {report.commits} commit sampai {head} ({report.checked} diperiksa sekarang, sisanya dari cache).",
+                f"Audit of {led.root}: {report.commits} commits up to {head} ({report.checked} checked now, the rest from the cache)."))
     if not report.findings:
         print(T("Tidak ada temuan: setiap langkah bertanda tangan sah, oleh pemegang perannya, sesuai urutan SOP, dan jumlahnya cocok.",
                 "No findings: every step is validly signed, by a holder of its role, in SOP order, and the counts add up."))
