@@ -598,7 +598,7 @@ def _load_cache(git_dir: Path) -> Context | None:
 def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, append: bool) -> None:
     path, sigs = _cache_paths(git_dir)
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # hub hooks of concurrent pushes run at once
     tmp.write_text(json.dumps(ctx.to_json()))
     with open(sigs, "a" if append else "w") as fh:
         fh.write("".join(f"{sha} {status}\n" for sha, status in signatures.items()))
