@@ -350,7 +350,8 @@ def test_backdated_commit_is_a_warning(demo_path, capsys):
     past = FIXED_NOW - timedelta(days=30)
     with Ledger.open(demo_path) as led:
         led.record("2026-0006", Event("advance", 1, past, "maya", "kasi", STEP1), committed=past)
-    found = [f for f in audit(Ledger.open(demo_path), use_cache=False).findings]
+    with Ledger.open(demo_path) as led:
+        found = audit(led, use_cache=False).findings
     assert {f.code for f in found} == {"time-backwards"} and all(f.severity == "warning" for f in found)
     assert main(["--ledger", str(demo_path), "audit", "--no-cache"]) == 0
     assert "time-backwards" in capsys.readouterr().out
