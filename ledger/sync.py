@@ -436,7 +436,7 @@ def _move_head(ledger: Ledger, old: str, new: str) -> None:
 def _fetch(ledger: Ledger, remote: str) -> str | None:
     """Fetch the hub's main strictly. Returns its tip, or None when the hub has no main yet."""
     tracking = f"refs/remotes/{remote}/{MAIN}"
-    proc = ledger.git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
+    proc = ledger.git("fetch", "--no-progress", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
                       f"refs/heads/{MAIN}:{tracking}", env=_net_env(), check=False)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace")
