@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,9 +30,10 @@ from ledger.store import Ledger
 SIZE = (100, 30)
 
 
-async def until(pilot, check: Callable[[], object], what: str, rounds: int = 400) -> None:
-    """Let the app work (workers, messages) until `check()` holds."""
-    for _ in range(rounds):
+async def until(pilot, check: Callable[[], object], what: str, limit: float = 60.0) -> None:
+    """Let the app work (workers, messages) until `check()` holds (a bound for a stuck app, not a timing check)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
         await pilot.pause(0.02)
         try:
             if check():
@@ -488,7 +490,6 @@ def test_every_screen_string_has_an_english_translation() -> None:
 def hub_daemon(tmp_path: Path):
     """A hub served by a real `git daemon` on a free port; yields (hub path, git:// base URL)."""
     import socket
-    import time
 
     from ledger.hub import init_hub
 
