@@ -113,12 +113,14 @@ def test_demo_builds_into_a_folder_and_rebuilds_only_a_demo(tmp_path):
     assert out.returncode == 0, out.stderr
     assert f"Ledger demo dibangun di {root}: 6 permohonan, satu orang untuk setiap peran." in out.stdout
     assert f"ktpel --ledger {root} --as maya list --mine" in out.stdout
-    first = head_of(root)
-    # Asking again rebuilds it (same clock, same seed: the same requests).
+    story = git_log(root, "%an|%ad|%s")
+    (root / "requests/2026/2026-0001.toml").unlink()  # a demo someone played with
+    # Asking again rebuilds it (same clock, same seed: the same story).
     again = ktpel("demo", str(root), "--no-tui")
     assert again.returncode == 0, again.stderr
     assert len(list((root / "requests/2026").glob("*.toml"))) == 6
-    assert git_log(root, "%s", "-1") == git_log(root, "%s", "-1", first)
+    assert git_log(root, "%an|%ad|%s") == story
+    assert porcelain(root) == ""
 
 
 def test_demo_refuses_to_overwrite_a_folder_that_is_not_a_demo(tmp_path, capsys):
