@@ -33,11 +33,12 @@ from datetime import datetime
 
 from . import clock, i18n
 from .audit import is_policy_path
-from .policy import PEOPLE_FILE, SETTINGS_FILE, parse_policy, parse_settings, sop_path
+from .policy import PEOPLE_FILE, SETTINGS_FILE, Policy, parse_policy, parse_settings, sop_path
 from .request import REQUEST_ID_RE, apply, empty, request_path
 from .requestfile import dumps, event_from_dict, loads
 from .rules import LedgerError, Violation, fail
 from .store import Ledger, _crash_point, git_env, signing_key_path
+from .summary import summarize
 from .trailers import POLICY_ACTION, commit_message, parse_trailers
 
 T = i18n.pick
@@ -270,6 +271,7 @@ class _Replay:
         self.dead: set[str] = set()  # requests whose 'create' was parked
         self.parked: list[Parked] = []
         self.renumbered: list[tuple[str, str]] = []
+        self._policies: dict[str, tuple[str, Policy]] = {}
         self.now = clock.now()
 
     def run(self, commits: list[_Commit]) -> None:
@@ -318,7 +320,7 @@ class _Replay:
             raise _park_for("sync-request-parked", request=original_id)
         request_id = self.renumber.get(original_id, original_id)
         tip = self.tip
-        policy = ledger.policy(tip)
+        key, policy = self._policy_at(tip)
         path = request_path(request_id)
         raw = ledger.blob(tip, path)
         if event.action == "create":
@@ -333,7 +335,7 @@ class _Replay:
                 raise fail("unknown-request", request=request_id)
             state = loads(raw.decode("utf-8"), path, policy)
         try:
-            new_state = apply(state, event, policy, ledger._letter_lookup(tip))
+            new_state = apply(state, event, policy, self._letters(tip, key, policy))
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -345,8 +347,27 @@ class _Replay:
         author = policy.person(event.by)
         self._check_key(commit, author)
         message = commit_message(new_state, recorded, policy)
-        return ledger.write_commit({path: dumps(new_state).encode("utf-8")}, message, author, recorded.at,
-                                   parent=tip, committed=self.now, policy=policy)
+        sha = ledger.write_commit({path: dumps(new_state).encode("utf-8")}, message, author, recorded.at,
+                                  parent=tip, committed=self.now, policy=policy)
+        # As `record` does: the listing cache follows the chain, so the next letter lookup is free.
+        ledger.cache.note_commit(tip, sha, path, summarize(new_state, path, policy), key)
+        self._policies[sha] = (key, policy)  # a request operation leaves the policy as it was
+        return sha
+
+    def _policy_at(self, tip: str) -> tuple[str, Policy]:
+        if tip not in self._policies:
+            self._policies[tip] = (self.ledger.policy_key(tip), self.ledger.policy(tip))
+        return self._policies[tip]
+
+    def _letters(self, tip: str, key: str, policy: Policy) -> Callable[[str], str | None]:
+        """Ledger-wide letter numbers at `tip`, from the listing cache (brought there only if asked)."""
+        cache = self.ledger.cache
+
+        def owner(number: str) -> str | None:
+            cache.refresh(tip, policy, policy_key=key)
+            return cache.letter_owner(number)
+
+        return owner
 
     def _check_key(self, commit: _Commit, author) -> None:
         if self._signed(commit.sha) and not signing_key_path(author.id).exists():
@@ -420,6 +441,10 @@ def _move_head(ledger: Ledger, old: str, new: str) -> None:
     ledger._journal.write_text(json.dumps({"head": old, "paths": paths}))
     try:
         proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
+        if proc.returncode != 0:
+            # Stale stat data (a copied or restored folder) reads as "not uptodate": refresh once.
+            ledger.git("update-index", "-q", "--refresh", check=False)
+            proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
         if proc.returncode != 0:
             raise fail("sync-dirty", reason=_last_line(proc))
         _crash_point("sync-after-read-tree")
