@@ -111,7 +111,8 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
     person = policy.person(event.by)
     responsible = step.role_for(event.action)
     if event.role != responsible:
-        raise fail("wrong-role", name=person.name, role=responsible, step=step.no, title=step.title)
+        raise fail("role-mismatch", claimed=policy.sop.role_title(event.role), role=policy.sop.role_title(responsible),
+                   step=step.no, title=step.title)
     if event.on_behalf is not None:
         if not step.on_behalf:
             raise fail("on-behalf-not-allowed", step=step.no, title=step.title)
