@@ -133,8 +133,13 @@ def test_wrong_role_is_refused(demo):
 
 def test_claiming_a_role_that_is_not_the_steps_is_refused(demo):
     # Maya really is a Kasi, but step 3 belongs to the Kabid: claiming 'kasi' does not help.
-    refused(demo, "2026-0005", event(demo, "2026-0005", "maya", role="kasi"), "wrong-role",
-            "tidak memegang peran", "langkah 3")
+    refused(demo, "2026-0005", event(demo, "2026-0005", "maya", role="kasi"), "role-mismatch",
+            "Langkah 3 (Koreksi/persetujuan konsep) dicatat dengan peran 'Kasi Fasilitasi Pendaftaran Penduduk'",
+            "penanggung jawabnya peran 'Kepala Bidang Dukcapil'")
+    # Even the Kabid himself may not record his step under another role: the sentence must not
+    # claim he lacks the role he holds.
+    err = refused(demo, "2026-0005", event(demo, "2026-0005", "rudi", role="kasi"), "role-mismatch")
+    assert "tidak memegang" not in err.message("id")
 
 
 def test_kabkota_head_cannot_write_a_letter_for_another_kabkota(demo):
