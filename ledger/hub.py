@@ -65,6 +65,9 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "o
     subprocess.run(["git", "-C", str(target), "checkout", "-q", "-B", MAIN, f"{remote}/{MAIN}"], check=True, capture_output=True)
     ledger = Ledger.open(target)
     ledger.list_requests()  # build the listing cache once, now
+    from .audit import audit_git_dir
+
+    audit_git_dir(ledger.git_dir, "HEAD")  # and the audit's verdicts: each sync then checks only what is new
     return ledger
 
 

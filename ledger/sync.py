@@ -473,6 +473,23 @@ def _fetch(ledger: Ledger, remote: str) -> str | None:
     return _rev(ledger, tracking)
 
 
+def _check_incoming(ledger: Ledger, remote: str, theirs: str) -> None:
+    """Refuse the hub's new commits if the audit finds an error in them (a hub without the hook).
+
+    The audit keeps its verdicts under .git/ktpel/, so each sync checks only what is new.
+    """
+    incoming = set(ledger.git("rev-list", theirs, "--not", "HEAD").stdout.decode().split())
+    if not incoming:
+        return
+    from .audit import audit_git_dir
+
+    report = audit_git_dir(ledger.git_dir, theirs)
+    bad = [f for f in report.errors if f.commit in incoming]
+    if bad:
+        first = bad[0]
+        raise fail("sync-incoming-invalid", remote=remote, count=len(bad), commit=(first.commit or "")[:12], reason=first.message())
+
+
 def _push(ledger: Ledger, remote: str, sha: str) -> bool:
     """Push `sha` to the hub's main, never forced. False when the hub moved in between."""
     proc = ledger.git("push", "--porcelain", "--no-verify", remote, f"{sha}:refs/heads/{MAIN}", env=_net_env(), check=False)
@@ -506,6 +523,8 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
         say(T(f"Mengambil dari hub '{remote}' ...", f"Fetching from the hub '{remote}' ..."))
         theirs = _fetch(ledger, remote)
         _crash_point("sync-after-fetch")
+        if theirs is not None:
+            _check_incoming(ledger, remote, theirs)
         with ledger.locked():
             ledger._recover_locked()
             ours = ledger.head()

@@ -539,3 +539,22 @@ def test_cli_sync_and_hub_init(tmp_path: Path, hub: Path, offices, capsys):
     assert "sync-no-remote" in capsys.readouterr().err
     assert main(["clone", str(tmp_path / "other.git"), str(tmp_path / "empty-clone")]) == 1
     assert "hub-empty" in capsys.readouterr().err
+
+
+def test_commits_from_a_hub_without_the_hook_that_break_the_rules_are_not_taken(hub: Path, offices):
+    from ledger.request import apply_event
+    from ledger.requestfile import dumps
+
+    (hub / "hooks" / "pre-receive").unlink()  # e.g. a plain git host
+    a, b = offices(str(hub), "a"), offices(str(hub), "b")
+    # In a's clone someone bypasses ktpel: the pelaksana "signs" as Kepala Dinas (step 8).
+    state = a.read_request("2026-0003")
+    forged = apply_event(state, Event("advance", 8, at(), "dedi", "kadis", {}), a.policy())
+    (a.root / "requests/2026/2026-0003.toml").write_text(dumps(forged), encoding="utf-8")
+    git(a.root, "-c", "user.name=Dedi Kurniawan", "-c", "user.email=dedi@dp3acskb.babelprov.go.id", "commit", "-q", "-am", "[2026-0003] Langkah 8/19\n\nKtpel-Request: 2026-0003\nKtpel-Step: 8\nKtpel-Action: advance\nKtpel-Role: kadis")
+    git(a.root, "push", "-q", "origin", "HEAD:refs/heads/main")
+    head = b.head()
+    with pytest.raises(LedgerError) as err:
+        sync(b)
+    assert err.value.code == "sync-incoming-invalid"
+    assert b.head() == head and b.read_request("2026-0003").step == 8
