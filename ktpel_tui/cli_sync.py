@@ -7,7 +7,7 @@ import sys
 
 from ledger import i18n
 
-from .cli import UsageError, open_ledger, out_json
+from .cli import UsageError, acting_person, open_ledger, out_json
 
 T = i18n.pick
 
@@ -77,6 +77,9 @@ def cmd_parked(args: argparse.Namespace) -> int:
                     f"Applied: {item.summary} (commit {sha[:12]}); send it with 'ktpel sync'."))
             return 0
         items = parked(led)
+        if args.mine:
+            person = led.policy().person(acting_person(args, led, led.policy()))
+            items = [p for p in items if p.email.lower() == person.email.lower()]
     if args.json:
         out_json([_parked_json(p) for p in items])
         return 0
@@ -109,6 +112,7 @@ def register(sub, common, verb) -> None:
              "operations parked at sync: list, retry, drop")
     p.add_argument("action", nargs="?", choices=("list", "drop", "retry"), default="list")
     p.add_argument("name", nargs="?", metavar="REF")
+    p.add_argument("--mine", action="store_true", help=T("hanya operasi saya (--as)", "only my operations (--as)"))
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
 
     p = verb("hub", lambda a: _usage(p), "hub bersama (repositori bare)", "the shared hub (a bare repository)")

@@ -376,7 +376,7 @@ def test_eight_clones_syncing_at_once_converge_with_every_operation_once(hub: Pa
 # --- conflict ----------------------------------------------------------------------------------
 
 
-def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Path, offices):
+def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Path, offices, capsys):
     from ktpel_tui.cli import main
 
     a, b = offices(str(hub), "dedi"), offices(str(hub), "fitri")
@@ -400,8 +400,12 @@ def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Pa
     assert parked(b) == [item]
     assert item.ref.startswith(PARKED_PREFIX)
     # Shown to its author in the CLI, with the reason.
-    code = main(["--ledger", str(b.root), "parked"])
-    assert code == 0
+    capsys.readouterr()
+    assert main(["--ledger", str(b.root), "--as", "fitri", "parked", "--mine"]) == 0
+    shown = capsys.readouterr().out
+    assert item.name in shown and item.reason in shown and "Fitri" in shown
+    assert main(["--ledger", str(b.root), "--as", "dedi", "parked", "--mine"]) == 0
+    assert "Tidak ada operasi yang diparkir." in capsys.readouterr().out
     # Retrying does not apply it (the step was done by dedi); dropping discards it.
     again, sha = retry_parked(b, item.name)
     assert sha is None and again.code == "wrong-step"
