@@ -141,9 +141,8 @@ class KtpelApp(App[int]):
             self.refresh_last_sync()
 
     def _picked(self, person_id: str | None) -> None:
-        if person_id is None:
-            if self.person_id is None:
-                self.exit(0)
+        if person_id is None:  # Esc: look around without acting; 'p' picks later
+            self._person_changed()
             return
         self.person_id = person_id
         try:

@@ -164,7 +164,7 @@ async def test_broken_request_is_a_row_with_its_reason(demo_path: Path, fixed_cl
         await until(pilot, lambda: "2026-0006" in rows(app), "the broken row")
         table = app.screen.query_one("#requests", DataTable)
         assert str(table.get_cell("2026-0006", "status")) == "RUSAK"
-        assert "bukan TOML yang sah" in str(table.get_cell("2026-0006", "step"))
+        assert "bukan TOML yang sah" in str(table.get_cell("2026-0006", "waiting"))
         await select_row(pilot, app, "2026-0006")
         await pilot.press("enter")
         await pilot.pause()

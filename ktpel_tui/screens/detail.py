@@ -19,6 +19,7 @@ from ledger.fields import format_value
 from ledger.policy import Policy
 from ledger.report import Quantities, ReturnRow, TimelineRow, quantities, timeline
 from ledger.request import RequestState, due_at
+from ledger.sop import Sop, Step
 from ledger.summary import summarize
 
 from ..app import LedgerChanged
@@ -58,15 +59,23 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
     return text
 
 
-def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow]) -> Group:
+def _standard(step: Step) -> str:
+    """The standard time, compact ('30m', '1j 0m–3h 0j'), as in the list."""
+    if step.minutes_max is not None:
+        return f"{clock.format_minutes(step.minutes)}–{clock.format_minutes(step.minutes_max)}"
+    return clock.format_minutes(step.minutes)
+
+
+def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) -> Group:
     table = Table(title=_("Linimasa SOP"), title_justify="left", expand=True, show_edge=False, pad_edge=False)
     table.add_column(_("No"), justify="right", width=3, no_wrap=True)
     table.add_column(_("Langkah"), ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Oleh"), ratio=2, no_wrap=True, overflow="ellipsis")
-    table.add_column(_("Pada"), width=17, no_wrap=True, overflow="ellipsis")
-    table.add_column(_("Aktual"), justify="right", width=9, no_wrap=True)
-    table.add_column(_("Standar"), width=13, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("Pada"), width=13, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("Aktual"), justify="right", width=8, no_wrap=True)
+    table.add_column(_("Standar"), width=11, no_wrap=True, overflow="ellipsis")
     for row in rows:
+        standard = _standard(sop.step(row.step))
         title = Text(row.title)
         if row.returns:
             title.append(" ↩ " + _("dikembalikan {n}×").format(n=row.returns), style="yellow")
@@ -78,18 +87,18 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow]) -> Group:
             if row.late:
                 actual.append(" !", style="bold red")
                 actual.stylize("red")
-            table.add_row(Text(str(row.step)), title, by, Text(_when(row.at)), actual, Text(row.standard))
+            table.add_row(Text(str(row.step)), title, by, Text(_when(row.at)), actual, Text(standard))
         elif row.status == "sekarang":
             marker = Text(_("sekarang"), style="bold reverse")
-            due = Text(_("batas {due}").format(due=_when(row.due)))
+            due = Text("≤ " + _when(row.due))
             actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.stylize("bold red")
                 marker = Text(_("TERLAMBAT"), style="bold reverse red")
-            table.add_row(Text(f"▶{row.step}", style="bold"), title, marker, due, actual, Text(row.standard), style="bold")
+            table.add_row(Text(f"▶{row.step}", style="bold"), title, marker, due, actual, Text(standard), style="bold")
         else:
             table.add_row(Text(str(row.step)), title, Text(_("menunggu"), style="dim"), Text(""), Text(""),
-                          Text(row.standard), style="dim")
+                          Text(standard), style="dim")
     parts: list = [table]
     if returns:
         lines = Text(_("Pengembalian untuk perbaikan") + "\n", style="bold yellow")
@@ -190,7 +199,7 @@ class DetailScreen(Screen):
         self.state = state
         self.query_one("#detail-head", Static).update(header_text(state, policy, now))
         rows, returns = timeline(state, policy, now)
-        self.query_one("#detail-timeline", Static).update(timeline_table(rows, returns))
+        self.query_one("#detail-timeline", Static).update(timeline_table(rows, returns, policy.sop))
         self.query_one("#detail-quantities", Static).update(quantities_table(quantities(state, policy)))
         self.query_one("#detail-letters", Static).update(letters_table(state, policy))
 

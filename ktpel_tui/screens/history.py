@@ -73,14 +73,16 @@ class HistoryScreen(Screen):
         title = _("Riwayat {id}").format(id=self.request_id) if self.request_id else _("Riwayat seluruh ledger (terbaru dahulu)")
         yield Static(title, id="history-title", markup=False)
         table: DataTable = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        # Role last: it takes the room left, so the rest fits at 80 columns.
+        wide = self.request_id is not None
         table.add_column(_("Waktu"), key="at", width=11)
-        table.add_column(_("Orang"), key="who", width=20 if self.request_id else 17)
-        table.add_column(_("Peran"), key="role", width=17 if self.request_id else 14)
-        table.add_column(_("Langkah"), key="step", width=18 if self.request_id else 14)
+        table.add_column(_("Orang"), key="who", width=20 if wide else 17)
         table.add_column(_("Aksi"), key="action", width=10)
-        if self.request_id is None:
+        table.add_column(_("Langkah"), key="step", width=18 if wide else 12)
+        if not wide:
             table.add_column(_("Permohonan"), key="request", width=10)
         table.add_column(_("TTD"), key="sig", width=9)
+        table.add_column(_("Peran"), key="role")
         yield table
         with VerticalScroll(id="diff-pane"):
             yield Static(_("Pilih entri untuk melihat perubahannya."), id="diff", markup=False)
@@ -123,11 +125,10 @@ class HistoryScreen(Screen):
             step = Text(str(e.step) if e.step is not None else "-")
             if e.step is not None and policy.sop.has_step(e.step):
                 step.append(f" {policy.sop.step(e.step).title}")
-            row = [Text(clock.to_wib(e.at).strftime("%d-%m %H:%M")), who,
-                   Text(policy.sop.role_title(e.role) if e.role else "-"), step, Text(action_word(e, policy))]
+            row = [Text(clock.to_wib(e.at).strftime("%d-%m %H:%M")), who, Text(action_word(e, policy)), step]
             if self.request_id is None:
                 row.append(Text(e.request or "-"))
-            row.append(Text(""))
+            row += [Text(""), Text(policy.sop.role_title(e.role) if e.role else "-")]
             table.add_row(*row, key=e.sha)
         if entries:
             self.show_diff(entries[0].sha)

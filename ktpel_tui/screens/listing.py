@@ -25,9 +25,10 @@ from ..strings import _
 FIRST_CHUNK = 60  # a screenful, painted before the rest is built
 CHUNK = 1000
 TABS = ("mine", "all", "late", "done")
-COLUMNS = ("id", "kabkota", "step", "waiting", "time", "status")
-# Fixed widths keep the table within 100 columns (cells are cropped with an ellipsis).
-WIDTHS = {"id": 9, "kabkota": 11, "step": 24, "waiting": 22, "time": 12, "status": 9}
+# Late shows in text (Waktu, Status) before the widest column, so it is on screen at 80 columns.
+COLUMNS = ("id", "kabkota", "step", "time", "status", "waiting")
+# Fixed widths (cells cropped with an ellipsis); the last column takes what its text needs.
+WIDTHS: dict[str, int | None] = {"id": 9, "kabkota": 11, "step": 24, "time": 12, "status": 9, "waiting": None}
 
 
 def tab_title(tab: str) -> str:
@@ -80,12 +81,13 @@ def status_cell(s: RequestSummary, now: datetime) -> Text:
 def row_of(s: RequestSummary, policy: Policy, now: datetime) -> list[Any]:
     if s.broken:
         assert s.error is not None
-        return [Text(s.id), Text("-"), Text(s.error.message(), style="red"), Text("-"), Text("-"), status_cell(s, now)]
+        return [Text(s.id), Text("-"), Text(_("berkas rusak"), style="red"), Text("-"), status_cell(s, now),
+                Text(s.error.message(), style="red")]
     step = Text(f"{s.step}/{policy.sop.last_step} {s.step_title}")
     if s.returns:
         step.append(f" ↩{s.returns}", style="yellow")
-    return [Text(s.id), Text(", ".join(s.kabkota)), step, Text(waiting_text(s, policy) if not s.done else "-"),
-            time_cell(s, policy, now), status_cell(s, now)]
+    return [Text(s.id), Text(", ".join(s.kabkota)), step, time_cell(s, policy, now), status_cell(s, now),
+            Text(waiting_text(s, policy) if not s.done else "-")]
 
 
 def sort_key(column: str, now: datetime) -> Callable[[RequestSummary], Any]:
@@ -141,6 +143,8 @@ class ListScreen(Screen):
         self.sort_column = "time"
         self.shown: list[RequestSummary] = []
         self.filled = False  # all rows of the current filter are in the table
+        # Each refilter gets a number; what a superseded worker still sends is ignored.
+        self.generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -211,10 +215,11 @@ class ListScreen(Screen):
         table = self.query_one("#requests", DataTable)
         keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
         self.filled = False
-        self.fill(self.tab, self.query_text, self.sort_column, keep)
+        self.generation += 1
+        self.fill(self.generation, self.tab, self.query_text, self.sort_column, keep)
 
     @work(thread=True, exclusive=True, group="list-fill", exit_on_error=False)
-    def fill(self, tab: str, query: str, column: str, keep: str | None) -> None:
+    def fill(self, generation: int, tab: str, query: str, column: str, keep: str | None) -> None:
         """Filter, sort and add rows in chunks: the first rows show at once even with 20,000 requests.
 
         The tab counts come last, so they never delay the first rows.
@@ -225,23 +230,27 @@ class ListScreen(Screen):
         now = clock.now()
         rows = [s for s in self.visible(tab, now) if matches(s, query, policy)]
         rows.sort(key=sort_key(column, now))
-        app.call_from_thread(self._begin, rows)
+        app.call_from_thread(self._begin, generation, rows)
         start, size = 0, FIRST_CHUNK
         while start < len(rows):
             if worker.is_cancelled:
                 return
             chunk = [(s.id, row_of(s, policy, now)) for s in rows[start:start + size]]
-            app.call_from_thread(self._add_rows, chunk, keep)
+            app.call_from_thread(self._add_rows, generation, chunk, keep)
             start, size = start + size, CHUNK
         counts = {t: len(self.visible(t, now)) for t in TABS}
         if not worker.is_cancelled:
-            app.call_from_thread(self._filled, len(rows), counts)
+            app.call_from_thread(self._filled, generation, len(rows), counts)
 
-    def _begin(self, rows: list[RequestSummary]) -> None:
+    def _begin(self, generation: int, rows: list[RequestSummary]) -> None:
+        if generation != self.generation:
+            return
         self.shown = rows
         self.query_one("#requests", DataTable).clear()
 
-    def _add_rows(self, chunk: list[tuple[str, list[Any]]], keep: str | None) -> None:
+    def _add_rows(self, generation: int, chunk: list[tuple[str, list[Any]]], keep: str | None) -> None:
+        if generation != self.generation:
+            return
         table = self.query_one("#requests", DataTable)
         for key, cells in chunk:
             if key in table.rows:
@@ -250,7 +259,9 @@ class ListScreen(Screen):
             if key == keep:
                 table.move_cursor(row=table.get_row_index(key))
 
-    def _filled(self, count: int, counts: dict[str, int]) -> None:
+    def _filled(self, generation: int, count: int, counts: dict[str, int]) -> None:
+        if generation != self.generation:
+            return
         tabs = self.query_one(Tabs)
         for tab, n in counts.items():
             tabs.query_one(f"#tab-{tab}", Tab).label = f"{tab_title(tab)} ({n})"
