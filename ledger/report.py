@@ -7,7 +7,7 @@ from datetime import datetime
 
 from . import clock
 from .policy import Policy
-from .request import Event, RequestState, due_at
+from .request import Event, RequestState, due_at, waiting_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,10 @@ def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -
                                     minutes=clock.minutes_between(state.since, last.at) if state.since else None,
                                     on_behalf=last.on_behalf.of if last.on_behalf else "", **base))
         elif step.no == state.step and not state.done:
+            if step.kind == "distribution":
+                # Who it waits on now: the Pelaksana for handovers, each Kab/Kota head for receipts.
+                waits = [sop.role_title(w.role) + (f" {w.kabkota}" if w.office else "") for w in waiting_on(state, sop)]
+                base["role"] = "; ".join(dict.fromkeys(waits)) or base["role"]
             rows.append(TimelineRow(status="sekarang", minutes=clock.minutes_between(state.since, now) if state.since else None,
                                     due=due_at(state, sop), **base))
         else:

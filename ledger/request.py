@@ -149,7 +149,7 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
 # --- what an event does ----------------------------------------------------------------------
 
 
-def _check_fields(fields: tuple, data: Mapping[str, Any], policy: Policy, step_no: int) -> None:
+def _check_fields(fields: tuple, data: Mapping[str, Any], policy: Policy, step_no: int, optional: frozenset[str] = frozenset()) -> None:
     problems: list[Violation] = []
     known = {f.name for f in fields}
     for name in data:
@@ -157,10 +157,17 @@ def _check_fields(fields: tuple, data: Mapping[str, Any], policy: Policy, step_n
             problems.append(Violation("field-unknown", {"name": name, "step": step_no}, field=name))
     kabkota = policy.settings.kabkota
     for f in fields:
+        if f.name in optional and data.get(f.name) in (None, {}, ""):
+            continue
         if problem := check_value(f, data.get(f.name), kabkota):
             problems.append(problem)
     if problems:
         raise LedgerError(*problems)
+
+
+def _owed(state: RequestState) -> set[str]:
+    """The Kab/Kota codes with a share above zero: who must confirm receipt."""
+    return {code for code, n in state.shares.items() if n > 0}
 
 
 def apply_event(state: RequestState | None, event: Event, policy: Policy) -> RequestState:
@@ -198,14 +205,17 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     # advance
     if step.kind == "distribution":
         raise fail("use-distribution")
-    _check_fields(step.fields, event.data, policy, step.no)
+    # With no share above zero (e.g. every blank arrived damaged) there is nobody to schedule.
+    no_shares = not _owed(state)
+    schedules = frozenset(f.name for f in step.fields if f.type == "schedule") if no_shares else frozenset()
+    _check_fields(step.fields, event.data, policy, step.no, optional=schedules)
     _check_quantities(state, step, event.data, policy)
-    data = {k: v for k, v in event.data.items() if v is not None}
+    data = {k: v for k, v in event.data.items() if v not in (None, {})}
     step_data = dict(state.step_data)
     step_data[step.no] = data
     completed = dict(state.completed_at)
     completed[step.no] = event.at
-    return replace(
+    new = replace(
         state,
         events=state.events + (event,),
         step=step.no + 1,
@@ -213,6 +223,11 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
         step_data=step_data,
         completed_at=completed,
     )
+    following = sop.step(step.no + 1) if sop.has_step(step.no + 1) else None
+    if following is not None and following.kind == "distribution" and no_shares:
+        # Done when every Kab/Kota with a share has confirmed: here, none has a share.
+        new = replace(new, status=DONE, completed_at={**completed, following.no: event.at})
+    return new
 
 
 def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> RequestState:
@@ -254,8 +269,8 @@ def _check_quantities(state: RequestState, step: Step, data: Mapping[str, Any], 
         if total > good:
             raise fail("share-over", field=name, total=total, good=good)
     if step.no == 18:
-        expected = sorted(code for code, n in state.shares.items() if n > 0)
-        if sorted(data["schedule"]) != expected:
+        expected = sorted(_owed(state))
+        if sorted(data.get("schedule") or {}) != expected:
             names = [policy.settings.office_name(c) for c in expected] or ["-"]
             raise fail("schedule-mismatch", field="schedule", expected=names)
 
@@ -286,7 +301,7 @@ def _apply_distribution(state: RequestState, event: Event, policy: Policy, step:
             raise fail("receipt-mismatch", field="blanks_received", received=event.data["blanks_received"], handed=handed)
         receipts[code] = dict(event.data)
     new = replace(state, events=state.events + (event,), handovers=handovers, receipts=receipts)
-    owed = {c for c, n in shares.items() if n > 0}
+    owed = _owed(state)
     if owed and owed <= set(receipts):
         new = replace(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
     return new
