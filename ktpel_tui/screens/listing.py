@@ -28,7 +28,7 @@ TABS = ("mine", "all", "late", "done")
 # Late shows in text (Waktu, Status) before the widest column, so it is on screen at 80 columns.
 COLUMNS = ("id", "kabkota", "step", "time", "status", "waiting")
 # Fixed widths (cells cropped with an ellipsis); the last column takes what its text needs.
-WIDTHS: dict[str, int | None] = {"id": 9, "kabkota": 11, "step": 24, "time": 12, "status": 9, "waiting": None}
+WIDTHS: dict[str, int | None] = {"id": 9, "kabkota": 8, "step": 27, "time": 12, "status": 9, "waiting": None}
 
 
 def tab_title(tab: str) -> str:
@@ -86,7 +86,8 @@ def row_of(s: RequestSummary, policy: Policy, now: datetime) -> list[Any]:
     step = Text(f"{s.step}/{policy.sop.last_step} {s.step_title}")
     if s.returns:
         step.append(f" ↩{s.returns}", style="yellow")
-    return [Text(s.id), Text(", ".join(s.kabkota)), step, time_cell(s, policy, now), status_cell(s, now),
+    kabkota = s.kabkota[0] + (f" +{len(s.kabkota) - 1}" if len(s.kabkota) > 1 else "") if s.kabkota else "-"
+    return [Text(s.id), Text(kabkota), step, time_cell(s, policy, now), status_cell(s, now),
             Text(waiting_text(s, policy) if not s.done else "-")]
 
 
