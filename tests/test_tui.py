@@ -534,3 +534,53 @@ async def test_sync_key_pulls_from_the_hub_and_refreshes(demo_path: Path, fixed_
         await pilot.press("s")
         await until(pilot, lambda: rows(app) == ["2026-0003"], "the pulled step shows in agus's tasks")
         await until(pilot, lambda: "sinkron terakhir" in app.sub_title, "the last sync time in the header")
+
+
+async def test_names_and_notes_are_shown_literally_never_as_markup(tmp_path: Path, fixed_clock) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from ledger.bootstrap import init_ledger
+    from ledger.demo import PEOPLE
+
+    admin = replace(next(p for p in PEOPLE if "admin" in p.roles), name="[b]Yusuf[/b")
+    head = replace(next(p for p in PEOPLE if p.id == "kadis-1901"), name="[red]X")
+    root = tmp_path / "ledger"
+    init_ledger(root, admin, people=[head], at=FIXED_NOW - timedelta(days=1), signatures_required=False).close()
+    app = KtpelApp(root, None, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
+        options = app.screen.query_one("#people")
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(p.startswith("[b]Yusuf[/b") for p in prompts) and any(p.startswith("[red]X") for p in prompts)
+        options.highlighted = 1
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.person_id == "kadis-1901", "chosen")
+        assert "[red]X" in app.sub_title
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ActScreen), "the new-request form")
+        form = app.screen
+        assert form.query_one("#f-kabkota", Input).value == "19.01"
+        await fill(pilot, form, {"letter_number": "470/1/[b]/2026", "letter_date": "2026-11-27", "blanks_requested": "100",
+                                 "stock_left": "5", "note": "[/b] catatan"})
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        assert "[/b] catatan" in text_of(app.screen, "#confirm-text") and "[red]X (kadis-1901)" in text_of(app.screen, "#confirm-text")
+        await pilot.press("y")
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, ListScreen) and rows(app) == ["2026-0001"], "created and listed")
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "history")
+        table = app.screen.query_one("#history", DataTable)
+        assert str(table.get_cell(next(iter(table.rows)), "who")) == "[red]X"
+        await until(pilot, lambda: "[/b] catatan" in text_of(app.screen, "#diff"), "the note in the commit")
+
+
+async def test_no_color_keeps_late_in_words(demo_path: Path, fixed_clock, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = KtpelApp(demo_path, "hendra", watch=False)
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app)
+        table = app.screen.query_one("#requests", DataTable)
+        assert str(table.get_cell("2026-0003", "status")) == "TERLAMBAT"
