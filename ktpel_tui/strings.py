@@ -104,6 +104,7 @@ EN: dict[str, str] = {
     "Porsi": "Share",
     "BAST": "BAST",
     "Surat permohonan": "Request letters",
+    "Data tercatat": "Recorded data",
     "Nomor surat": "Letter number",
     "Tanggal": "Date",
     "Pencatat": "Recorded by",

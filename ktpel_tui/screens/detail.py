@@ -137,6 +137,24 @@ def quantities_table(q: Quantities) -> Group:
     return Group(totals, per)
 
 
+def recorded_data(state: RequestState, policy: Policy) -> Text:
+    """What each step recorded (its fields), oldest first."""
+    sop = policy.sop
+    text = Text(_("Data tercatat") + "\n", style="bold")
+    for no in sorted(state.step_data):
+        if no == 0 or not sop.has_step(no) or not state.step_data[no]:
+            continue
+        step = sop.step(no)
+        labels = {f.name: f for f in step.fields}
+        parts = []
+        for name, value in state.step_data[no].items():
+            f = labels.get(name)
+            parts.append(f"{f.label if f else name} = {format_value(f.type if f else '', value)}")
+        text.append(f"{no:>3} {step.title}: ", style="bold")
+        text.append("; ".join(parts) + "\n")
+    return text
+
+
 def letters_table(state: RequestState, policy: Policy) -> Table:
     table = Table(title=_("Surat permohonan"), title_justify="left", expand=True, show_edge=False, pad_edge=False)
     table.add_column(_("Kab/Kota"), ratio=2)
@@ -172,6 +190,7 @@ class DetailScreen(Screen):
         with VerticalScroll(id="detail"):
             yield Static(_("Memuat…"), id="detail-head", markup=False)
             yield Static(id="detail-timeline")
+            yield Static(id="detail-data")
             yield Static(id="detail-quantities")
             yield Static(id="detail-letters")
         yield Footer()
@@ -200,6 +219,7 @@ class DetailScreen(Screen):
         self.query_one("#detail-head", Static).update(header_text(state, policy, now))
         rows, returns = timeline(state, policy, now)
         self.query_one("#detail-timeline", Static).update(timeline_table(rows, returns, policy.sop))
+        self.query_one("#detail-data", Static).update(recorded_data(state, policy))
         self.query_one("#detail-quantities", Static).update(quantities_table(quantities(state, policy)))
         self.query_one("#detail-letters", Static).update(letters_table(state, policy))
 
