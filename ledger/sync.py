@@ -544,7 +544,12 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
                 replay = _Replay(ledger, theirs, say)
                 replay.run(mine)
                 parked_now += replay.parked
-                renumbered += replay.renumbered
+                for old_id, new_id in replay.renumbered:  # a second attempt may move an id again
+                    earlier = next((i for i, (_, b) in enumerate(renumbered) if b == old_id), None)
+                    if earlier is None:
+                        renumbered.append((old_id, new_id))
+                    else:
+                        renumbered[earlier] = (renumbered[earlier][0], new_id)
                 _crash_point("sync-after-replay")
                 _move_head(ledger, ours, replay.tip)
                 target = replay.tip
