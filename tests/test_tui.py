@@ -205,7 +205,7 @@ async def test_detail_shows_timeline_quantities_and_letters(demo_path: Path, fix
         assert "Paraf Sekretaris" in timeline and "TERLAMBAT" in timeline and "menunggu" in timeline
         assert "Distribusi & serah terima" in timeline
         assert "Diminta Kab/Kota" in text_of(app.screen, "#detail-quantities")
-        assert "Paraf Sekretaris" in text_of(app.screen, "#detail-data")
+        assert "Perihal surat = Permohonan Fasilitasi" in text_of(app.screen, "#detail-data")
         letters = text_of(app.screen, "#detail-letters")
         assert "Hj. Nurhayati, S.H" in letters and letters.count("/Dukcapil-19.0") == 2
         await pilot.press("escape")
