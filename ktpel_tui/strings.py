@@ -47,7 +47,7 @@ EN: dict[str, str] = {
     "Terlambat": "Late",
     "Selesai": "Done",
     "ID": "ID",
-    "Kab/Kota": "Regency/City",
+    "Kab/Kota": "Kab/Kota",  # the administrative term, kept as is (and it fits the column)
     "Langkah": "Step",
     "Menunggu": "Waiting on",
     "Waktu": "Time",
