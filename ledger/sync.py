@@ -228,7 +228,7 @@ _LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1f"
 
 
 def _commits(ledger: Ledger, rev_range: str) -> list[_Commit]:
-    out = ledger.git("log", "--reverse", "--no-renames", "--name-only", f"--format={_LOG_FORMAT}", rev_range).stdout.decode("utf-8", "replace")
+    out = ledger.git("log", "--reverse", "--topo-order", "--no-renames", "--name-only", f"--format={_LOG_FORMAT}", rev_range).stdout.decode("utf-8", "replace")
     items = []
     for record in out.split("\x1e"):
         if not record.strip():
