@@ -113,8 +113,14 @@ def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
     return lines[-1] if lines else f"exit {proc.returncode}"
 
 
+_BOILERPLATE = ("could not read from remote repository.", "please make sure you have the correct access rights",
+                "and the repository exists.")
+
+
 def _network_error(remote: str, proc: subprocess.CompletedProcess[bytes]) -> LedgerError:
-    reason = _last_line(proc)
+    lines = [line.strip().removeprefix("fatal: ").removeprefix("error: ") for line in proc.stderr.decode("utf-8", "replace").splitlines()]
+    said = [line for line in lines if line and line.lower() not in _BOILERPLATE]
+    reason = " ".join(said) if said else _last_line(proc)
     if any(word in proc.stderr.decode("utf-8", "replace").lower() for word in _AUTH):
         return fail("sync-auth", remote=remote, reason=reason)
     return fail("sync-unreachable", remote=remote, reason=reason)

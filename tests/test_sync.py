@@ -562,3 +562,23 @@ def test_commits_from_a_hub_without_the_hook_that_break_the_rules_are_not_taken(
         sync(b)
     assert err.value.code == "sync-incoming-invalid"
     assert b.head() == head and b.read_request("2026-0003").step == 8
+
+
+def test_authentication_refused_is_a_plain_sentence(hub: Path, offices, monkeypatch, tmp_path: Path):
+    led = offices(str(hub), "prov")
+    advance(led, "2026-0005")
+    head = led.head()
+    # An SSH hub that refuses the key: git runs this in place of ssh, as it would run ssh.
+    refuse = tmp_path / "ssh-refuses"
+    refuse.write_text("#!/bin/sh\necho 'git@hub: Permission denied (publickey).' >&2\nexit 255\n")
+    refuse.chmod(0o755)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(refuse))
+    git(led.root, "remote", "set-url", "origin", "ssh://git@hub.invalid/ledger.git")
+    with pytest.raises(LedgerError) as err:
+        sync(led)
+    assert err.value.code == "sync-auth"
+    assert "Permission denied" in err.value.message()
+    assert led.head() == head
+    git(led.root, "remote", "set-url", "origin", str(hub))
+    monkeypatch.delenv("GIT_SSH_COMMAND")
+    assert sync(led).pushed == 1
