@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from .rules import fail
+from .rules import LedgerError, fail
 from .store import Ledger
 from .sync import MAIN, _net_env
 
@@ -63,7 +63,11 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "o
     config(f"remote.{remote}.fetch", f"refs/heads/{MAIN}:refs/remotes/{remote}/{MAIN}")
     config("core.splitIndex", "true")
     subprocess.run(["git", "-C", str(target), "checkout", "-q", "-B", MAIN, f"{remote}/{MAIN}"], check=True, capture_output=True)
-    ledger = Ledger.open(target)
+    try:
+        ledger = Ledger.open(target)
+    except LedgerError:
+        _remove(target)  # a repository that is not a ledger: leave nothing half-made behind
+        raise
     ledger.list_requests()  # build the listing cache once, now
     from .audit import audit_git_dir
 

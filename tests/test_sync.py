@@ -193,6 +193,16 @@ def test_clone_of_empty_hub_is_a_clear_refusal(tmp_path: Path):
         clone(str(root), tmp_path / "c")
     assert err.value.code == "hub-empty"
     assert not (tmp_path / "c").exists()
+    # A hub holding something other than a ledger.
+    other = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(other)], check=True)
+    (other / "README").write_text("bukan ledger\n")
+    git(other, "add", "README")
+    git(other, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-m", "x")
+    with pytest.raises(LedgerError) as err:
+        clone(str(other), tmp_path / "c")
+    assert err.value.code == "not-a-ledger"
+    assert not (tmp_path / "c").exists()
 
 
 def test_clone_is_ready_and_fetch_refspec_is_strict(hub: Path, offices, demo_path: Path):
