@@ -23,7 +23,7 @@ from .requestfile import loads
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 REQUESTS_DIR = "requests"
 
 

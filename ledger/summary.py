@@ -24,6 +24,7 @@ class RequestSummary:
     waiting: tuple[dict[str, Any], ...] = ()
     kabkota: tuple[str, ...] = ()
     letters: tuple[str, ...] = ()
+    kabkota_letters: tuple[str, ...] = ()  # the Kab/Kota's own permohonan letter numbers
     created: datetime | None = None
     requested: int = 0
     shipped: int | None = None
@@ -73,6 +74,7 @@ class RequestSummary:
             "waiting": list(self.waiting),
             "kabkota": list(self.kabkota),
             "letters": list(self.letters),
+            "kabkota_letters": list(self.kabkota_letters),
             "created": self.created.isoformat() if self.created else None,
             "requested": self.requested,
             "shipped": self.shipped,
@@ -95,7 +97,7 @@ class RequestSummary:
         return cls(
             id=raw["id"], path=raw["path"], status=raw["status"], step=raw["step"], step_title=raw["step_title"],
             since=when("since"), due=when("due"), waiting=tuple(raw["waiting"]), kabkota=tuple(raw["kabkota"]),
-            letters=tuple(raw["letters"]), created=when("created"), requested=raw["requested"], shipped=raw["shipped"],
+            letters=tuple(raw["letters"]), kabkota_letters=tuple(raw.get("kabkota_letters", ())), created=when("created"), requested=raw["requested"], shipped=raw["shipped"],
             received_good=raw["received_good"], shares=raw["shares"], handed_over=raw["handed_over"],
             confirmed=raw["confirmed"], returns=raw["returns"],
         )
@@ -119,6 +121,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         ),
         kabkota=state.kabkota,
         letters=tuple(number for _, number in letters_of_events(state.events, sop)),
+        kabkota_letters=tuple(str(p.get("letter_number", "")) for p in state.permohonan),
         created=state.events[0].at if state.events else None,
         requested=sum(state.requested.values()),
         shipped=state.value(13, "blanks_shipped"),

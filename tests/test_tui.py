@@ -118,7 +118,7 @@ async def test_tabs_with_counts_and_late_shown_in_text(demo_path: Path, fixed_cl
 
 
 async def test_search_by_kabkota_name_and_letter_number(demo_path: Path, demo: Ledger, fixed_clock) -> None:
-    # The province's own letter numbers (steps 9 and 12) are what the list knows of a request.
+    # The province's letter numbers (steps 9 and 12) find a request...
     letter = demo.read_request("2026-0004").value(9, "letter_number")
     app = KtpelApp(demo_path, "hendra", watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -131,6 +131,10 @@ async def test_search_by_kabkota_name_and_letter_number(demo_path: Path, demo: L
         await until(pilot, lambda: sorted(rows(app)) == ["2026-0001", "2026-0005"], "19.04 Bangka Tengah")
         app.screen.query_one("#search", Input).value = letter.lower()
         await until(pilot, lambda: rows(app) == ["2026-0004"], "by letter number")
+        # ...and so is the Kab/Kota's own letter number (the permohonan's).
+        theirs = demo.read_request("2026-0003").permohonan[0]["letter_number"]
+        app.screen.query_one("#search", Input).value = theirs
+        await until(pilot, lambda: rows(app) == ["2026-0003"], "by the Kab/Kota's letter number")
         await pilot.press("escape")
         await until(pilot, lambda: len(rows(app)) == 6, "search cleared")
 

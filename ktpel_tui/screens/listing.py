@@ -110,7 +110,7 @@ def matches(s: RequestSummary, query: str, policy: Policy) -> bool:
     if not q:
         return True
     names = [policy.settings.office_name(c) for c in s.kabkota]
-    hay = [s.id, *s.kabkota, *names, *s.letters, s.step_title]
+    hay = [s.id, *s.kabkota, *names, *s.letters, *s.kabkota_letters, s.step_title]
     return any(q in str(h).casefold() for h in hay)
 
 
