@@ -121,6 +121,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "steps": [_fields(s) for s in numbers.steps],
             "overdue": [_fields(o) for o in numbers.overdue],
             "stock": [_fields(k) for k in numbers.stock],
+            "request_steps": [_fields(d) for d in numbers.done],
         })
         return 1 if failed else 0
     head = (report.tip or "-")[:12]

@@ -754,6 +754,18 @@ class KabkotaStock:
 
 
 @dataclass(frozen=True, slots=True)
+class StepDone:
+    """One request's completed step: actual minutes against the standard."""
+
+    request: str
+    step: int
+    minutes: int
+    standard_minutes: int
+    late: bool
+    on_behalf: str
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerFigures:
     requests: int
     steps: tuple[StepTime, ...]
@@ -761,6 +773,7 @@ class LedgerFigures:
     stock: tuple[KabkotaStock, ...]
     province_stock: int  # received good minus handed over, across the ledger
     on_behalf: int  # steps recorded on behalf of an actor without an account
+    done: tuple[StepDone, ...] = ()  # every request's completed steps
 
 
 def figures(ledger, now=None) -> LedgerFigures:
@@ -772,6 +785,7 @@ def figures(ledger, now=None) -> LedgerFigures:
     head = ledger.head()
     per_step: dict[int, list[tuple[int, bool]]] = {}
     overdue: list[Overdue] = []
+    done: list[StepDone] = []
     stock: dict[str, list[int]] = {}
     latest_letter: dict[str, tuple[Any, int | None]] = {}
     province = 0
@@ -791,6 +805,7 @@ def figures(ledger, now=None) -> LedgerFigures:
         for row in rows:
             if row.status == "selesai" and row.minutes is not None:
                 per_step.setdefault(row.step, []).append((row.minutes, row.late))
+                done.append(StepDone(state.id, row.step, row.minutes, row.due_minutes, row.late, row.on_behalf))
             elif row.status == "sekarang" and row.late:
                 overdue.append(Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes))
         qty = quantities(state, policy)
@@ -817,4 +832,4 @@ def figures(ledger, now=None) -> LedgerFigures:
                      latest_letter.get(code, (None, None))[1])
         for code in sorted(policy.settings.kabkota)
     )
-    return LedgerFigures(count, steps, tuple(sorted(overdue, key=lambda o: -o.waited_minutes)), kab, province, on_behalf)
+    return LedgerFigures(count, steps, tuple(sorted(overdue, key=lambda o: -o.waited_minutes)), kab, province, on_behalf, tuple(done))

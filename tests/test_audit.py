@@ -411,11 +411,21 @@ def test_cli_audit_exit_codes_json_and_csv(demo_path, capsys):
     assert main(["--ledger", str(demo_path), "audit", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert [f["code"] for f in data["findings"]] == ["wrong-role"] and data["ok"] is False
+    done = [d for d in data["request_steps"] if d["request"] == "2026-0001"]
+    assert [d["step"] for d in done] == list(range(1, 20))
+    assert all(d["minutes"] >= 0 and d["standard_minutes"] > 0 for d in done)
+    assert sum(k["confirmed"] for k in data["stock"]) == sum(d["blanks_received"] for d in _receipts(demo_path))
     assert data["findings"][0]["request"] == "2026-0006"
     assert main(["--ledger", str(demo_path), "--lang", "en", "audit", "--csv"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "severity,code,commit,request,message"
     assert "does not hold the role" in lines[1]
+
+
+def _receipts(root: Path) -> list[dict]:
+    with Ledger.open(root) as led:
+        states = [led.read_request(f"2026-000{n}") for n in range(1, 7)]
+    return [dict(r) for st in states for r in st.receipts.values()]
 
 
 def test_cli_keys_new_add_and_refusals(demo_path, capsys, tmp_path):
