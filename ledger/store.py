@@ -30,6 +30,7 @@ from .policy import (
     SETTINGS_FILE,
     Person,
     Policy,
+    Settings,
     parse_policy,
     parse_settings,
     sop_path,
@@ -117,7 +118,7 @@ class Ledger:
         self.state_dir = self.git_dir / "ktpel"
         self.state_dir.mkdir(exist_ok=True)
         self._policy_cache: dict[str, Policy] = {}
-        self._by_id: dict[str, bytes] = {}
+        self._by_id: dict[str, tuple[bytes, Settings]] = {}  # ledger.toml blob id -> (text, parsed)
         from .cache import ListingCache
 
         self.cache = ListingCache(self.root, self.git_dir)
@@ -199,11 +200,12 @@ class Ledger:
         if settings_id is None:
             raise fail("not-a-ledger", path=str(self.root))
         people_id = self._blob_id(sha, PEOPLE_FILE)
-        settings_raw = self._by_id.get(settings_id)
-        if settings_raw is None:
-            settings_raw = self._read_object(settings_id)[1]
-            self._by_id[settings_id] = settings_raw
-        settings = parse_settings(settings_raw.decode("utf-8"))
+        cached_settings = self._by_id.get(settings_id)
+        if cached_settings is None:
+            raw = self._read_object(settings_id)[1]
+            cached_settings = (raw, parse_settings(raw.decode("utf-8")))
+            self._by_id[settings_id] = cached_settings
+        settings_raw, settings = cached_settings
         sop_id = self._blob_id(sha, sop_path(settings.sop))
         if sop_id is None:
             raise fail("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada")
