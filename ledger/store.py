@@ -429,6 +429,48 @@ class Ledger:
         self._journal.unlink(missing_ok=True)
         return new
 
+    def state_at(self, rev: str, request_id: str, policy: Policy, *, creating: bool = False) -> RequestState:
+        """A request's state at a commit (for 'create': the empty state, if the id is free)."""
+        path = request_path(request_id)
+        raw = self.blob(rev, path)
+        if creating:
+            if raw is not None:
+                raise fail("request-exists", request=request_id)
+            return empty(request_id, policy.sop.id)
+        if raw is None:
+            raise fail("unknown-request", request=request_id)
+        return loads(raw.decode("utf-8"), path, policy)
+
+    def commit_operation(
+        self,
+        parent: str,
+        request_id: str,
+        event: Event,
+        *,
+        policy_key: str,
+        policy: Policy,
+        letters: Callable[[str], str | None],
+        committed: datetime | None = None,
+        move_head: bool = True,
+    ) -> Recorded:
+        """Apply one event to a request as it is at `parent` and make its commit.
+
+        `move_head` commits on HEAD (working tree and index follow, under `locked()`); without
+        it only the commit object is made (sync builds a replayed chain this way). Either way
+        the listing cache follows the new commit.
+        """
+        path = request_path(request_id)
+        state = self.state_at(parent, request_id, policy, creating=event.action == "create")
+        new_state = apply(state, event, policy, letters)
+        recorded = new_state.events[-1]
+        write = self.commit_files if move_head else self.write_commit
+        sha = write(
+            {path: dumps(new_state).encode("utf-8")}, commit_message(new_state, recorded, policy),
+            policy.person(event.by), recorded.at, parent=parent, committed=committed, policy=policy,
+        )
+        self.cache.note_commit(parent, sha, path, summarize(new_state, path, policy), policy_key)
+        return Recorded(sha=sha, request=new_state, path=path)
+
     def record(self, request_id: str | None, event: Event, *, committed: datetime | None = None) -> Recorded:
         """Apply one event to one request and commit it: the only way a step enters the ledger.
 
@@ -438,29 +480,11 @@ class Ledger:
             self._recover_locked()
             if request_id is None:
                 request_id = self.next_request_id(clock.to_wib(event.at).year)
-            path = request_path(request_id)
             head = self.head()
             key, policy = self._policy_and_key(head)
-            raw = self.blob(head, path)
-            if event.action == "create":
-                if raw is not None:
-                    raise fail("request-exists", request=request_id)
-                state = empty(request_id, policy.sop.id)
-            else:
-                if raw is None:
-                    raise fail("unknown-request", request=request_id)
-                state = loads(raw.decode("utf-8"), path, policy)
-            self._check_clean(head, path)
-            new_state = apply(state, event, policy, self._letter_lookup(head))
-            recorded_event = new_state.events[-1]
-            message = commit_message(new_state, recorded_event, policy)
-            author = policy.person(event.by)
-            sha = self.commit_files(
-                {path: dumps(new_state).encode("utf-8")}, message, author, recorded_event.at,
-                parent=head, committed=committed, policy=policy,
-            )
-        self.cache.note_commit(head, sha, path, summarize(new_state, path, policy), key)
-        return Recorded(sha=sha, request=new_state, path=path)
+            self._check_clean(head, request_path(request_id))
+            return self.commit_operation(head, request_id, event, policy_key=key, policy=policy,
+                                         letters=self._letter_lookup(head), committed=committed)
 
     def create(self, event: Event, request_id: str | None = None) -> Recorded:
         """Open a new request with its first Kab/Kota letter (allocates the next id)."""

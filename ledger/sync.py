@@ -34,12 +34,11 @@ from datetime import datetime
 from . import clock, i18n
 from .audit import is_policy_path
 from .policy import PEOPLE_FILE, SETTINGS_FILE, Policy, parse_policy, parse_settings, sop_path
-from .request import REQUEST_ID_RE, apply, empty, request_path
-from .requestfile import dumps, event_from_dict, loads
+from .request import REQUEST_ID_RE, request_path
+from .requestfile import event_from_dict
 from .rules import LedgerError, Violation, fail
 from .store import Ledger, _crash_point, git_env, signing_key_path
-from .summary import summarize
-from .trailers import POLICY_ACTION, commit_message, parse_trailers
+from .trailers import POLICY_ACTION, parse_trailers
 
 T = i18n.pick
 MAIN = "main"
@@ -327,21 +326,15 @@ class _Replay:
         request_id = self.renumber.get(original_id, original_id)
         tip = self.tip
         key, policy = self._policy_at(tip)
-        path = request_path(request_id)
-        raw = ledger.blob(tip, path)
-        if event.action == "create":
-            if raw is not None:
-                request_id = self._free_id(tip, int(request_id[:4]))
-                self.renumber[original_id] = request_id
-                self.renumbered.append((original_id, request_id))
-                path = request_path(request_id)
-            state = empty(request_id, policy.sop.id)
-        else:
-            if raw is None:
-                raise fail("unknown-request", request=request_id)
-            state = loads(raw.decode("utf-8"), path, policy)
+        if event.action == "create" and ledger.blob(tip, request_path(request_id)) is not None:
+            request_id = self._free_id(tip, int(request_id[:4]))
+            self.renumber[original_id] = request_id
+            self.renumbered.append((original_id, request_id))
+        self._check_key(commit, policy.person(event.by))
         try:
-            new_state = apply(state, event, policy, self._letters(tip, key, policy))
+            sha = ledger.commit_operation(tip, request_id, event, policy_key=key, policy=policy,
+                                          letters=self._letters(tip, key, policy), committed=self.now,
+                                          move_head=False).sha
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -349,14 +342,6 @@ class _Replay:
                 if self.renumbered and self.renumbered[-1][0] == original_id:
                     self.renumbered.pop()
             raise
-        recorded = new_state.events[-1]
-        author = policy.person(event.by)
-        self._check_key(commit, author)
-        message = commit_message(new_state, recorded, policy)
-        sha = ledger.write_commit({path: dumps(new_state).encode("utf-8")}, message, author, recorded.at,
-                                  parent=tip, committed=self.now, policy=policy)
-        # As `record` does: the listing cache follows the chain, so the next letter lookup is free.
-        ledger.cache.note_commit(tip, sha, path, summarize(new_state, path, policy), key)
         self._policies[sha] = (key, policy)  # a request operation leaves the policy as it was
         return sha
 
