@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("KTPEL_CONFIG", str(Path(__file__).resolve().parent / "out" / "config.toml"))
     root = ledger_at(args.size, "requests", False)
-    person = "maya"
+    person = "rudi"  # the Kabid: many requests wait on him in the bench ledger
     cache = root / ".git" / "ktpel" / "cache.sqlite"
     for extra in ("", "-wal", "-shm"):
         Path(str(cache) + extra).unlink(missing_ok=True)
