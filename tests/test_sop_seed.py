@@ -16,6 +16,9 @@ import pytest
 
 SEED_NAME = "000_739b98a1ba8fae75.txt"
 SEED_PATH = Path(__file__).resolve().parents[2] / "shared" / "sop" / SEED_NAME
+# A copy of the seed kept with the tests, so a clone checks the SOP file on its own; the
+# copy must equal the shared seed whenever that is at hand (test_seed_copy_is_current).
+SEED_COPY = Path(__file__).resolve().parent / "data" / f"seed-sop-{SEED_NAME}"
 SOP_PATH = Path(__file__).resolve().parents[1] / "ledger" / "sops" / "ktpel-blanko-2020.toml"
 
 STEP_NOS = range(1, 20)
@@ -45,8 +48,10 @@ def seed_path() -> Path:
     env = os.environ.get("KTPEL_SEED_SOP", "")
     if env and Path(env).is_file():
         return Path(env)
+    if SEED_COPY.is_file():
+        return SEED_COPY
     pytest.fail(
-        f"seed SOP not found: looked for {SEED_PATH} and $KTPEL_SEED_SOP={env!r}; "
+        f"seed SOP not found: looked for {SEED_PATH}, $KTPEL_SEED_SOP={env!r} and {SEED_COPY}; "
         "set KTPEL_SEED_SOP to the path of the seed SOP file"
     )
 
@@ -168,3 +173,10 @@ def test_review_steps_return_backwards(sop: dict) -> None:
     for step in reviews:
         assert 0 < step["return_to"] < step["no"]
     assert all("return_to" not in s for s in sop["step"] if s["kind"] != "review")
+
+
+def test_seed_copy_is_current():
+    """The copy under tests/data is byte for byte the shared seed (when the shared folder is there)."""
+    assert SEED_COPY.is_file(), f"{SEED_COPY} is missing"
+    if SEED_PATH.is_file():
+        assert SEED_COPY.read_bytes() == SEED_PATH.read_bytes(), "tests/data seed copy is out of date"
