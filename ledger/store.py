@@ -118,12 +118,34 @@ class Ledger:
         self.state_dir = self.git_dir / "ktpel"
         self.state_dir.mkdir(exist_ok=True)
         self._policy_cache: dict[str, Policy] = {}
+        self._gc_auto: int | None = None
         self._by_id: dict[str, tuple[bytes, Settings]] = {}  # ledger.toml blob id -> (text, parsed)
         from .cache import ListingCache
 
         self.cache = ListingCache(self.root, self.git_dir)
         self.recover()
         self._split_large_index()
+
+    def _maybe_gc(self) -> None:
+        """Run `git gc --auto` when loose objects pile up, as `git commit` itself does.
+
+        Steps are committed with commit-tree/update-ref, which never trigger git's automatic
+        housekeeping. git's own estimate: objects/17/ holds about 1/256 of the loose objects;
+        `gc --auto` then decides (gc.auto, default 6700) and detaches to work in the background.
+        """
+        try:
+            loose = len(os.listdir(self.git_dir / "objects" / "17"))
+        except OSError:
+            return
+        if loose == 0:
+            return
+        if self._gc_auto is None:
+            try:
+                self._gc_auto = int(self.repo.config_reader().get_value("gc", "auto", 6700))
+            except (ValueError, TypeError):
+                self._gc_auto = 6700
+        if self._gc_auto > 0 and loose * 256 > self._gc_auto:
+            self.git("gc", "--auto", "--quiet", check=False)
 
     def _split_large_index(self) -> None:
         """Turn on git's split index for a large ledger (e.g. a fresh clone), once.
@@ -427,6 +449,7 @@ class Ledger:
             self._recover_locked()
             raise
         self._journal.unlink(missing_ok=True)
+        self._maybe_gc()
         return new
 
     def state_at(self, rev: str, request_id: str, policy: Policy, *, creating: bool = False) -> RequestState:

@@ -55,3 +55,31 @@ def test_step_19_says_it_waits_on_the_kabkota_receipt_not_only_the_pelaksana(dem
     assert current.step == 19
     assert "Kepala Dinas Dukcapil Kab/Kota 19.05" in current.role  # handed over, receipt pending
     assert "Pelaksana" in current.role  # 19.03 still to be handed over
+
+
+def test_loose_objects_are_packed_by_git_gc_auto_as_git_commit_would(demo, fixed_clock, monkeypatch):
+    """ktpel commits with commit-tree/update-ref, so it must trigger git's housekeeping itself."""
+    import subprocess
+
+    def loose() -> int:
+        out = subprocess.run(["git", "count-objects", "-v"], cwd=demo.root, capture_output=True, text=True, check=True).stdout
+        return int(next(line.split(": ")[1] for line in out.splitlines() if line.startswith("count:")))
+
+    # A low threshold (git's gc.auto) stands in for months of work; gc runs in the foreground here.
+    subprocess.run(["git", "config", "gc.auto", "20"], cwd=demo.root, check=True)
+    subprocess.run(["git", "config", "gc.autoDetach", "false"], cwd=demo.root, check=True)
+    before = loose()
+    assert before > 20
+    # Enough loose objects in objects/17/ for git's estimate (1/256 of them land there).
+    from ledger.gitobjects import write_loose
+
+    objects17 = demo.git_dir / "objects" / "17"
+    i = 0
+    while not objects17.is_dir() or len(list(objects17.iterdir())) < 2:
+        write_loose(demo.git_dir / "objects", b"blob", f"filler {i}".encode())
+        i += 1
+    before = loose()
+    demo.record("2026-0005", Event("advance", 3, fixed_clock, "rudi", "kabid", {}))
+    assert loose() < before, "git gc --auto packed the loose objects"
+    assert subprocess.run(["git", "fsck"], cwd=demo.root, capture_output=True).returncode == 0
+    assert demo.read_request("2026-0005").step == 4
