@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     table = "\n".join([
         f"Measured {time.strftime('%Y-%m-%d')}, headless at 100x30, median of {args.rounds} starts; person `{person}`.",
         "",
-        f"| | time to first rows | ÷ empty app |",
+        "| | time to first rows | ÷ empty app |",
         "|---|---:|---:|",
         f"| empty Textual app (one-row DataTable on mount) | {b * 1000:.0f} ms | 1.0× |",
         f"| ktpel, {args.size} requests, cache warm (HEAD unchanged since last run) | {w * 1000:.0f} ms | {w / b:.1f}× |",
