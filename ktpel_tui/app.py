@@ -57,6 +57,7 @@ class KtpelApp(App[int]):
         Binding("r", "reload", _("Muat ulang"), id="reload"),
         Binding("p", "pick_person", _("Ganti orang"), id="pick-person", show=False),
         Binding("H", "ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
+        Binding("A", "audit", _("Audit"), id="audit", show=False),
     ]
 
     def __init__(self, root: Path, as_person: str | None = None, *, watch: bool = True) -> None:
@@ -221,6 +222,16 @@ class KtpelApp(App[int]):
         if self.ledger is not None:
             self.push_screen(HistoryScreen(None))
 
+    def action_audit(self) -> None:
+        from .screens.audit import AuditScreen
+
+        if self.ledger is None:
+            return
+        if isinstance(self.screen, AuditScreen):
+            self.screen.rerun()
+        else:
+            self.push_screen(AuditScreen())
+
     def action_sync(self) -> None:
         if self.ledger is None or not has_module("ledger.sync"):
             return
@@ -268,12 +279,14 @@ class KtpelApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         # Every key action of the screen and the app, with its footer text, in the palette.
+        # A screen's "app.x" is the app's "x": listed once.
         seen: set[str] = set()
         for node in (screen, self):
             for binding in getattr(node, "BINDINGS", []):
-                if not isinstance(binding, Binding) or binding.action in seen or binding.action == "quit":
+                name = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
+                if not name or name in seen or name == "quit":
                     continue
-                seen.add(binding.action)
+                seen.add(name)
                 action = binding.action
                 target = node
 
@@ -281,7 +294,7 @@ class KtpelApp(App[int]):
                     self.call_later(self.run_action, action, target)
 
                 yield SystemCommand(binding.description, f"[{binding.key_display or binding.key}] {binding.id or action}", run)
-        if has_module("ledger.sync"):
+        if has_module("ledger.sync") and "sync" not in seen:
             yield SystemCommand(_("Sinkron"), "[s] sync", self.action_sync)
 
     def on_unmount(self) -> None:

@@ -158,6 +158,33 @@ EN: dict[str, str] = {
     "serah terima": "handover",
     "terima": "receipt",
     "kebijakan": "policy",
+    "Tanda tangan": "Signature",
+    "Commit {sha}": "Commit {sha}",
+    # audit
+    "Audit": "Audit",
+    "Audit ledger: tanda tangan, peran, urutan SOP dan jumlah pada setiap commit":
+        "Ledger audit: signatures, roles, SOP order and counts of every commit",
+    "Memeriksa riwayat ledger…": "Checking the ledger's history…",
+    "Tingkat": "Severity",
+    "Kode": "Code",
+    "Commit": "Commit",
+    "Temuan": "Finding",
+    "GALAT": "ERROR",
+    "PERINGATAN": "WARNING",
+    "Buka commit": "Open commit",
+    "{commits} commit sampai {head} ({checked} diperiksa sekarang, sisanya dari cache)":
+        "{commits} commits up to {head} ({checked} checked now, the rest from the cache)",
+    "{errors} galat, {warnings} peringatan": "{errors} errors, {warnings} warnings",
+    "{requests} permohonan · {overdue} langkah terlambat sekarang · {behalf} langkah atas nama pihak lain":
+        "{requests} requests · {overdue} steps overdue now · {behalf} steps recorded on behalf of someone else",
+    "Audit bersih: tidak ada temuan.": "The audit is clean: no findings.",
+    "Tidak ada galat; {n} peringatan perlu dilihat.": "No errors; {n} warnings to look at.",
+    "Audit menemukan {n} galat. Enter membuka commit temuan.": "The audit found {n} errors. Enter opens a finding's commit.",
+    "Audit tidak dapat dijalankan.": "The audit could not run.",
+    "permohonan {id}": "request {id}",
+    "commit {sha}": "commit {sha}",
+    "Enter: buka commit ini": "Enter: open this commit",
+    "Temuan ini tidak menunjuk satu commit.": "This finding does not point at one commit.",
     # help
     "Tombol": "Keys",
     "Di semua layar": "On every screen",
@@ -169,6 +196,7 @@ EN: dict[str, str] = {
     "Enter: buka rincian; klik judul kolom: urutkan": "Enter: open the detail; click a column title: sort",
     "1-4: Tugas saya / Semua / Terlambat / Selesai": "1-4: My tasks / All / Late / Done",
     "Enter atau ↑↓: lihat perubahan entri": "Enter or ↑↓: see the entry's change",
+    "↑↓: temuan lengkap di bawah tabel; Enter: buka commit temuan": "↑↓: the full finding below the table; Enter: open the finding's commit",
 }
 
 

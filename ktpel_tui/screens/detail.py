@@ -178,6 +178,7 @@ class DetailScreen(Screen):
         Binding("a", "act", _("Catat langkah"), id="act-step"),
         Binding("h", "history", _("Riwayat"), id="request-history"),
         Binding("k", "add_letter", _("Tambah surat"), id="add-letter"),
+        Binding("A", "app.audit", _("Audit"), id="audit"),
     ]
 
     def __init__(self, request_id: str) -> None:

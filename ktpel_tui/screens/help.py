@@ -31,6 +31,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from ..app import KtpelApp
         from .act import ActScreen
+        from .audit import AuditScreen
         from .detail import DetailScreen
         from .history import HistoryScreen
         from .listing import ListScreen
@@ -43,6 +44,7 @@ class HelpScreen(ModalScreen[None]):
             ("detail", _("Rincian permohonan"), DetailScreen.BINDINGS, ""),
             ("form", _("Formulir"), ActScreen.BINDINGS, _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal")),
             ("history", _("Riwayat"), HistoryScreen.BINDINGS, _("Enter atau ↑↓: lihat perubahan entri")),
+            ("audit", _("Audit"), AuditScreen.BINDINGS, _("↑↓: temuan lengkap di bawah tabel; Enter: buka commit temuan")),
         ]
         with VerticalScroll(id="help", classes="dialog"):
             yield Static(_("Tombol"), classes="dialog-title")

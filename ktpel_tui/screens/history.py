@@ -1,4 +1,7 @@
-"""Riwayat: a request's git history (or the whole ledger's), and each commit's diff, coloured."""
+"""Riwayat: a request's git history (or the whole ledger's), and each commit's diff, coloured.
+
+`CommitScreen(sha)` shows one commit on its own (the audit screen opens its findings with it).
+"""
 
 from __future__ import annotations
 
@@ -58,6 +61,19 @@ def diff_text(patch: str) -> Text:
             style = ""
         out.append(line + "\n", style=style)
     return out
+
+
+def commit_text(sha: str, entry: HistoryEntry | None, patch: str, signature: str | None = None) -> Text:
+    """A commit's header (author, time, message) and its coloured patch; never markup."""
+    head = Text(f"commit {sha}\n", style="bold yellow")
+    if entry is not None:
+        head.append(f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n")
+        if signature is not None:
+            head.append(_("Tanda tangan") + ": ")
+            head.append_text(signature_cell(signature))
+            head.append("\n")
+        head.append(entry.body.rstrip() + "\n\n")
+    return head + diff_text(patch)
 
 
 class HistoryScreen(Screen):
@@ -156,9 +172,64 @@ class HistoryScreen(Screen):
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
-        entry = self.entries.get(sha)
-        head = Text(f"commit {sha}\n", style="bold yellow")
-        if entry is not None:
-            head.append(f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n")
-            head.append(entry.body.rstrip() + "\n\n")
-        app.call_from_thread(self.query_one("#diff", Static).update, head + diff_text(patch))
+        app.call_from_thread(self.query_one("#diff", Static).update, commit_text(sha, self.entries.get(sha), patch))
+
+
+class CommitScreen(Screen):
+    """One commit: who, when, its message, its signature and its diff (given its id)."""
+
+    DEFAULT_CSS = """
+    CommitScreen #commit-title { height: 1; padding: 0 1; text-style: bold; }
+    CommitScreen #commit-pane { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "app.pop_screen", _("Kembali"), id="back")]
+
+    def __init__(self, sha: str, title: str | None = None) -> None:
+        super().__init__()
+        self.sha = sha
+        self.title_text = title or _("Commit {sha}").format(sha=sha[:12])
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self.title_text, id="commit-title", markup=False)
+        with VerticalScroll(id="commit-pane"):
+            yield Static(_("Memuat…"), id="diff", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#commit-pane", VerticalScroll).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="commit-load", exit_on_error=False)
+    def load(self) -> None:
+        app = self.app
+        sha = self.sha
+
+        def read(led) -> tuple[HistoryEntry | None, str]:
+            entries = history(led, limit=1, rev=sha)
+            return (entries[0] if entries else None), diff(led, sha)
+
+        try:
+            entry, patch = app.with_ledger(read)  # type: ignore[attr-defined]
+        except Exception as err:  # noqa: BLE001
+            app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
+            return
+        signature = None
+        if entry is not None and has_module("ledger.audit"):
+            from ledger.audit import signature_status
+
+            try:
+                signature = app.with_ledger(lambda led: signature_status(led, [entry.sha])).get(entry.sha)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - shown without the signature line; the audit reports problems
+                signature = None
+        app.call_from_thread(self.show, commit_text(entry.sha if entry else sha, entry, patch, signature))
+
+    def show(self, text: Text) -> None:
+        self.query_one("#diff", Static).update(text)
+        self.loaded = True
+
+
+def open_commit(app, sha: str, title: str | None = None) -> None:
+    """Show one commit's diff on its own screen (Esc returns)."""
+    app.push_screen(CommitScreen(sha, title))

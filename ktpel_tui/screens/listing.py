@@ -131,6 +131,8 @@ class ListScreen(Screen):
         Binding("4", "tab('done')", _("Selesai"), id="tab-done", show=False),
         Binding("p", "app.pick_person", _("Ganti orang"), id="pick-person", show=False),
         Binding("H", "app.ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
+        # Not in the footer: it is full at 100 columns (as H). In the help and the palette.
+        Binding("A", "app.audit", _("Audit"), id="audit", show=False),
     ]
     if has_module("ledger.sync"):
         BINDINGS.append(Binding("s", "app.sync", _("Sinkron"), id="sync"))
