@@ -58,6 +58,10 @@ ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
 # found by replaying an event keep their code from rules.py.
 FINDINGS: dict[str, tuple[str, str, str]] = {
     "unsigned": (ERROR, "Commit tidak bertanda tangan.", "The commit is not signed."),
+    "unsigned-allowed": (WARNING, "Commit tidak bertanda tangan (ledger ini tidak mewajibkan tanda tangan); pelakunya hanya ditunjukkan oleh nama penulis.",
+                         "The commit is not signed (this ledger does not require signatures); only the author's name says who acted."),
+    "author-unknown": (ERROR, "Penulis commit {author} tidak terdaftar di people.toml sebelumnya.",
+                       "The commit's author {author} is not listed in the previous people.toml."),
     "bad-signature": (ERROR, "Tanda tangan commit tidak sah: isi commit diubah sesudah ditandatangani, atau tanda tangannya rusak.",
                       "The commit's signature is not valid: the commit was changed after signing, or the signature is damaged."),
     "unknown-key": (ERROR, "Commit ditandatangani kunci yang tidak terdaftar di people.toml sebelumnya.",
@@ -426,8 +430,16 @@ class Walker:
         """The signer's person id when the signature is good and theirs; records findings."""
         if commit.signature is None:
             self.signatures[sha] = UNSIGNED
-            self.add("unsigned", sha)
-            return None
+            if policy.settings.signatures_required:
+                self.add("unsigned", sha)
+                return None
+            # The ledger does not require signatures: the author stands for the actor, unproven.
+            self.add("unsigned-allowed", sha)
+            person = policy.person_by_email(author_email)
+            if person is None or person.name != author_name:
+                self.add("author-unknown", sha, author=f"{author_name} <{author_email}>")
+                return None
+            return person.id
         blob = verify(commit.signature, commit.payload)
         if blob is None:
             self.signatures[sha] = BAD

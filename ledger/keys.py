@@ -88,3 +88,17 @@ def allowed_signers(policy: Policy) -> str:
             if key.active and public_blob(key.public) is not None:
                 lines.append(f'{person.email} namespaces="git" {normalize(key.public)} {person.id}')
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def public_of_file(path: Path) -> str | None:
+    """'ssh-ed25519 AAAA...' of a private key file (from its .pub when present), or None."""
+    pub = path.with_name(path.name + ".pub")
+    try:
+        if pub.exists():
+            return normalize(pub.read_text())
+        from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+
+        private = load_ssh_private_key(path.read_bytes(), None)
+        return normalize(private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode())
+    except (OSError, ValueError, TypeError):
+        return None

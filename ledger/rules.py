@@ -108,6 +108,8 @@ _RULES = [
     Rule("git-failed", "Git gagal mencatat langkah: {reason}", "Git failed to record the step: {reason}"),
     Rule("signing-key-missing", "Ledger mewajibkan tanda tangan, tetapi kunci SSH {person} tidak ada di komputer ini ({path}); buat dengan 'ktpel keys new'.",
          "The ledger requires signatures but {person}'s SSH key is not on this machine ({path}); create it with 'ktpel keys new'."),
+    Rule("signing-key-unregistered", "Kunci SSH {person} di komputer ini ({path}) tidak terdaftar atau sudah dipensiunkan di people.toml; minta admin mendaftarkan kunci baru ('ktpel keys new', lalu 'ktpel keys add').",
+         "{person}'s SSH key on this machine ({path}) is not registered, or is retired, in people.toml; ask an admin to register a new one ('ktpel keys new', then 'ktpel keys add')."),
     Rule("no-user", "Siapa yang bertindak? Pilih dengan --as ORANG atau KTPEL_USER.",
          "Who is acting? Choose with --as PERSON or KTPEL_USER."),
     Rule("bad-input", "{reason}", "{reason}"),

@@ -78,6 +78,22 @@ def signing_key_path(person_id: str) -> Path:
     return keys_dir() / f"{person_id}_ed25519"
 
 
+def _registered_key(key: Path, person: Person) -> bool:
+    """Whether the private key file's public half is one of the person's active keys in people.toml."""
+    from .keys import normalize, public_of_file
+
+    mine = public_of_file(key)
+    if mine is None:
+        return False
+    for registered in person.keys:
+        try:
+            if registered.active and normalize(registered.public) == mine:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.ktpel-tmp")
@@ -389,8 +405,11 @@ class Ledger:
         """
         policy = policy or self.policy(parent)
         key = signing_key_path(author.id)
-        do_sign = key.exists() if sign is None else sign
-        if policy.settings.signatures_required and not key.exists():
+        usable = key.exists() and _registered_key(key, author)
+        do_sign = usable if sign is None else sign
+        if policy.settings.signatures_required and not usable:
+            if key.exists():
+                raise fail("signing-key-unregistered", person=author.name, path=str(key))
             raise fail("signing-key-missing", person=author.name, path=str(key))
         objects = self.git_dir / "objects"
         tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()

@@ -181,8 +181,13 @@ def test_retired_key(demo_path, hub):
         retire_key(led, "yusuf", "maya", maya_key, at=_at())
     assert codes(demo_path) == []  # retiring is a good policy change by the admin
     assert git(demo_path, "push", "-q", str(hub), "main", check=False).returncode == 0
-    with Ledger.open(demo_path) as led:  # Maya still has the old key on her machine and uses it
-        led.record("2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1))
+    with Ledger.open(demo_path) as led:  # Maya still has the old key on her machine: ktpel refuses it
+        head = led.head()
+        with pytest.raises(LedgerError) as err:
+            led.record("2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1))
+        assert err.value.code == "signing-key-unregistered" and led.head() == head
+    # ...so she signs with plain git and her old key: the audit and the hub catch it.
+    forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1))
     f = finding(demo_path, "retired-key")
     assert "Maya Lestari" in f.message()
     assert_refused(demo_path, hub, "retired-key")

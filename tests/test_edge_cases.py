@@ -83,3 +83,21 @@ def test_loose_objects_are_packed_by_git_gc_auto_as_git_commit_would(demo, fixed
     assert loose() < before, "git gc --auto packed the loose objects"
     assert subprocess.run(["git", "fsck"], cwd=demo.root, capture_output=True).returncode == 0
     assert demo.read_request("2026-0005").step == 4
+
+
+def test_a_ledger_without_required_signatures_audits_clean_with_a_warning_per_unsigned_step(tmp_path, fixed_clock):
+    """signatures_required = false: unsigned steps are allowed; the audit says so, as warnings."""
+    from ledger.audit import audit
+    from ledger.bootstrap import init_ledger
+    from ledger.policy import Person
+
+    admin = Person("nokey-admin", "Admin Tanpa Kunci", "198803152014031002", "admin@nokey.test", "prov", ("admin",))
+    head = Person("nokey-1901", "Kadis Tanpa Kunci", "196908081995031002", "kadis@nokey.test", "19.01", ("kadis-kabkota",))
+    led = init_ledger(tmp_path / "ledger", admin, people=[head], signatures_required=False, at=fixed_clock)
+    data = {"kabkota": "19.01", "letter_number": "470/1/X", "letter_date": fixed_clock.date(),
+            "blanks_requested": 100, "stock_left": 5}
+    led.record(None, Event("create", 0, fixed_clock, "nokey-1901", "kadis-kabkota", data))
+    report = audit(led)
+    assert report.errors == [] and report.ok
+    assert {f.code for f in report.findings} == {"unsigned-allowed"}
+    led.close()

@@ -454,10 +454,12 @@ roles = ["kasi"]
 """
 
 
-def _add_person_with_plain_git(root: Path, nip: str) -> str:
+def _add_person_with_plain_git(root: Path, nip: str, key: str | None = None) -> str:
     """The admin adds Rina to people.toml, as an inspector would see it: a plain git commit."""
     with open(root / "people.toml", "a", encoding="utf-8") as fh:
         fh.write(NEW_PERSON.format(nip=nip))
+        if key:
+            fh.write(f'\n[[person.key]]\npublic = "{key}"\n')
     git(root, "-c", "user.name=Yusuf Pratama, S.Kom", "-c", "user.email=yusuf@dp3acskb.babelprov.go.id",
         "-c", "commit.gpgsign=false", "commit", "-q", "-m", "Tambah Rina", "--", "people.toml")
     return head_of(root)
@@ -487,10 +489,10 @@ def event_for_step_1(by: str) -> Event:
 
 
 def test_valid_nip_in_people_toml_is_accepted_and_the_person_can_act(demo_path):
-    _add_person_with_plain_git(demo_path, "19850510 201001 2 003")
     from ledger.keys import create_key
 
-    create_key("rina")  # the demo requires signatures: Rina signs with her own key
+    _, public, _ = create_key("rina")  # the demo requires signatures: Rina signs with her own key
+    _add_person_with_plain_git(demo_path, "19850510 201001 2 003", key=public)
     with Ledger.open(demo_path) as led:
         assert led.policy().person("rina").name == "Rina Marlina, S.Sos"
         rec = recorded(led, "2026-0006", event_for_step_1("rina"))
