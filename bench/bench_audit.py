@@ -40,6 +40,7 @@ from ledger import clock
 from ledger.audit import audit_git_dir
 from ledger.bootstrap import default_settings_text, people_text
 from ledger.demo import PEOPLE
+from ledger.gitobjects import pack_object_header
 from ledger.policy import Key, parse_policy, sop_path
 from ledger.request import request_path
 from ledger.requestfile import dumps
@@ -97,18 +98,6 @@ def _stream_unsigned(out, n_commits: int, keys: dict[str, Ed25519PrivateKey], se
         n += 1
 
 
-def _pack_header(kind: int, size: int) -> bytes:
-    byte = (kind << 4) | (size & 0x0F)
-    size >>= 4
-    out = bytearray()
-    while size:
-        out.append(byte | 0x80)
-        byte = size & 0x7F
-        size >>= 7
-    out.append(byte)
-    return bytes(out)
-
-
 def sign_onto(git_dir: Path, unsigned: list[str], parent: str | None, keys: dict[str, Ed25519PrivateKey], emails: dict[str, str]) -> str:
     """Re-make `unsigned` commits (oldest first) as a signed chain on `parent`; returns the tip."""
     proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -135,7 +124,7 @@ def sign_onto(git_dir: Path, unsigned: list[str], parent: str | None, keys: dict
         email = author[author.index(b"<") + 1:author.index(b">")].decode()
         obj = with_signature(payload, sign(keys[emails[email]], payload))
         tip = hashlib.sha1(b"commit " + str(len(obj)).encode() + b"\0" + obj).hexdigest()
-        body += _pack_header(1, len(obj)) + zlib.compress(obj, 1)
+        body += pack_object_header(b"commit", len(obj)) + zlib.compress(obj, 1)
     writer.join()
     proc.wait()
     pack = b"PACK" + struct.pack(">II", 2, len(unsigned)) + bytes(body)

@@ -28,8 +28,9 @@ REQUESTS_DIR = "requests"
 
 
 class ListingCache:
-    def __init__(self, root: Path, git_dir: Path) -> None:
+    def __init__(self, root: Path, git_dir: Path, before_git: Callable[[], None] = lambda: None) -> None:
         self.root = root
+        self.before_git = before_git  # the ledger stores objects it holds in memory, if any
         self.path = git_dir / "ktpel" / "cache.sqlite"
         self._db: sqlite3.Connection | None = None
 
@@ -101,8 +102,9 @@ class ListingCache:
             if full:
                 db.execute("DELETE FROM req")
                 db.execute("DELETE FROM letters")
+            texts = self._read_committed_many({rel: committed[rel] for rel in paths if committed.get(rel)})
             for index, rel in enumerate(paths, start=1):
-                self._reparse(db, rel, committed.get(rel), policy)
+                self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
                 if progress and index % 500 == 0:
                     progress(index, len(paths))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
@@ -114,6 +116,7 @@ class ListingCache:
         return len(paths)
 
     def _changed_paths(self, old: str, new: str) -> list[str] | None:
+        self.before_git()
         proc = subprocess.run(
             ["git", "diff", "--name-only", "-z", "--no-renames", old, new, "--", REQUESTS_DIR],
             cwd=self.root, capture_output=True,
@@ -128,6 +131,7 @@ class ListingCache:
         spec = [p for p in paths if _is_request_path(p)] if paths is not None else [REQUESTS_DIR]
         if not spec:
             return {}
+        self.before_git()
         proc = subprocess.run(["git", "ls-tree", "-r", "-z", head, "--", *spec], cwd=self.root, capture_output=True)
         if proc.returncode != 0:
             raise fail("git-failed", reason=proc.stderr.decode("utf-8", "replace").strip())
@@ -139,26 +143,53 @@ class ListingCache:
                 out[rel] = parts[2]
         return out
 
-    def _read_committed(self, rel: str, blob_id: str) -> bytes:
-        """The committed bytes: the working-tree file when it is that blob (the usual case), else git's."""
-        try:
-            data = (self.root / rel).read_bytes()
-        except OSError:
-            data = None
-        if data is not None and hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob_id:
-            return data
-        proc = subprocess.run(["git", "cat-file", "blob", blob_id], cwd=self.root, capture_output=True)
-        if proc.returncode != 0:
-            raise OSError(proc.stderr.decode("utf-8", "replace").strip())
-        return proc.stdout
+    def _read_committed_many(self, blobs: dict[str, str]) -> dict[str, bytes | OSError]:
+        """The committed bytes of each path: the working-tree file when it is that blob (the usual
+        case), else git's (all of those from one `git cat-file --batch`)."""
+        out: dict[str, bytes | OSError] = {}
+        missing: dict[str, str] = {}
+        for rel, blob_id in blobs.items():
+            try:
+                data = (self.root / rel).read_bytes()
+            except OSError:
+                data = None
+            if data is not None and hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob_id:
+                out[rel] = data
+            else:
+                missing[rel] = blob_id
+        if missing:
+            out.update(self._cat_blobs(missing))
+        return out
 
-    def _reparse(self, db: sqlite3.Connection, rel: str, blob_id: str | None, policy: Policy) -> None:
+    def _cat_blobs(self, blobs: dict[str, str]) -> dict[str, bytes | OSError]:
+        ids = list(dict.fromkeys(blobs.values()))
+        self.before_git()
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, capture_output=True,
+                              input="".join(f"{b}\n" for b in ids).encode())
+        found: dict[str, bytes] = {}
+        data, pos = proc.stdout, 0
+        while pos < len(data):
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[header[0].decode()] = data[pos:pos + size]
+                pos += size + 1
+        return {rel: found[b] if b in found else OSError(f"git cat-file: {b} tidak ada") for rel, b in blobs.items()}
+
+    def _reparse(self, db: sqlite3.Connection, rel: str, blob_id: str | None, policy: Policy,
+                 data: bytes | OSError | None = None) -> None:
         db.execute("DELETE FROM letters WHERE path=?", (rel,))
         if blob_id is None:  # not in HEAD's tree (deleted)
             db.execute("DELETE FROM req WHERE path=?", (rel,))
             return
         try:
-            text = self._read_committed(rel, blob_id).decode("utf-8")
+            if data is None:
+                data = self._read_committed_many({rel: blob_id})[rel]
+            if isinstance(data, OSError):
+                raise data
+            text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             summary = broken_summary(rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel))
             self._store(db, rel, summary)

@@ -1,7 +1,10 @@
 """The ledger on disk: a git repository whose commits are the operations.
 
-Writes go through the system `git` (so they can be signed); reads of committed objects go
-through GitPython's persistent `cat-file --batch`. Every write happens under an exclusive lock
+A step's commit is made and signed by the system `git` (`commit-tree -S`) and moved onto HEAD
+with `update-ref`; trees are spliced in-process (`gitobjects`). Sync's replay makes its commit
+objects in-process, byte for byte as git would, and stores them as one pack (`write_commit`,
+`buffered_objects`). Reads of committed objects go through GitPython's persistent
+`cat-file --batch`. Every write happens under an exclusive lock
 (`.git/ktpel/lock`) with a journal (`.git/ktpel/pending.json`), so a process killed at any
 point leaves a ledger the next command opens cleanly.
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 import git
 
 from . import clock
-from .gitobjects import tree_with, write_loose
+from .gitobjects import ObjectBuffer, commit_payload, ident, tree_with, write_loose
 from .policy import (
     PEOPLE_FILE,
     SETTINGS_FILE,
@@ -78,11 +81,42 @@ def signing_key_path(person_id: str) -> Path:
     return keys_dir() / f"{person_id}_ed25519"
 
 
+_KEY_FILES: dict[tuple[Path, int, int], tuple[str | None, object]] = {}  # (path, mtime, size) -> (public, private)
+
+
+def _key_file(key: Path) -> tuple[str | None, object]:
+    """(public line, private key or None) of a key file, read once per version of the file.
+
+    The private half is None when it cannot be used in-process (protected by a passphrase, not
+    ed25519): git and ssh-keygen sign with it then.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+
+    from .keys import public_of_file
+
+    try:
+        st = key.stat()
+    except OSError:
+        return None, None
+    slot = (key, st.st_mtime_ns, st.st_size)
+    if slot not in _KEY_FILES:
+        try:
+            private = load_ssh_private_key(key.read_bytes(), None)
+            private = private if isinstance(private, Ed25519PrivateKey) else None
+        except (OSError, ValueError, TypeError):
+            private = None
+        if len(_KEY_FILES) > 64:
+            _KEY_FILES.clear()
+        _KEY_FILES[slot] = (public_of_file(key), private)
+    return _KEY_FILES[slot]
+
+
 def _registered_key(key: Path, person: Person) -> bool:
     """Whether the private key file's public half is one of the person's active keys in people.toml."""
-    from .keys import normalize, public_of_file
+    from .keys import normalize
 
-    mine = public_of_file(key)
+    mine = _key_file(key)[0]
     if mine is None:
         return False
     for registered in person.keys:
@@ -136,9 +170,14 @@ class Ledger:
         self._policy_cache: dict[str, Policy] = {}
         self._gc_auto: int | None = None
         self._by_id: dict[str, tuple[bytes, Settings]] = {}  # ledger.toml blob id -> (text, parsed)
+        # (policy key, sha-1 of a request file's bytes) -> its parsed state. A step made here is
+        # usually followed by another on the same request (sync replays a day of them), whose
+        # parent file is the one just written: parsing it again would give the same state.
+        self._states: dict[tuple[str, bytes], RequestState] = {}
+        self._buffer: ObjectBuffer | None = None  # see buffered_objects()
         from .cache import ListingCache
 
-        self.cache = ListingCache(self.root, self.git_dir)
+        self.cache = ListingCache(self.root, self.git_dir, before_git=self.flush_objects)
         self.recover()
         self._split_large_index()
 
@@ -194,6 +233,7 @@ class Ledger:
     # --- low-level git --------------------------------------------------------------------
 
     def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        self.flush_objects()
         proc = subprocess.run(["git", *args], cwd=self.root, env=env, input=input, capture_output=True)
         if check and proc.returncode != 0:
             reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -203,17 +243,51 @@ class Ledger:
     def head(self) -> str:
         return git.SymbolicReference.dereference_recursive(self.repo, "HEAD")
 
-    def _read_object(self, sha: str) -> tuple[bytes, bytes]:
-        _, kind, _, data = self.repo.git.get_object_data(sha)
+    def _git_object(self, spec: str) -> tuple[bytes, bytes]:
+        _, kind, _, data = self.repo.git.get_object_data(spec)
         return (kind if isinstance(kind, bytes) else kind.encode()), data
+
+    def _read_object(self, spec: str) -> tuple[bytes, bytes]:
+        """(type, data) of "SHA" or "REV:PATH"; raises ValueError when there is none."""
+        buffer = self._buffer
+        if buffer and spec.partition(":")[0] in buffer:
+            sha = buffer.lookup(spec, self._git_object)
+            if sha is None:
+                raise ValueError(f"{spec}: not in the tree")
+            return buffer.objects[sha] if sha in buffer else self._git_object(sha)
+        return self._git_object(spec)
+
+    def _write_object(self, kind: bytes, data: bytes) -> str:
+        if self._buffer is not None:
+            return self._buffer.put(kind, data)
+        return write_loose(self.git_dir / "objects", kind, data)
+
+    @contextlib.contextmanager
+    def buffered_objects(self) -> Iterator[None]:
+        """Objects written meanwhile stay in memory and are stored as one pack at the end (or
+        whenever git itself must see them); sync's replay of a day of steps writes this way."""
+        if self._buffer is not None:
+            yield
+            return
+        self._buffer = ObjectBuffer()
+        try:
+            yield
+            self.flush_objects()
+        finally:
+            self._buffer = None
+
+    def flush_objects(self) -> None:
+        """Store the buffered objects (one pack), so git processes can read them."""
+        if self._buffer:
+            self._buffer.write_pack(self.git_dir / "objects")
 
     def blob(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None if it is not there."""
         try:
-            _, kind, _, data = self.repo.git.get_object_data(f"{rev}:{path}")
+            kind, data = self._read_object(f"{rev}:{path}")
         except ValueError:
             return None
-        return data if kind in (b"blob", "blob") else None
+        return data if kind == b"blob" else None
 
     # --- policy ---------------------------------------------------------------------------
 
@@ -226,6 +300,8 @@ class Ledger:
         return self._policy_and_key(rev or self.head())[1]
 
     def _blob_id(self, rev: str, path: str) -> str | None:
+        if self._buffer and rev in self._buffer:
+            return self._buffer.lookup(f"{rev}:{path}", self._git_object)
         try:
             sha, kind, _ = self.repo.git.get_object_header(f"{rev}:{path}")
         except ValueError:
@@ -396,12 +472,20 @@ class Ledger:
         committed: datetime | None = None,
         sign: bool | None = None,
         policy: Policy | None = None,
+        in_process: bool = False,
     ) -> str:
         """Make the commit object for these files (None deletes) on top of `parent`, as `author`.
 
         Moves no ref and touches neither the working tree nor the index (sync builds its replayed
         history this way, then moves HEAD once). Signs when the author's key is on this machine;
         raises `signing-key-missing` when the ledger requires signatures and it is not.
+
+        The commit object is made and signed by `git commit-tree -S` (ssh-keygen underneath).
+        `in_process` (sync's replay, which re-signs a whole day of commits in a row) makes the
+        same bytes here instead: git's object format, git's identity clean-up, and the SSHSIG
+        signature ssh-keygen makes, which for ed25519 is deterministic, so the commit id is the
+        one git would give (tests/test_commit_object.py compares them). A key this process cannot
+        read (one with a passphrase) still goes through git.
         """
         policy = policy or self.policy(parent)
         key = signing_key_path(author.id)
@@ -411,11 +495,22 @@ class Ledger:
             if key.exists():
                 raise fail("signing-key-unregistered", person=author.name, path=str(key))
             raise fail("signing-key-missing", person=author.name, path=str(key))
-        objects = self.git_dir / "objects"
         tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
         for rel, data in files.items():
-            blob = None if data is None else write_loose(objects, b"blob", data)
-            tree = tree_with(self._read_object, objects, tree, rel.split("/"), blob) or write_loose(objects, b"tree", b"")
+            blob = None if data is None else self._write_object(b"blob", data)
+            tree = tree_with(self._read_object, self._write_object, tree, rel.split("/"), blob) or self._write_object(b"tree", b"")
+        private = _key_file(key)[1] if do_sign else None
+        if in_process and (private is not None or not do_sign):
+            from .sshsig import sign as sshsig_sign
+            from .sshsig import with_signature
+
+            author_line = ident(author.name, author.email, clock.to_wib(at))
+            committer_line = ident(author.name, author.email, clock.to_wib(committed or at))
+            if not author_line.startswith(b" <"):  # git refuses an empty name; let it say so below
+                payload = commit_payload(tree, [parent], author_line, committer_line, message)
+                if private is not None:
+                    payload = with_signature(payload, sshsig_sign(private, payload))
+                return self._write_object(b"commit", payload)
         sign_args: list[str] = []
         if do_sign:
             sign_args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
@@ -469,7 +564,8 @@ class Ledger:
         self._maybe_gc()
         return new
 
-    def state_at(self, rev: str, request_id: str, policy: Policy, *, creating: bool = False) -> RequestState:
+    def state_at(self, rev: str, request_id: str, policy: Policy, *, creating: bool = False,
+                 policy_key: str | None = None) -> RequestState:
         """A request's state at a commit (for 'create': the empty state, if the id is free)."""
         path = request_path(request_id)
         raw = self.blob(rev, path)
@@ -479,7 +575,18 @@ class Ledger:
             return empty(request_id, policy.sop.id)
         if raw is None:
             raise fail("unknown-request", request=request_id)
-        return loads(raw.decode("utf-8"), path, policy)
+        memo = (policy_key, hashlib.sha1(raw).digest()) if policy_key else None
+        if memo and memo in self._states:
+            return self._states[memo]
+        state = loads(raw.decode("utf-8"), path, policy)
+        if memo:
+            self._remember(memo, state)
+        return state
+
+    def _remember(self, memo: tuple[str, bytes], state: RequestState) -> None:
+        if len(self._states) >= 256:
+            self._states.clear()
+        self._states[memo] = state
 
     def commit_operation(
         self,
@@ -492,22 +599,27 @@ class Ledger:
         letters: Callable[[str], str | None],
         committed: datetime | None = None,
         move_head: bool = True,
+        in_process: bool = False,
     ) -> Recorded:
         """Apply one event to a request as it is at `parent` and make its commit.
 
         `move_head` commits on HEAD (working tree and index follow, under `locked()`); without
-        it only the commit object is made (sync builds a replayed chain this way). Either way
-        the listing cache follows the new commit.
+        it only the commit object is made (sync builds a replayed chain this way, `in_process`:
+        see `write_commit`). Either way the listing cache follows the new commit.
         """
         path = request_path(request_id)
-        state = self.state_at(parent, request_id, policy, creating=event.action == "create")
+        state = self.state_at(parent, request_id, policy, creating=event.action == "create", policy_key=policy_key)
         new_state = apply(state, event, policy, letters)
         recorded = new_state.events[-1]
-        write = self.commit_files if move_head else self.write_commit
-        sha = write(
-            {path: dumps(new_state).encode("utf-8")}, commit_message(new_state, recorded, policy),
-            policy.person(event.by), recorded.at, parent=parent, committed=committed, policy=policy,
-        )
+        files = {path: dumps(new_state).encode("utf-8")}
+        self._remember((policy_key, hashlib.sha1(files[path]).digest()), new_state)
+        message = commit_message(new_state, recorded, policy)
+        author = policy.person(event.by)
+        if move_head:
+            sha = self.commit_files(files, message, author, recorded.at, parent=parent, committed=committed, policy=policy)
+        else:
+            sha = self.write_commit(files, message, author, recorded.at, parent=parent, committed=committed,
+                                    policy=policy, in_process=in_process)
         self.cache.note_commit(parent, sha, path, summarize(new_state, path, policy), policy_key)
         return Recorded(sha=sha, request=new_state, path=path)
 

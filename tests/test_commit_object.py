@@ -1,0 +1,110 @@
+"""Commit objects made in-process (sync's replay) are the ones git itself makes, byte for byte.
+
+Real repositories and real signatures: the same change is committed once by `git commit-tree
+-S` (ssh-keygen signing) and once in-process; ed25519 signatures are deterministic, so the two
+commit ids must be equal, and git must verify the in-process one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ledger import clock
+from ledger.gitobjects import ObjectBuffer, ident, ident_part
+from ledger.keys import allowed_signers
+from ledger.request import Event
+from ledger.store import Ledger
+
+AT = datetime(2026, 11, 28, 9, 30, 15, 987654, tzinfo=clock.WIB)
+
+
+def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check)
+
+
+def _both(demo: Ledger, person, *, message: str, sign: bool | None = None) -> tuple[str, str]:
+    head = demo.head()
+    files = {"requests/2026/2026-0001.toml": (demo.blob(head, "requests/2026/2026-0001.toml") or b"") + b"# x\n"}
+    by_git = demo.write_commit(files, message, person, AT, parent=head, committed=AT + timedelta(minutes=7), sign=sign)
+    here = demo.write_commit(files, message, person, AT, parent=head, committed=AT + timedelta(minutes=7), sign=sign,
+                             in_process=True)
+    return by_git, here
+
+
+@pytest.mark.parametrize("name", [
+    "Drs. Hendra Saputra, M.Si",
+    " .Drs. Hendra Saputra, M.Si. ",  # git trims 'crud' at both ends
+    "Hendra <Saputra>",  # and drops angle brackets inside
+    "Sri Wahyuni Ningsih, S.Kom.;",
+])
+def test_signed_commit_made_in_process_is_the_one_git_makes(demo: Ledger, name: str):
+    person = dataclasses.replace(demo.policy().person("hendra"), name=name)
+    message = "Langkah 8: persetujuan\n\nbaris kedua dengan ümlaut\n\nKtpel-Step: 8\n"
+    by_git, here = _both(demo, person, message=message)
+    assert here == by_git
+    raw = git(demo.root, "cat-file", "commit", here).stdout
+    assert "\ngpgsig -----BEGIN SSH SIGNATURE-----" in raw
+
+
+def test_unsigned_commit_made_in_process_is_the_one_git_makes(demo: Ledger):
+    by_git, here = _both(demo, demo.policy().person("maya"), message="tanpa baris akhir", sign=False)
+    assert here == by_git
+
+
+def test_git_verifies_an_in_process_signature(demo: Ledger, tmp_path: Path):
+    person = demo.policy().person("rudi")
+    _, here = _both(demo, person, message="Langkah 3\n")
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(allowed_signers(demo.policy()))
+    out = git(demo.root, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "-1", "--format=%G? %ae", here).stdout
+    assert out.split() == ["G", person.email]
+    assert git(demo.root, "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-commit", here, check=False).returncode == 0
+
+
+def test_identity_line_follows_git():
+    assert ident_part(" .Drs. A, M.Si. ") == b"Drs. A, M.Si"
+    assert ident_part("a\n<b>c") == b"abc"
+    later = datetime(2026, 1, 2, 3, 4, 5, 999999, tzinfo=clock.WIB)
+    assert ident("A", "a@x", later) == b"A <a@x> " + str(int(later.replace(microsecond=0).timestamp())).encode() + b" +0700"
+
+
+def test_buffered_replay_chain_is_one_valid_pack_read_back_by_git(demo: Ledger):
+    """Three steps made on top of each other in memory, then stored as one pack git accepts."""
+    from ledger.demo import ACTOR, _step_data
+
+    head = demo.head()
+    key, policy = demo._policy_and_key(head)
+    loose_before = git(demo.root, "count-objects").stdout.split()[0]
+    packs_before = set((demo.git_dir / "objects" / "pack").glob("*.pack"))
+    tip = head
+    with demo.buffered_objects():
+        for minutes in (1, 2, 3):
+            state = demo.state_at(tip, "2026-0005", policy, policy_key=key)
+            step = policy.sop.step(state.step)
+            data = _step_data(demo, state, step.no, clock.now() + timedelta(minutes=minutes), random.Random(minutes))
+            event = Event("advance", step.no, datetime(2026, 11, 28, 10, minutes, tzinfo=clock.WIB), ACTOR[step.role], step.role, data)
+            tip = demo.commit_operation(tip, "2026-0005", event, policy_key=key, policy=policy,
+                                        letters=lambda _n: None, move_head=False, in_process=True).sha
+            # The chain reads itself back before anything is on disk.
+            assert demo.read_request("2026-0005", rev=tip).events[-1].at == event.at
+        assert not (set((demo.git_dir / "objects" / "pack").glob("*.pack")) - packs_before)
+    new_packs = set((demo.git_dir / "objects" / "pack").glob("*.pack")) - packs_before
+    assert len(new_packs) == 1
+    assert git(demo.root, "count-objects").stdout.split()[0] == loose_before  # no loose files
+    assert git(demo.root, "verify-pack", str(new_packs.pop())).returncode == 0
+    demo.git("update-ref", "refs/heads/check", tip)
+    assert git(demo.root, "fsck", "--strict", "--no-dangling").returncode == 0
+    assert git(demo.root, "rev-list", "--count", f"{head}..{tip}").stdout.strip() == "3"
+    # git's own reading of the new commits: the third step is the third one after HEAD.
+    assert demo.read_request("2026-0005", rev=tip).step == demo.read_request("2026-0005").step + 3
+
+
+def test_an_empty_buffer_writes_no_pack(tmp_path: Path):
+    assert ObjectBuffer().write_pack(tmp_path) is None
+    assert not (tmp_path / "pack").exists()
