@@ -57,17 +57,42 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     return out
 
 
+# id(event) -> (the event, its "[[event]]" text, or None when tomli_w would put it inline).
+_EVENT_TEXT: dict[int, tuple[Event, str | None]] = {}
+
+
+def _event_text(event: Event) -> str | None:
+    """The event as tomli_w writes it among the file's [[event]] tables (kept: a step adds one
+    event to a file whose other events were written before, so a day of steps writes each once)."""
+    known = _EVENT_TEXT.get(id(event))
+    if known is not None and known[0] is event:
+        return known[1]
+    text = tomli_w.dumps({"event": [event_to_dict(event)]})
+    # An event short enough to be an inline table is written inline when all of a file's events
+    # are; then the whole file is left to tomli_w.
+    chunk = text if text.startswith("[[event]]\n") else None
+    if len(_EVENT_TEXT) >= 4096:
+        _EVENT_TEXT.clear()
+    _EVENT_TEXT[id(event)] = (event, chunk)
+    return chunk
+
+
 def dumps(state: RequestState) -> str:
-    doc: dict[str, Any] = {
+    """The file's text: exactly `tomli_w.dumps` of the document (header comment first)."""
+    head: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "id": state.id,
         "sop": state.sop_id,
         "state": {"status": state.status, "step": state.step},
-        "event": [event_to_dict(ev) for ev in state.events],
     }
     if state.since is not None:
-        doc["state"]["since"] = clock.to_wib(state.since)
-    return HEADER + tomli_w.dumps(doc)
+        head["state"]["since"] = clock.to_wib(state.since)
+    chunks = [_event_text(ev) for ev in state.events]
+    if chunks and all(chunks):
+        # tomli_w writes the top-level keys, then each table after a blank line: [state], then
+        # every [[event]] in order; each event's text depends on that event alone.
+        return HEADER + tomli_w.dumps(head) + "".join("\n" + c for c in chunks)
+    return HEADER + tomli_w.dumps({**head, "event": [event_to_dict(ev) for ev in state.events]})
 
 
 def _line_of_event(text: str, seq: int) -> int | None:

@@ -503,3 +503,45 @@ def test_an_uncommitted_hand_edit_never_enters_the_listing(demo_path, fixed_cloc
     (demo_path / "requests/2026/2026-0099.toml").unlink()
     assert listing(demo_path) == cold
     assert porcelain(demo_path) == ""
+
+
+def test_a_recorded_state_is_the_state_read_back_from_its_file(demo_path):
+    """A step's state is remembered for the next step; it must equal what its committed file says."""
+    from ledger.requestfile import dumps, loads
+
+    with Ledger.open(demo_path) as led:
+        policy = led.policy()
+        for summary in led.list_requests():
+            state = led.read_request(summary.id)
+            assert loads(dumps(state), f"requests/2026/{summary.id}.toml", policy) == state
+        recorded = led.record("2026-0006", Event("advance", 1, FIXED_NOW, "maya", "kasi",
+                                                 {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat"}))
+    with Ledger.open(demo_path) as fresh:  # nothing remembered: parsed from the file
+        assert fresh.read_request("2026-0006") == recorded.request
+
+
+def test_request_file_text_is_exactly_what_tomli_w_writes(demo_path):
+    """dumps() writes each event once and reuses it; the text must stay tomli_w's, byte for byte."""
+    import dataclasses
+
+    import tomli_w
+
+    from ledger import clock as ledger_clock
+    from ledger.requestfile import HEADER, dumps, event_to_dict
+
+    def plain(state) -> str:
+        head = {"format": 1, "id": state.id, "sop": state.sop_id, "state": {"status": state.status, "step": state.step}}
+        if state.since is not None:
+            head["state"]["since"] = ledger_clock.to_wib(state.since)
+        return HEADER + tomli_w.dumps({**head, "event": [event_to_dict(e) for e in state.events]})
+
+    with Ledger.open(demo_path) as led:
+        states = [led.read_request(s.id) for s in led.list_requests()]
+    assert all(dumps(s) == plain(s) == dumps(s) for s in states)
+    # An event short enough for an inline table: alone, tomli_w writes the file's events inline.
+    first = states[0]
+    short = dataclasses.replace(first.events[0], data={}, note="", on_behalf=None, by="x", role="x")
+    for events in ((short,), (*first.events, short), (short, *first.events[1:])):
+        state = dataclasses.replace(first, events=events)
+        assert dumps(state) == plain(state)
+    assert "event = [" in dumps(dataclasses.replace(first, events=(short,)))
