@@ -87,6 +87,9 @@ def _copy_pair(src_hub: Path, src_clone: Path, dest: Path) -> tuple[Path, Path]:
     shutil.copytree(src_hub, hub, symlinks=True)
     shutil.copytree(src_clone, work, symlinks=True)
     git(work, "remote", "set-url", "origin", str(hub))
+    # A copied folder has new inodes and times: refresh the index's stat data, as the office's own
+    # clone would have it, so neither side pays for the copy.
+    git(work, "update-index", "-q", "--refresh")
     return hub, work
 
 

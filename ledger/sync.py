@@ -15,11 +15,15 @@ helpers and `file://`, `ssh://`, `git://`, `https://` URLs work as for git itsel
 
 The replayed history is built as commit objects off HEAD and HEAD moves once, under the ledger
 lock and its journal: a sync killed at any point leaves either the old HEAD (with every
-operation still in it) or the new one.
+operation still in it) or the new one. The replay makes and signs its commit objects in-process
+(byte for byte what `git commit-tree -S` makes; see `Ledger.write_commit`) and stores them as
+one pack before HEAD moves: a day of re-signed steps costs a few milliseconds each, not a git
+and an ssh-keygen process each.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -93,12 +97,24 @@ def _net_env() -> dict[str, str]:
 
 
 def _rev(ledger: Ledger, ref: str) -> str | None:
-    proc = ledger.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+    """The commit a full ref name points at (read in-process), or None."""
+    import git
+
+    try:
+        sha = git.SymbolicReference.dereference_recursive(ledger.repo, ref)
+    except (ValueError, OSError):
+        return None
+    try:
+        return sha if ledger._read_object(sha)[0] == b"commit" else None
+    except ValueError:
+        return None
 
 
-def _is_ancestor(ledger: Ledger, old: str, new: str) -> bool:
-    return ledger.git("merge-base", "--is-ancestor", old, new, check=False).returncode == 0
+def _divergence(ledger: Ledger, ours: str, theirs: str) -> tuple[list[str], list[str]]:
+    """(commits only we have, commits only the hub has), each newest first; one git call says
+    whether this is a fast-forward either way, or both moved."""
+    out = ledger.git("rev-list", "--left-right", f"{ours}...{theirs}").stdout.decode().split()
+    return [c[1:] for c in out if c.startswith("<")], [c[1:] for c in out if c.startswith(">")]
 
 
 def _count(ledger: Ledger, old: str | None, new: str) -> int:
@@ -277,15 +293,27 @@ class _Replay:
         self.parked: list[Parked] = []
         self.renumbered: list[tuple[str, str]] = []
         self._policies: dict[str, tuple[str, Policy]] = {}
+        self._events: dict[bytes, list] = {}  # sha-1 of a file's bytes -> its [[event]] tables
+        self._highest: dict[int, int] = {}  # year -> highest request number at the tip
+        self.made = 0  # commits made on top of `onto`
+        self._last_file: tuple[str, str, bytes | None] | None = None  # (original commit, path, its bytes there)
         self.now = clock.now()
 
     def run(self, commits: list[_Commit]) -> None:
+        """Replay `commits` in order; the new objects are stored as one pack at the end."""
+        key, policy = self._policy_at(self.tip)
+        self.ledger.cache.refresh(self.tip, policy, policy_key=key)  # then it follows each replayed step
+        with self.ledger.buffered_objects():
+            self._run(commits)
+
+    def _run(self, commits: list[_Commit]) -> None:
         for index, commit in enumerate(commits, start=1):
             if self.progress:
                 self.progress(T(f"Menerapkan ulang {index}/{len(commits)}: {commit.subject}",
                                 f"Re-applying {index}/{len(commits)}: {commit.subject}"))
             try:
                 self.tip = self._one(commit)
+                self.made += 1
             except _Parking as exc:
                 self.parked.append(self._park(commit, exc.violation))
             except LedgerError as exc:
@@ -311,11 +339,13 @@ class _Replay:
     def _request_op(self, commit: _Commit, original_id: str) -> str:
         ledger = self.ledger
         old_path = request_path(original_id)
-        before = ledger.blob(commit.parents[0], old_path)
+        last = self._last_file
+        before = last[2] if last and last[:2] == (commit.parents[0], old_path) else ledger.blob(commit.parents[0], old_path)
         after = ledger.blob(commit.sha, old_path)
+        self._last_file = (commit.sha, old_path, after)
         try:
-            old_events = tomllib.loads(before.decode("utf-8")).get("event", []) if before is not None else []
-            new_events = tomllib.loads(after.decode("utf-8")).get("event", []) if after is not None else []
+            old_events = self._events_in(before)
+            new_events = self._events_in(after)
             if len(new_events) != len(old_events) + 1 or new_events[:-1] != old_events:
                 raise ValueError(T("tidak menambah tepat satu kejadian", "it does not add exactly one event"))
             event = event_from_dict(new_events[-1])
@@ -334,7 +364,7 @@ class _Replay:
         try:
             sha = ledger.commit_operation(tip, request_id, event, policy_key=key, policy=policy,
                                           letters=self._letters(tip, key, policy), committed=self.now,
-                                          move_head=False).sha
+                                          move_head=False, in_process=True).sha
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -342,8 +372,22 @@ class _Replay:
                 if self.renumbered and self.renumbered[-1][0] == original_id:
                     self.renumbered.pop()
             raise
+        if event.action == "create":
+            self._created(request_id)
         self._policies[sha] = (key, policy)  # a request operation leaves the policy as it was
         return sha
+
+    def _events_in(self, data: bytes | None) -> list:
+        """A request file's [[event]] tables (parsed once: one commit's 'after' is the next one's 'before')."""
+        if data is None:
+            return []
+        digest = hashlib.sha1(data).digest()
+        if digest not in self._events:
+            events = tomllib.loads(data.decode("utf-8")).get("event", [])
+            if not isinstance(events, list):
+                raise ValueError(T("[[event]] bukan daftar", "[[event]] is not a list"))
+            self._events[digest] = events
+        return self._events[digest]
 
     def _policy_at(self, tip: str) -> tuple[str, Policy]:
         if tip not in self._policies:
@@ -365,9 +409,20 @@ class _Replay:
             raise _park_for("sync-unsigned", person=author.name)
 
     def _free_id(self, tip: str, year: int) -> str:
-        out = self.ledger.git("ls-tree", "--name-only", f"{tip}:requests/{year}", check=False).stdout.decode()
-        numbers = [int(m.group(1)) for m in re.finditer(rf"^{year}-(\d+)\.toml$", out, re.M)]
-        return f"{year}-{max(numbers, default=0) + 1:04d}"
+        """The next free id of `year` at `tip` (the year's folder is read once, then followed)."""
+        if year not in self._highest:
+            try:
+                kind, raw = self.ledger._read_object(f"{tip}:requests/{year}")
+            except ValueError:
+                kind, raw = b"", b""
+            names = re.finditer(rb" %d-(\d+)\.toml\0" % year, raw) if kind == b"tree" else ()
+            self._highest[year] = max((int(m.group(1)) for m in names), default=0)
+        return f"{year}-{self._highest[year] + 1:04d}"
+
+    def _created(self, request_id: str) -> None:
+        year, number = (int(part) for part in request_id.split("-"))
+        if year in self._highest:
+            self._highest[year] = max(self._highest[year], number)
 
     def _policy(self, commit: _Commit, trailers: dict[str, str]) -> str:
         ledger = self.ledger
@@ -395,7 +450,8 @@ class _Replay:
         if not author.holds("admin"):
             raise fail("not-admin", name=author.name)
         self._check_key(commit, author)
-        return ledger.write_commit(files, commit.message, author, commit.at, parent=tip, committed=self.now, policy=policy)
+        return ledger.write_commit(files, commit.message, author, commit.at, parent=tip, committed=self.now, policy=policy,
+                                   in_process=True)
 
     def _park(self, commit: _Commit, violation: Violation) -> Parked:
         """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
@@ -464,12 +520,11 @@ def _fetch(ledger: Ledger, remote: str) -> str | None:
     return _rev(ledger, tracking)
 
 
-def _check_incoming(ledger: Ledger, remote: str, theirs: str) -> None:
-    """Refuse the hub's new commits if the audit finds an error in them (a hub without the hook).
-
-    The audit keeps its verdicts under .git/ktpel/, so each sync checks only what is new.
+def _check_incoming(ledger: Ledger, remote: str, theirs: str, incoming: set[str]) -> None:
+    """Refuse the hub's new commits (`incoming`) if the audit finds an error in them (a hub
+    without the hook). The audit keeps its verdicts under .git/ktpel/, so each sync checks only
+    what is new.
     """
-    incoming = set(ledger.git("rev-list", theirs, "--not", "HEAD").stdout.decode().split())
     if not incoming:
         return
     from .audit import audit_git_dir
@@ -505,7 +560,7 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
     refuses the push; the local ledger is then as it was and its operations wait for the next try.
     """
     say = progress or (lambda _text: None)
-    if ledger.git("remote", "get-url", remote, check=False).returncode != 0:
+    if remote not in {r.name for r in ledger.repo.remotes}:
         raise fail("sync-no-remote", remote=remote)
     pulled = 0
     parked_now: list[Parked] = []
@@ -514,22 +569,27 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
         say(T(f"Mengambil dari hub '{remote}' ...", f"Fetching from the hub '{remote}' ..."))
         theirs = _fetch(ledger, remote)
         _crash_point("sync-after-fetch")
+        seen = ledger.head()
+        mine_only, theirs_only = _divergence(ledger, seen, theirs) if theirs is not None else ([], [])
         if theirs is not None:
-            _check_incoming(ledger, remote, theirs)
+            _check_incoming(ledger, remote, theirs, set(theirs_only))
         with ledger.locked():
             ledger._recover_locked()
             ours = ledger.head()
-            if theirs is None or theirs == ours or _is_ancestor(ledger, theirs, ours):
-                target = ours
-            elif _is_ancestor(ledger, ours, theirs):
-                pulled += _count(ledger, ours, theirs)
+            if theirs is not None and ours != seen:  # a step was recorded meanwhile
+                mine_only, theirs_only = _divergence(ledger, ours, theirs)
+            if theirs is None:
+                target, pushing = ours, _count(ledger, None, ours)
+            elif not theirs_only:  # the hub has nothing new: push ours, if any
+                target, pushing = ours, len(mine_only)
+            elif not mine_only:  # only the hub moved: fast-forward
+                pulled += len(theirs_only)
                 say(T(f"Menerima {pulled} langkah dari hub ...", f"Taking {pulled} steps from the hub ..."))
                 _move_head(ledger, ours, theirs)
-                target = theirs
+                target, pushing = theirs, 0
             else:
-                base = ledger.git("merge-base", ours, theirs).stdout.decode().strip()
-                pulled += _count(ledger, base, theirs)
-                mine = _commits(ledger, f"{base}..{ours}")
+                pulled += len(theirs_only)
+                mine = _commits(ledger, f"{theirs}..{ours}")
                 say(T(f"Hub dan ledger ini sama-sama berubah: menerapkan ulang {len(mine)} langkah di atas riwayat hub ...",
                       f"Both the hub and this ledger moved: re-applying {len(mine)} steps on top of the hub's history ..."))
                 replay = _Replay(ledger, theirs, say)
@@ -543,9 +603,8 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
                         renumbered[earlier] = (renumbered[earlier][0], new_id)
                 _crash_point("sync-after-replay")
                 _move_head(ledger, ours, replay.tip)
-                target = replay.tip
+                target, pushing = replay.tip, replay.made
         _crash_point("sync-after-move")
-        pushing = _count(ledger, theirs, target)
         if pushing == 0:
             break
         say(T(f"Mengirim {pushing} langkah ke hub ...", f"Sending {pushing} steps to the hub ..."))

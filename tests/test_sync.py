@@ -246,16 +246,26 @@ def test_fast_forward_push_and_replay(hub: Path, offices):
     assert a.head() == b.head()
 
 
-def test_replayed_commits_are_signed_again_with_the_authors_key(hub: Path, offices):
+def test_replayed_commits_are_signed_again_with_the_authors_key(hub: Path, offices, tmp_path: Path):
     from ledger.audit import signature_status
+    from ledger.keys import allowed_signers
 
     a, b = offices(str(hub), "a"), offices(str(hub), "b")
     advance(a, "2026-0005")
     sync(a)
     advance(b, "2026-0003")
-    sync(b)
+    b.record(None, create_event("19.04"))
+    advance(b, "2026-0007")
+    assert sync(b).pushed == 3
     head = b.head()
     assert signature_status(b, [head])[head] == "good"
+    # git itself verifies each replayed commit, and the objects (stored as one pack) are sound.
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(allowed_signers(b.policy()))
+    shown = git(b.root, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "-3", "--format=%G? %ae").split("\n")
+    assert [line.split()[0] for line in shown if line] == ["G", "G", "G"]
+    for repo in (b.root, hub):
+        assert subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=repo, capture_output=True).returncode == 0
 
 
 def test_a_create_whose_id_was_taken_is_renumbered_with_its_later_steps(hub: Path, offices):
