@@ -12,7 +12,7 @@ import sys
 
 from ledger import i18n
 from ledger.policy import Person
-from ledger.rules import fail
+from ledger.rules import LedgerError, fail
 
 from .cli import acting_person, open_ledger, out_json
 
@@ -103,9 +103,13 @@ def cmd_people_add(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from ledger.audit import audit, figures
 
+    numbers_problem = None
     with open_ledger(args) as led:
         report = audit(led, since=args.since, pins=args.pin, use_cache=not args.no_cache)
-        numbers = None if args.csv else figures(led)
+        try:
+            numbers = None if args.csv else figures(led)
+        except LedgerError as exc:  # e.g. the policy at HEAD does not parse: the findings still stand
+            numbers, numbers_problem = None, exc.message()
     failed = not report.ok or (args.strict and report.findings)
     if args.csv:
         writer = csv.writer(sys.stdout)
@@ -114,6 +118,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
             writer.writerow([f.severity, f.code, f.commit or "", f.request or "", f.message()])
         return 1 if failed else 0
     if args.json:
+        if numbers is None:
+            out_json({"ok": not failed, "head": report.tip, "commits": report.commits, "checked": report.checked,
+                      "findings": [f.to_dict() for f in report.findings], "figures_error": numbers_problem})
+            return 1 if failed else 0
         out_json({
             "ok": not failed, "head": report.tip, "commits": report.commits, "checked": report.checked,
             "findings": [f.to_dict() for f in report.findings],
@@ -142,6 +150,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
             where = " ".join(x for x in ((f.commit or "")[:12], f.request or "") if x)
             print(f"  {label} [{f.code}] {where}: {f.message()}")
     print()
+    if numbers is None:
+        print(T(f"Angka ringkasan tidak dapat dihitung: {numbers_problem}", f"The summary figures cannot be computed: {numbers_problem}"))
+        return 1 if failed else 0
     print(T(f"Permohonan: {numbers.requests} · dicatat atas nama pihak lain: {numbers.on_behalf} langkah · stok di provinsi: {numbers.province_stock} keping",
             f"Requests: {numbers.requests} · recorded on behalf: {numbers.on_behalf} steps · province stock: {numbers.province_stock} pieces"))
     print(T("Waktu per langkah (menit nyata rata-rata / maks / standar, terlambat):", "Time per step (actual minutes mean / max / standard, late):"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from . import i18n
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, parse_sop
 
@@ -141,11 +142,21 @@ def parse_settings(text: str) -> Settings:
             timezone=str(raw.get("timezone", "Asia/Jakarta")),
             sop=str(raw["sop"]),
             letter_number_template=str(raw["letter_number_template"]),
-            signatures_required=bool(raw.get("signatures_required", False)),
+            signatures_required=_boolean(raw, "signatures_required"),
             offices=offices,
         )
     except (KeyError, TypeError) as exc:
         raise fail("settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis") from None
+
+
+def _boolean(raw: dict[str, Any], key: str) -> bool:
+    """A true/false setting; a quoted "false" would otherwise read as true."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise fail("settings-invalid", path=SETTINGS_FILE,
+                   reason=i18n.pick(f"'{key}' harus true atau false (tanpa tanda kutip), bukan {value!r}",
+                                    f"'{key}' must be true or false (without quotes), not {value!r}"))
+    return value
 
 
 def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
@@ -153,6 +164,7 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
     raw = _toml(text, PEOPLE_FILE, "people-invalid")
     people: dict[str, Person] = {}
     problems: list[Violation] = []
+    key_owner: dict[str, str] = {}  # "ssh-ed25519AAAA..." -> person id
     for index, item in enumerate(raw.get("person", []), start=1):
         try:
             person = Person(
@@ -179,6 +191,18 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
         for role in person.roles:
             if role not in sop.roles:
                 problems.append(Violation("people-invalid", {"reason": f"{person.id}: peran '{role}' tidak dikenal"}, PEOPLE_FILE))
+        for key in person.keys:
+            # A key names exactly one person for good (retired keys too): the audit attributes a
+            # signature to the key's owner.
+            blob = "".join(key.public.split()[:2])
+            if blob and blob in key_owner:
+                owner = key_owner[blob]
+                problems.append(Violation("people-invalid", {"reason": i18n.pick(
+                    f"kunci yang sama tercantum dua kali pada {owner}" if owner == person.id
+                    else f"kunci yang sama tercantum pada {owner} dan {person.id}",
+                    f"the same key is listed twice under {owner}" if owner == person.id
+                    else f"the same key is listed under {owner} and {person.id}")}, PEOPLE_FILE))
+            key_owner.setdefault(blob, person.id)
         people[person.id] = person
     if problems:
         raise LedgerError(*problems)

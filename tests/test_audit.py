@@ -464,3 +464,21 @@ def test_plain_git_verifies_every_signature_with_the_allowed_signers_file(demo_p
     out = git(demo_path, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%G? %ae %GS").stdout.splitlines()
     assert out and all(line.startswith("G ") for line in out)
     assert all(line.split()[1] == line.split()[2] for line in out)  # signer principal == author email
+
+
+def test_cli_audit_still_reports_when_the_policy_at_head_does_not_parse(demo_path, capsys):
+    """An inspector auditing a ledger whose last commit broke ledger.toml gets the findings and a
+    sentence about the figures, not a refusal."""
+    from ktpel_tui.cli import main
+
+    settings = demo_path / "ledger.toml"
+    settings.write_text(settings.read_text().replace("signatures_required = true", 'signatures_required = "false"'))
+    git(demo_path, "-c", "user.name=Yusuf", "-c", "user.email=yusuf@example.org", "-c", "commit.gpgsign=false",
+        "commit", "-qam", "ubah pengaturan")
+    assert main(["--ledger", str(demo_path), "audit"]) == 1
+    out = capsys.readouterr().out
+    assert "[policy-invalid]" in out and "'signatures_required' harus true atau false" in out
+    assert "Angka ringkasan tidak dapat dihitung" in out
+    assert main(["--ledger", str(demo_path), "audit", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert "policy-invalid" in [f["code"] for f in data["findings"]] and "signatures_required" in data["figures_error"]

@@ -638,3 +638,38 @@ def test_format_md_names_every_field_of_the_sop():
     for step in load_builtin().steps:
         for f in (*step.fields, *step.handover_fields, *step.receipt_fields):
             assert f"`{f.name}` ({f.type}" in text, f"step {step.no}: field {f.name} is not in docs/FORMAT.md"
+
+
+def _policy_texts(demo) -> tuple[str, str, str]:
+    head = demo.head()
+    settings = demo.blob(head, "ledger.toml").decode()
+    sop_file = f"sop/{demo.policy().settings.sop}.toml"
+    return settings, demo.blob(head, "people.toml").decode(), demo.blob(head, sop_file).decode()
+
+
+@pytest.mark.parametrize("value", ['"false"', '"true"', "0", "1"])
+def test_a_quoted_or_numeric_signatures_setting_is_refused_not_read_as_true(demo, value):
+    from ledger.policy import parse_policy
+
+    settings, people, sop = _policy_texts(demo)
+    assert "signatures_required = true" in settings
+    with pytest.raises(LedgerError) as err:
+        parse_policy(settings.replace("signatures_required = true", f"signatures_required = {value}"), people, sop)
+    assert err.value.code == "settings-invalid"
+    assert "signatures_required" in str(err.value) and "true atau false" in str(err.value)
+
+
+def test_one_key_listed_under_two_people_is_refused(demo):
+    from ledger.policy import parse_policy
+
+    settings, people, sop = _policy_texts(demo)
+    doc = tomllib.loads(people)
+    by_id = {p["id"]: p for p in doc["person"]}
+    maya_key = by_id["maya"]["key"][0]["public"]
+    rudi_key = by_id["rudi"]["key"][0]["public"]
+    assert maya_key != rudi_key
+    with pytest.raises(LedgerError) as err:
+        parse_policy(settings, people.replace(rudi_key, maya_key), sop)
+    assert err.value.code == "people-invalid"
+    assert "maya" in str(err.value) and "rudi" in str(err.value)
+    assert parse_policy(settings, people, sop).person("rudi").keys  # the real file is fine
