@@ -20,21 +20,46 @@ T = i18n.pick
 
 
 def cmd_keys_new(args: argparse.Namespace) -> int:
-    from ledger.keys import create_key
+    from ledger import clock
+    from ledger.keys import create_key, key_standing, set_aside
+    from ledger.store import signing_key_path
 
     with open_ledger(args) as led:
         policy = led.policy()
-        person = acting_person(args, led, policy)
-    path, line, created = create_key(person)
+        person_id = acting_person(args, led, policy)
+    person = policy.person(person_id)
+    path = signing_key_path(person_id)
+    standing = key_standing(path, person)
+    if args.replace and path.exists():
+        aside = set_aside(path, clock.now().strftime("%Y%m%dT%H%M%S"))
+        print(T(f"Kunci lama disimpan sebagai {aside} (tidak dihapus).", f"The old key was kept as {aside} (not deleted)."))
+        if standing == "active":
+            print(T("Kunci lama masih aktif di people.toml: minta admin memensiunkannya ('ktpel keys retire') "
+                    "sesudah kunci baru didaftarkan.",
+                    "The old key is still active in people.toml: ask an admin to retire it ('ktpel keys retire') "
+                    "once the new one is registered."))
+    path, line, created = create_key(person_id)
     if created:
         print(T(f"Kunci baru dibuat: {path}", f"New key created: {path}"))
+    elif standing == "active":
+        print(T(f"Kunci sudah ada dan terdaftar aktif, dipakai lagi: {path}",
+                f"The key already exists and is registered as active; reused: {path}"))
     else:
         print(T(f"Kunci sudah ada, dipakai lagi: {path}", f"Key already exists, reused: {path}"))
-    print(T("Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
-            "Send this line to an admin (the public key; the private key stays on this machine):"))
-    print(line)
-    print(T(f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person} '{line}'",
-            f"The admin registers it with: ktpel --as ADMIN keys add {person} '{line}'"))
+        if standing == "retired":
+            print(T("Kunci ini sudah dipensiunkan dan tidak dapat menandatangani lagi. Buat kunci baru dengan "
+                    "'ktpel keys new --replace' (kunci lama disimpan, tidak dihapus).",
+                    "This key is retired and can no longer sign. Make a new one with 'ktpel keys new --replace' "
+                    "(the old key is kept, not deleted)."))
+            return 1
+    if standing != "active" or created:
+        print(T("Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
+                "Send this line to an admin (the public key; the private key stays on this machine):"))
+        print(line)
+        print(T(f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person_id} '{line}'",
+                f"The admin registers it with: ktpel --as ADMIN keys add {person_id} '{line}'"))
+    else:
+        print(line)
     return 0
 
 
@@ -184,8 +209,11 @@ def register(sub, common, verb) -> None:
         q.set_defaults(func=func)
         return q
 
-    kverb("new", cmd_keys_new, "buat kunci saya (di folder konfigurasi saya, bukan di ledger)",
-          "create my key (in my config folder, never in the ledger)")
+    q = kverb("new", cmd_keys_new, "buat kunci saya (di folder konfigurasi saya, bukan di ledger)",
+              "create my key (in my config folder, never in the ledger)")
+    q.add_argument("--replace", action="store_true",
+                   help=T("buat kunci baru walau sudah ada (yang lama disimpan, tidak dihapus)",
+                          "make a new key even if one exists (the old one is kept, not deleted)"))
     q = kverb("add", cmd_keys_add, "admin: daftarkan kunci publik seseorang", "admin: register someone's public key")
     q.add_argument("person", metavar="ORANG")
     q.add_argument("public", metavar="KUNCI_PUBLIK")

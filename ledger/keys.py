@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_key,
 )
 
-from .policy import Policy
+from .policy import Person, Policy
 from .sshsig import public_blob, public_line
 from .store import signing_key_path
 
@@ -55,6 +55,33 @@ def create_key(person_id: str, *, comment: str | None = None, path: Path | None 
     line = private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
     pub.write_text(f"{line} {comment or person_id + '@ktpel'}\n")
     return path, line, True
+
+
+def set_aside(path: Path, stamp: str) -> Path:
+    """Move a private key (and its .pub) out of the way, never deleting it: `<name>.old-<stamp>`."""
+    aside = path.with_name(f"{path.name}.old-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.old-{stamp}-{n}")
+    pub = path.with_name(path.name + ".pub")
+    os.replace(path, aside)
+    if pub.exists():
+        os.replace(pub, aside.with_name(aside.name + ".pub"))
+    return aside
+
+
+def key_standing(path: Path, person: Person) -> str:
+    """How the key file at `path` stands in this people.toml for `person`:
+    "active", "retired", "unregistered" (not listed for them) or "missing" (no usable file)."""
+    mine = public_of_file(path) if path.exists() else None
+    if mine is None:
+        return "missing"
+    for key in person.keys:
+        blob = public_blob(key.public)
+        if blob is not None and public_line(blob) == mine:
+            return "active" if key.active else "retired"
+    return "unregistered"
 
 
 def normalize(text: str) -> str:

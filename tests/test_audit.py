@@ -482,3 +482,39 @@ def test_cli_audit_still_reports_when_the_policy_at_head_does_not_parse(demo_pat
     assert main(["--ledger", str(demo_path), "audit", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert "policy-invalid" in [f["code"] for f in data["findings"]] and "signatures_required" in data["figures_error"]
+
+
+def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(demo_path, capsys, tmp_path):
+    from ktpel_tui.cli import main
+
+    machine = tmp_path / "keys-of-mayas-machine"
+
+    def at_mayas(*args: str) -> int:  # maya's own machine: her keys folder, not the admin's
+        saved = os.environ["KTPEL_KEYS_DIR"]
+        os.environ["KTPEL_KEYS_DIR"] = str(machine)
+        try:
+            return main(["--ledger", str(demo_path), "--as", "maya", *args])
+        finally:
+            os.environ["KTPEL_KEYS_DIR"] = saved
+
+    def admin(*args: str) -> int:
+        return main(["--ledger", str(demo_path), "--as", "yusuf", "keys", *args])
+
+    assert at_mayas("keys", "new") == 0
+    first = [x for x in capsys.readouterr().out.splitlines() if x.startswith("ssh-ed25519 ")][0]
+    assert admin("add", "maya", first) == 0
+    assert at_mayas("keys", "new") == 0
+    assert "terdaftar aktif" in capsys.readouterr().out
+    assert admin("retire", "maya", first) == 0
+    capsys.readouterr()
+    assert at_mayas("keys", "new") == 1
+    assert "--replace" in capsys.readouterr().out
+    assert at_mayas("keys", "new", "--replace") == 0
+    out = capsys.readouterr().out
+    second = [x for x in out.splitlines() if x.startswith("ssh-ed25519 ")][0]
+    assert second != first and "tidak dihapus" in out
+    kept = [p for p in machine.iterdir() if p.name.startswith("maya_ed25519.old-") and not p.name.endswith(".pub")]
+    assert len(kept) == 1 and (machine / f"{kept[0].name}.pub").read_text().startswith(first)
+    assert admin("add", "maya", second) == 0
+    assert at_mayas("advance", "2026-0006", "--set", "meeting_date=2026-11-28", "--set", "minutes_summary=Rapat") == 0
+    assert main(["--ledger", str(demo_path), "audit"]) == 0
