@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,8 +38,55 @@ class UsageError(Exception):
     pass
 
 
+# argparse's own error texts, in Indonesian.
+_ARGPARSE_ID = (
+    (r"^the following arguments are required: ", "argumen ini wajib diisi: "),
+    (r"^unrecognized arguments: ", "argumen tidak dikenal: "),
+    (r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$", r"argumen \1: pilihan \2 tidak ada (pilih dari \3)"),
+    (r"^argument (\S+): expected one argument$", r"argumen \1 perlu satu nilai"),
+    (r"^argument (\S+): invalid (\w+) value: (.*)$", r"argumen \1: nilai \3 tidak sah"),
+    (r"^argument (\S+): not allowed with argument (\S+)$", r"argumen \1 tidak boleh dipakai bersama \2"),
+)
+
+
 class Parser(argparse.ArgumentParser):
+    """argparse with its own headings and -h line in the user's language."""
+
+    def __init__(self, *args, add_help: bool = True, parents: Sequence[argparse.ArgumentParser] = (), **kwargs) -> None:
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = T("argumen", "positional arguments")
+        self._optionals.title = T("opsi", "options")
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=T("tampilkan bantuan ini lalu keluar", "show this help message and exit"))
+        for parent in parents:  # as argparse does, once the groups carry our titles
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
+    def _usage_prefix(self) -> str:
+        return T("pemakaian: ", "usage: ")
+
+    def format_usage(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix())
+        return formatter.format_help()
+
+    def format_help(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix())
+        formatter.add_text(self.description)
+        for group in self._action_groups:
+            formatter.start_section(group.title)
+            formatter.add_text(group.description)
+            formatter.add_arguments(group._group_actions)
+            formatter.end_section()
+        formatter.add_text(self.epilog)
+        return formatter.format_help()
+
     def error(self, message: str) -> None:  # argparse's own text, with our sentence first
+        if i18n.language() == "id":
+            for pattern, text in _ARGPARSE_ID:
+                message = re.sub(pattern, text, message)
         raise UsageError(T("Perintah tidak sesuai: ", "Wrong usage: ") + message + T(
             f"\nLihat '{self.prog} --help'.", f"\nSee '{self.prog} --help'."))
 

@@ -449,3 +449,19 @@ def test_lang_en_gives_english(demo_path, capsys):
     assert out.returncode == 2 and out.stderr.startswith("Wrong usage: ")
     out = ktpel(*led, "show", "2026-0099", env={"KTPEL_LANG": "en"})
     assert "Request '2026-0099' was not found." in out.stderr
+
+
+def test_help_and_usage_errors_speak_indonesian_by_default(demo_path):
+    out = ktpel("advance", "--help")
+    assert out.returncode == 0
+    assert out.stdout.startswith("pemakaian: ktpel advance ")
+    assert "\nargumen:\n" in out.stdout and "\nopsi:\n" in out.stdout
+    assert out.stdout.count("\nopsi:\n") == 1  # the shared options sit in the same section
+    assert "tampilkan bantuan ini lalu keluar" in out.stdout and "positional arguments" not in out.stdout
+    out = ktpel("--ledger", str(demo_path), "advance")
+    assert out.returncode == 2
+    assert out.stderr.startswith("Perintah tidak sesuai: argumen ini wajib diisi: PERMOHONAN\n")
+    out = ktpel("--ledger", str(demo_path), "--lang", "xx", "list")
+    assert "pilihan 'xx' tidak ada" in out.stderr and "Traceback" not in out.stderr
+    out = ktpel("--lang", "en", "advance", "--help")
+    assert out.stdout.startswith("usage: ktpel advance ") and "\noptions:\n" in out.stdout
