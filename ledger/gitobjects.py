@@ -83,12 +83,9 @@ def tree_with(
     if len(parts) == 1 and blob is not None and raw:
         # Fast path for the common case, changing one file in a large folder: splice the id
         # in place instead of parsing 14,000 entries.
-        needle = b" " + name + b"\0"
-        at = raw.find(needle)
-        while at != -1 and raw[at - len(FILE_MODE):at] != FILE_MODE:
-            at = raw.find(needle, at + 1)
-        if at != -1:
-            start = at + len(needle)
+        found = _find_entry(raw, name)
+        if found is not None and found[0] == FILE_MODE:
+            start = found[1]
             return write(b"tree", raw[:start] + bytes.fromhex(blob) + raw[start + 20:])
     entries = parse_tree(raw)
     existing = next((e for e in entries if e[1] == name), None)
@@ -106,11 +103,24 @@ def tree_with(
     return write(b"tree", build_tree(rest))
 
 
+def _find_entry(raw: bytes, name: bytes) -> tuple[bytes, int] | None:
+    """(mode, offset of its 20-byte id) of `name` in a tree object's bytes, found by its
+    ' name\\0' with a file or folder mode before it, without parsing the other entries."""
+    needle = b" " + name + b"\0"
+    at = raw.find(needle)
+    while at != -1:
+        for mode in (FILE_MODE, TREE_MODE):
+            if raw[at - len(mode):at] == mode:
+                return mode, at + len(needle)
+        at = raw.find(needle, at + 1)
+    return None
+
+
 def tree_entry(raw: bytes, name: str) -> tuple[bytes, str] | None:
     """(mode, id) of `name` in a tree object's bytes, or None.
 
-    A small tree is parsed; in a large one (a year's folder of thousands of requests) the entry is
-    found by its ' name\\0' with a known mode before it, as `tree_with` splices it.
+    A small tree is parsed; in a large one (a year's folder of thousands of requests) the entry
+    is found as `tree_with` finds the one it splices.
     """
     encoded = name.encode()
     if len(raw) <= 64 * 1024:
@@ -118,15 +128,8 @@ def tree_entry(raw: bytes, name: str) -> tuple[bytes, str] | None:
             if entry == encoded:
                 return mode, oid.hex()
         return None
-    needle = b" " + encoded + b"\0"
-    at = raw.find(needle)
-    while at != -1:
-        for mode in (FILE_MODE, TREE_MODE):
-            if raw[at - len(mode):at] == mode:
-                start = at + len(needle)
-                return mode, raw[start:start + 20].hex()
-        at = raw.find(needle, at + 1)
-    return None
+    found = _find_entry(raw, encoded)
+    return None if found is None else (found[0], raw[found[1]:found[1] + 20].hex())
 
 
 _PACK_TYPES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}

@@ -108,3 +108,22 @@ def test_buffered_replay_chain_is_one_valid_pack_read_back_by_git(demo: Ledger):
 def test_an_empty_buffer_writes_no_pack(tmp_path: Path):
     assert ObjectBuffer().write_pack(tmp_path) is None
     assert not (tmp_path / "pack").exists()
+
+
+@pytest.mark.parametrize("count", [10, 4000])  # parsed, and found without parsing (> 64 KiB)
+def test_tree_entry_finds_files_and_folders_as_git_lists_them(tmp_path: Path, count: int):
+    from ledger.gitobjects import build_tree, tree_entry
+
+    entries = [(b"100644", f"2026-{i:04d}.toml".encode(), bytes.fromhex(f"{i:040x}")) for i in range(1, count + 1)]
+    entries.append((b"40000", b"2026-0001", bytes.fromhex("ab" * 20)))  # a folder named like a file's stem
+    raw = build_tree(entries)
+    assert (len(raw) > 64 * 1024) == (count > 1000)
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", "--bare", str(repo))
+    sha = subprocess.run(["git", "hash-object", "-t", "tree", "-w", "--literally", "--stdin"], cwd=repo, input=raw,
+                         capture_output=True, check=True).stdout.decode().strip()
+    listed = {line.split("\t")[1]: line.split()[2] for line in git(repo, "ls-tree", sha).stdout.splitlines()}
+    for name in ("2026-0001.toml", f"2026-{count:04d}.toml", "2026-0001", f"2026-{count // 2:04d}.toml"):
+        assert tree_entry(raw, name)[1] == listed[name]
+    assert tree_entry(raw, "2026-0001")[0] == b"40000"
+    assert tree_entry(raw, "2026-9999.toml") is None and tree_entry(raw, "0001.toml") is None
