@@ -533,6 +533,15 @@ class Walker:
             self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
             ctx.states[request_id] = None
             return
+        if text.count("\n[[event]]\n") != len(state.events) + 1:
+            # Not one step: the file changed without adding exactly one event (a hand edit of its
+            # [state] or of earlier events). Judge what comes next against what the file now says.
+            self.add("file-mismatch", sha, request_id, path=change.path)
+            try:
+                ctx.states[request_id] = loads(text, change.path, policy)
+            except LedgerError:
+                ctx.states[request_id] = None
+            return
         if signer is not None and event.by != signer:
             self.add("signer-not-actor", sha, request_id, actor=event.by, signer=_name(policy, signer))
         if state.events and event.at < state.events[-1].at:

@@ -235,6 +235,26 @@ def test_skipped_step(demo_path, hub):
     assert_refused(demo_path, hub, "wrong-step")
 
 
+def test_an_earlier_event_edited_by_hand_is_a_file_mismatch_not_a_step(demo_path, hub):
+    """A signed commit that rewrites a quantity in an earlier event and adds none is named for
+    what it is, with no made-up step finding beside it."""
+    path = request_path("2026-0003")
+    text = (demo_path / path).read_text()
+    assert "blanks_requested = 1000\n" in text
+    with Ledger.open(demo_path) as led:
+        policy = led.policy()
+        state = led.read_request("2026-0003")
+        message = commit_message(state, state.events[-1], policy)
+        person = policy.person(state.events[-1].by)
+    sha = commit_raw(demo_path, {path: text.replace("blanks_requested = 1000\n", "blanks_requested = 9000\n", 1)},
+                     message, person, signing_key_path(person.id), _at())
+    with Ledger.open(demo_path) as led:
+        report = audit(led, use_cache=False)
+    mine = [f for f in report.findings if f.commit == sha]
+    assert [f.code for f in mine] == ["file-mismatch"] and mine[0].request == "2026-0003"
+    assert_refused(demo_path, hub, "file-mismatch")
+
+
 def test_two_requests_in_one_commit(demo_path, hub):
     other = (demo_path / request_path("2026-0005")).read_text() + "# disisipkan\n"
     forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), extra={request_path("2026-0005"): other})

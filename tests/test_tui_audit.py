@@ -60,7 +60,7 @@ async def test_demo_ledger_audits_clean(demo_path: Path, fixed_clock) -> None:
         # The ledger moves under the open screen: r (reload) audits again, only the new commit.
         bad = tamper(demo_path)
         await pilot.press("r")
-        await until(pilot, lambda: screen.done and f"wrong-step:{bad}:2026-0003" in findings(app), "the new finding")
+        await until(pilot, lambda: screen.done and f"file-mismatch:{bad}:2026-0003" in findings(app), "the new finding")
         assert screen.report is not None and screen.report.checked == 1
         table = screen.query_one("#findings", DataTable)
         assert table.display and table.has_focus
@@ -82,22 +82,23 @@ async def test_bad_commit_is_listed_and_opens_to_its_diff(demo_path: Path, fixed
         assert screen.report is not None and not screen.report.ok
         rows = findings(app)
         assert rows[f"unsigned:{bad}:-"] == ("GALAT", "unsigned", "-", bad[:10])
-        assert rows[f"wrong-step:{bad}:2026-0003"] == ("GALAT", "wrong-step", "2026-0003", bad[:10])
+        assert rows[f"file-mismatch:{bad}:2026-0003"] == ("GALAT", "file-mismatch", "2026-0003", bad[:10])
         assert "Audit menemukan 2 galat" in text_of(screen, "#audit-result")
         # The highlighted finding in full below the table; the sentence is the core's.
         table = screen.query_one("#findings", DataTable)
-        table.move_cursor(row=table.get_row_index(f"wrong-step:{bad}:2026-0003"))
+        table.move_cursor(row=table.get_row_index(f"file-mismatch:{bad}:2026-0003"))
         await pilot.pause()
         detail = text_of(screen, "#audit-detail")
-        assert "[wrong-step]" in detail and "permohonan 2026-0003" in detail
-        assert "Permohonan 2026-0003 sedang di langkah 8; langkah 7 tidak dapat dicatat sekarang." in detail
+        assert "[file-mismatch]" in detail and "permohonan 2026-0003" in detail
+        assert ("Isi requests/2026/2026-0003.toml bukan hasil langkah ini persis: berkas diubah di luar aturan "
+                "(riwayat atau [state] disunting).") in detail
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, CommitScreen) and app.screen.loaded, "the commit")
         shown = text_of(app.screen, "#diff")
         assert f"commit {bad}" in shown
         assert "Penyusup <x@example.invalid>" in shown and "Tanda tangan: tanpa ttd" in shown
         assert "-blanks_requested = 1000" in shown and "+blanks_requested = 9000" in shown
-        assert text_of(app.screen, "#commit-title").startswith("[wrong-step] 2026-0003 · Permohonan 2026-0003 sedang")
+        assert text_of(app.screen, "#commit-title").startswith("[file-mismatch] 2026-0003 · Isi requests/2026/2026-0003.toml")
         await pilot.press("escape")
         assert isinstance(app.screen, AuditScreen)
         await pilot.press("escape")
@@ -132,7 +133,9 @@ async def test_key_in_help_and_palette_and_english(demo_path: Path, fixed_clock)
         assert commands.count(("Audit", "[A] audit")) == 1
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
-        assert "audit" in text_of(app.screen, "#keys-list") and "open-commit" in text_of(app.screen, "#keys-audit")
+        # A is the app's key (it works on every screen): listed once, under "on every screen".
+        assert "audit" in text_of(app.screen, "#keys-app") and "open-commit" in text_of(app.screen, "#keys-audit")
+        assert "audit" not in text_of(app.screen, "#keys-list") and "pick-person" not in text_of(app.screen, "#keys-list")
         await pilot.press("escape")
     i18n.set_language("en")
     app = KtpelApp(demo_path, "maya", watch=False)
