@@ -1,4 +1,4 @@
-"""Snapshots of the four main views at 100x30 on the demo ledger with a fixed clock.
+"""Snapshots of the main views (and the picker, help and audit screens) at 100x30 on the demo ledger with a fixed clock.
 
 The demo here is built with keys derived from each person's id, so its signed commits (and
 their ids, shown in the history view) are the same on every machine. Review the SVGs in
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,12 @@ from textual.widgets import Input
 
 from ktpel_tui.app import KtpelApp
 from ktpel_tui.screens.act import ActScreen
+from ktpel_tui.screens.audit import AuditScreen
 from ktpel_tui.screens.detail import DetailScreen
+from ktpel_tui.screens.help import HelpScreen
 from ktpel_tui.screens.history import HistoryScreen
 from ktpel_tui.screens.listing import ListScreen
+from ktpel_tui.screens.picker import PersonPicker
 from ledger import clock
 
 SIZE = (100, 30)
@@ -115,6 +119,46 @@ def test_history(snap_compare, ledger_copy: Path) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.entries, "history")
         await pilot.press("down")
         await until(pilot, lambda: "commit " in str(pilot.app.screen.query_one("#diff").content), "the diff")
+        await pilot.pause(0.1)
+
+    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_picker(snap_compare, ledger_copy: Path) -> None:
+    """No person chosen yet: the picker lists everyone with office and roles."""
+
+    async def run_before(pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, PersonPicker), "the picker")
+        await pilot.pause(0.1)
+
+    assert snap_compare(KtpelApp(ledger_copy, None, watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help(snap_compare, ledger_copy: Path) -> None:
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+        await pilot.pause(0.1)
+
+    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_audit_with_a_hand_made_commit(snap_compare, ledger_copy: Path) -> None:
+    """A request file edited and committed with plain git (unsigned, outside the SOP's order)."""
+    path = ledger_copy / "requests" / "2026" / "2026-0006.toml"
+    path.write_text(path.read_text().replace("step = 1", "step = 4", 1))
+    when = "2026-11-28T09:30:00+07:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "-c", "user.name=Dedi Kurniawan", "-c", "user.email=dedi@dp3acskb.babelprov.go.id",
+                    "-c", "commit.gpgsign=false", "commit", "-qam", "lompat ke langkah 4"],
+                   cwd=ledger_copy, env=env, check=True)
+
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(pilot.app.screen, AuditScreen) and pilot.app.screen.done, "the audit")
+        await until(pilot, lambda: "permohonan" in str(pilot.app.screen.query_one("#audit-status").content), "figures")
         await pilot.pause(0.1)
 
     assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)

@@ -129,10 +129,7 @@ class ListScreen(Screen):
         Binding("2", "tab('all')", _("Semua"), id="tab-all", show=False),
         Binding("3", "tab('late')", _("Terlambat"), id="tab-late", show=False),
         Binding("4", "tab('done')", _("Selesai"), id="tab-done", show=False),
-        Binding("p", "app.pick_person", _("Ganti orang"), id="pick-person", show=False),
-        Binding("H", "app.ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
-        # Not in the footer: it is full at 100 columns (as H). In the help and the palette.
-        Binding("A", "app.audit", _("Audit"), id="audit", show=False),
+        # p (person), H (ledger history) and A (audit) are the app's: in the help and the palette.
     ]
     if has_module("ledger.sync"):
         BINDINGS.append(Binding("s", "app.sync", _("Sinkron"), id="sync"))
