@@ -198,7 +198,8 @@ class ObjectBuffer:
         entries: list[tuple[bytes, int, int]] = []  # (raw id, crc32, offset)
         for sha, (kind, data) in self.objects.items():
             offset = len(body)
-            packed = pack_object_header(kind, len(data)) + zlib.compress(data, 1)
+            # As write_loose: a large tree is stored plainly; git gc recompresses it.
+            packed = pack_object_header(kind, len(data)) + zlib.compress(data, 0 if len(data) > LARGE_OBJECT else 1)
             body += packed
             entries.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
         if len(body) >= 2**31:
