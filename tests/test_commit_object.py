@@ -8,6 +8,7 @@ commit ids must be equal, and git must verify the in-process one.
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import subprocess
 from datetime import datetime, timedelta
@@ -141,3 +142,40 @@ def test_a_pack_with_large_and_small_objects_reads_back_byte_for_byte(tmp_path: 
     for sha, data in ids.items():
         shown = subprocess.run(["git", "cat-file", "blob", sha], cwd=repo, capture_output=True, check=True).stdout
         assert shown == data
+
+
+@pytest.fixture
+def agent(tmp_path: Path):
+    """A real ssh-agent on a socket in tmp_path; stopped afterwards."""
+    sock = tmp_path / "agent.sock"
+    out = subprocess.run(["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True, check=True).stdout
+    pid = out.split("SSH_AGENT_PID=", 1)[1].split(";", 1)[0]
+    yield sock
+    subprocess.run(["kill", pid], capture_output=True)
+
+
+def test_a_passphrase_key_in_ssh_agent_signs_replayed_commits_through_git(demo: Ledger, tmp_path: Path, agent: Path,
+                                                                          monkeypatch):
+    """The in-process path cannot read a passphrase-protected key; git (and the agent) sign instead."""
+    from ledger.admin import add_key
+    from ledger.audit import signature_status
+
+    keys = tmp_path / "mayas-keys"
+    keys.mkdir()
+    key = keys / "maya_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "rahasia", "-C", "maya", "-f", str(key)], check=True)
+    add_key(demo, "yusuf", "maya", key.with_name(key.name + ".pub").read_text())  # signed by the admin's key
+    askpass = tmp_path / "askpass.sh"
+    askpass.write_text("#!/bin/sh\necho rahasia\n")
+    askpass.chmod(0o700)
+    env = {**os.environ, "SSH_AUTH_SOCK": str(agent), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force",
+           "DISPLAY": ":0"}
+    subprocess.run(["ssh-add", str(key)], env=env, stdin=subprocess.DEVNULL, capture_output=True, check=True)
+    monkeypatch.setenv("KTPEL_KEYS_DIR", str(keys))
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(agent))
+
+    person = demo.policy().person("maya")
+    _, here = _both(demo, person, message="Langkah 1\n")
+    assert signature_status(demo, [here]) == {here: "good"}
+    signed_by = git(demo.root, "cat-file", "commit", here).stdout
+    assert "gpgsig -----BEGIN SSH SIGNATURE-----" in signed_by
