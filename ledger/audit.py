@@ -47,7 +47,7 @@ from .rules import RULES, LedgerError
 from .sshsig import split_commit, verify
 from .trailers import POLICY_ACTION, commit_message, parse_trailers
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: findings in their own append-only file
 ZERO = "0" * 40
 ERROR, WARNING = "error", "warning"
 GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
@@ -142,6 +142,11 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "commit": self.commit, "request": self.request,
                 "message": self.message(), "params": {k: str(v) for k, v in self.params.items()}}
+
+    def to_cache(self) -> dict[str, Any]:
+        """What `from_dict` needs, without the sentence (made when shown, in the reader's language)."""
+        return {"code": self.code, "commit": self.commit, "request": self.request,
+                "params": {k: str(v) for k, v in self.params.items()}}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Finding:
@@ -280,18 +285,24 @@ class Context:
     last_committed: int | None = None
     findings: list[Finding] = field(default_factory=list)
     states: dict[str, RequestState | None] = field(default_factory=dict)  # None: broken
+    # The findings file holds the findings of every commit up to `tip` in its first
+    # `findings_bytes` bytes; `findings` holds the ones loaded from it (`loaded` of them, or none
+    # when the caller wants only new ones) and then the new ones.
+    findings_bytes: int = 0
+    loaded: int = 0
+    tip_at_load: str | None = None  # the cache's tip when it was read (a save checks nobody moved it)
 
     def to_json(self) -> dict[str, Any]:
         return {"version": CACHE_VERSION, "tip": self.tip, "commits": self.commits, "letters": self.letters,
                 "seen_keys": sorted(self.seen_keys), "last_committed": self.last_committed,
-                "findings": [f.to_dict() for f in self.findings],
+                "findings_bytes": self.findings_bytes,
                 "broken": sorted(k for k, v in self.states.items() if v is None)}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Context:
         ctx = cls(tip=raw["tip"], commits=int(raw["commits"]), complete=False, letters=dict(raw["letters"]),
                   seen_keys=set(raw["seen_keys"]), last_committed=raw.get("last_committed"),
-                  findings=[Finding.from_dict(f) for f in raw["findings"]])
+                  findings_bytes=int(raw["findings_bytes"]), tip_at_load=raw["tip"])
         ctx.states = {k: None for k in raw.get("broken", [])}
         return ctx
 
@@ -605,25 +616,82 @@ def _cache_paths(git_dir: Path) -> tuple[Path, Path]:
     return folder / "audit.json", folder / "audit-signatures"
 
 
-def _load_cache(git_dir: Path) -> Context | None:
+def _findings_path(git_dir: Path) -> Path:
+    return Path(git_dir) / "ktpel" / "audit-findings"
+
+
+def _load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
+    """The remembered walk; with `findings`, also every finding so far (a ledger whose commits are
+    unsigned by choice has one per commit: sync and the hub's hook only need the new ones)."""
     path, _ = _cache_paths(git_dir)
     try:
         raw = json.loads(path.read_text())
+        if raw.get("version") == 1:
+            raw = _cache_from_v1(git_dir, raw)
         if raw.get("version") != CACHE_VERSION:
             return None
-        return Context.from_json(raw)
+        ctx = Context.from_json(raw)
+        if findings and ctx.findings_bytes:
+            with open(_findings_path(git_dir), "rb") as fh:
+                data = fh.read(ctx.findings_bytes)
+            if len(data) != ctx.findings_bytes:
+                return None
+            ctx.findings = [Finding.from_dict(json.loads(line)) for line in data.splitlines() if line]
+            ctx.loaded = len(ctx.findings)
+        return ctx
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
+def _cached_tip(git_dir: Path) -> str | None:
+    try:
+        raw = json.loads(_cache_paths(git_dir)[0].read_text())
+    except (OSError, ValueError):
+        return None
+    return raw.get("tip") if isinstance(raw, dict) and raw.get("version") == CACHE_VERSION else None
+
+
+def _cache_from_v1(git_dir: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 cache (findings inside audit.json) as version 2, without auditing again."""
+    import fcntl
+
+    path, _ = _cache_paths(git_dir)
+    with open(_findings_path(git_dir), "ab") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.truncate(0)
+        fh.write(b"".join(json.dumps(Finding.from_dict(f).to_cache(), ensure_ascii=False).encode() + b"\n"
+                          for f in raw.pop("findings")))
+        fh.flush()
+        raw.update(version=CACHE_VERSION, findings_bytes=fh.tell())
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(raw))
+        os.replace(tmp, path)
+    return raw
+
+
 def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, append: bool) -> None:
+    """Remember the walk. New findings are appended to the findings file (never rewritten whole);
+    the JSON, replaced last, says how much of that file is valid, so a process killed in between
+    leaves the previous cache, and the next save cuts off what it appended."""
+    import fcntl
+
     path, sigs = _cache_paths(git_dir)
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # hub hooks of concurrent pushes run at once
-    tmp.write_text(json.dumps(ctx.to_json()))
-    with open(sigs, "a" if append else "w") as fh:
-        fh.write("".join(f"{sha} {status}\n" for sha, status in signatures.items()))
-    os.replace(tmp, path)
+    new = ctx.findings[ctx.loaded:] if append else ctx.findings
+    with open(_findings_path(git_dir), "ab") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # hub hooks of concurrent pushes run at once
+        if append and _cached_tip(git_dir) != ctx.tip_at_load:
+            return  # another process saved meanwhile (or the cache went away): keep theirs
+        fh.truncate(ctx.findings_bytes if append else 0)
+        fh.seek(0, os.SEEK_END)
+        fh.write(b"".join(json.dumps(f.to_cache(), ensure_ascii=False).encode() + b"\n" for f in new))
+        fh.flush()
+        ctx.findings_bytes = fh.tell()
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(ctx.to_json()))
+        with open(sigs, "a" if append else "w") as out:
+            out.write("".join(f"{sha} {status}\n" for sha, status in signatures.items()))
+        os.replace(tmp, path)
 
 
 def _is_ancestor(git_dir: Path, old: str, new: str) -> bool:
@@ -640,8 +708,12 @@ def _resolve(git_dir: Path, rev: str) -> str | None:
 
 
 def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None, pins: Iterable[str] = (),
-                  use_cache: bool = True) -> AuditReport:
-    """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not)."""
+                  use_cache: bool = True, old_findings: bool = True) -> AuditReport:
+    """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not).
+
+    Without `old_findings` the report lists only the findings of commits checked now (those the
+    cache did not know), which is all sync and the hub's hook need.
+    """
     git_dir = Path(git_dir)
     head = _resolve(git_dir, tip)
     if head is None:
@@ -654,7 +726,8 @@ def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None,
         if base is None:
             return AuditReport([Finding("pin-unknown", None, None, {"pin": since})], head, 0, 0)
         ctx = Context(complete=False, tip=base)
-    elif use_cache and (cached := _load_cache(git_dir)) and cached.tip and _is_ancestor(git_dir, cached.tip, head):
+    elif (use_cache and (cached := _load_cache(git_dir, findings=old_findings)) and cached.tip
+          and _is_ancestor(git_dir, cached.tip, head)):
         ctx, base, append = cached, cached.tip, True
     walker = Walker(git_dir, ctx)
     try:

@@ -66,8 +66,8 @@ def check_push(git_dir: Path, old: str, new: str, ref: str) -> list[Finding]:
         return [Finding("non-fast-forward", None, None, {"ref": ref})]
     ctx = Context()
     if old != ZERO:
-        audit_git_dir(git_dir, old)  # what the hub already holds: cached, normally nothing new
-        cached = _load_cache(git_dir)
+        audit_git_dir(git_dir, old, old_findings=False)  # what the hub already holds: cached, normally nothing new
+        cached = _load_cache(git_dir, findings=False)
         ctx = cached if cached is not None and cached.tip == old else Context(complete=False, tip=old)
     before = len(ctx.findings)
     walker = Walker(git_dir, ctx)

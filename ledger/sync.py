@@ -529,7 +529,7 @@ def _check_incoming(ledger: Ledger, remote: str, theirs: str, incoming: set[str]
         return
     from .audit import audit_git_dir
 
-    report = audit_git_dir(ledger.git_dir, theirs)
+    report = audit_git_dir(ledger.git_dir, theirs, old_findings=False)
     bad = [f for f in report.errors if f.commit in incoming]
     if bad:
         first = bad[0]

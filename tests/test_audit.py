@@ -426,6 +426,29 @@ def test_second_audit_checks_only_new_commits_and_keeps_old_findings(demo_path):
         assert fourth.checked == 1 and [f.code for f in fourth.findings] == ["unsigned"]
 
 
+def test_cached_findings_survive_a_save_cut_short_and_sync_reads_only_new_ones(demo_path):
+    from ledger.audit import audit_git_dir
+
+    one = forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=None)
+    with Ledger.open(demo_path) as led:
+        first = audit(led)
+    assert [f.code for f in first.findings] == ["unsigned"]
+    # A process killed after appending to the findings file but before replacing audit.json.
+    findings_file = demo_path / ".git" / "ktpel" / "audit-findings"
+    with open(findings_file, "ab") as fh:
+        fh.write(b'{"code": "unsigned", "commit": "half-written')
+    with Ledger.open(demo_path) as led:
+        again = audit(led)
+        assert again.checked == 0 and [f.code for f in again.findings] == ["unsigned"]
+        led.record("2026-0006", Event("advance", 2, _at(), "maya", "kasi", {"subject": "Permohonan", "blanks_asked": 3000}))
+        two = forge(demo_path, "2026-0005", Event("advance", 3, _at(), "rudi", "kabid", {}), key=None)
+        new_only = audit_git_dir(led.git_dir, "HEAD", old_findings=False)
+        assert new_only.checked == 2 and [(f.code, f.commit) for f in new_only.findings] == [("unsigned", two)]
+        everything = audit(led)
+    assert everything.checked == 0 and [f.commit for f in everything.findings] == [one, two]
+    assert b"half-written" not in findings_file.read_bytes()
+
+
 def test_cli_audit_exit_codes_json_and_csv(demo_path, capsys):
     from ktpel_tui.cli import main
 
@@ -538,3 +561,22 @@ def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(demo_
     assert admin("add", "maya", second) == 0
     assert at_mayas("advance", "2026-0006", "--set", "meeting_date=2026-11-28", "--set", "minutes_summary=Rapat") == 0
     assert main(["--ledger", str(demo_path), "audit"]) == 0
+
+
+def test_a_cache_from_the_previous_version_is_carried_over_not_audited_again(demo_path):
+    """audit.json version 1 kept the findings inline; it becomes version 2 as it is read."""
+    one = forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=None)
+    with Ledger.open(demo_path) as led:
+        first = audit(led)
+    state = demo_path / ".git" / "ktpel"
+    raw = json.loads((state / "audit.json").read_text())
+    lines = (state / "audit-findings").read_text().splitlines()
+    raw.pop("findings_bytes")
+    raw.update(version=1, findings=[{**json.loads(line), "message": "x", "severity": "error"} for line in lines])
+    (state / "audit.json").write_text(json.dumps(raw))
+    (state / "audit-findings").unlink()
+    with Ledger.open(demo_path) as led:
+        again = audit(led)
+    assert again.checked == 0 and again.commits == first.commits
+    assert [(f.code, f.commit) for f in again.findings] == [("unsigned", one)]
+    assert json.loads((state / "audit.json").read_text())["version"] == 2
