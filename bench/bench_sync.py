@@ -18,6 +18,7 @@ push to identical copies of it. The ledger is the signed demo ledger; keys live 
 
     python -m bench.bench_sync                 # prints a table
     python -m bench.bench_sync --write-doc     # also refreshes the Sync section of docs/PERFORMANCE.md
+    python -m bench.bench_sync --requests 20000 --write-doc   # the same day on a large ledger
 
 Nothing here asserts a time; the target (≤ 3× plain git) is printed next to the figures.
 """
@@ -38,6 +39,7 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "out" / "sync"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md"
 BEGIN, END = "<!-- bench_sync:begin -->", "<!-- bench_sync:end -->"
+LARGE = ("<!-- bench_sync_large:begin -->", "<!-- bench_sync_large:end -->")
 SECTION = "## Sync"
 
 
@@ -111,19 +113,30 @@ def _plain(work: Path) -> float:
     return time.perf_counter() - t
 
 
-def prepare(n: int, hook: bool) -> dict[str, tuple[Path, Path]]:
-    """Three (hub, clone) pairs, before the move: push, pull, both moved."""
+def prepare(n: int, hook: bool, requests: int | None = None) -> dict[str, tuple[Path, Path]]:
+    """Three (hub, clone) pairs, before the move: push, pull, both moved.
+
+    The ledger is the signed demo, or with `requests` the core bench's large ledger (unsigned,
+    signatures not required; see bench_core).
+    """
     from ledger import clock
     from ledger.demo import build_demo
     from ledger.hub import clone, init_hub
+    from ledger.store import Ledger
     from ledger.sync import sync
 
-    base = OUT / ("hook" if hook else "nohook")
+    base = OUT / (("hook" if hook else "nohook") + (f"-{requests}" if requests else ""))
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)
     now = clock.now()
-    seed = build_demo(base / "seed", now=now)
+    if requests:
+        from bench.bench_core import ledger_at
+
+        shutil.copytree(ledger_at(requests, "requests", fresh=False), base / "seed", symlinks=True)
+        seed = Ledger.open(base / "seed")
+    else:
+        seed = build_demo(base / "seed", now=now)
     hub = init_hub(base / "hub.git")
     if not hook:
         (hub / "hooks" / "pre-receive").unlink(missing_ok=True)
@@ -183,10 +196,11 @@ def _s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def table(results: dict[bool, dict[str, dict[str, float]]], n: int, rounds: int) -> str:
+def table(results: dict[bool, dict[str, dict[str, float]]], n: int, rounds: int, requests: int | None = None) -> str:
+    ledger = f"the core bench's ledger of {requests:,} requests" if requests else "the signed demo ledger"
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores, shared), {n} operations from one office, "
-        f"median of {rounds} runs on fresh copies of the same hub and clone, warm process.",
+        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores, shared), {n} operations from one office "
+        f"on {ledger}, median of {rounds} runs on fresh copies of the same hub and clone, warm process.",
         "",
         "| scenario | hub | ktpel sync | plain git | ktpel ÷ git | target | moved (pulled, pushed, parked) |",
         "|---|---|---:|---:|---:|---|---|",
@@ -203,12 +217,13 @@ def table(results: dict[bool, dict[str, dict[str, float]]], n: int, rounds: int)
     return "\n".join(lines)
 
 
-def write_doc(text: str) -> None:
+def write_doc(text: str, markers: tuple[str, str]) -> None:
+    begin, end = markers
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+    block = f"{begin}\n{text}\n{end}"
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        _, tail = rest.split(end, 1)
         doc = f"{head}{block}{tail}"
     else:
         doc = doc.rstrip("\n") + f"\n\n{SECTION}\n\n```sh\npython -m bench.bench_sync --write-doc\n```\n\n{block}\n"
@@ -220,19 +235,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-hook", action="store_true", help="only the hub without its audit hook")
+    parser.add_argument("--requests", type=int, default=None,
+                        help="use the core bench's large ledger of this many requests (plain bare hub only)")
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
     _env()
     results = {}
-    for hook in ((False,) if args.no_hook else (True, False)):
+    for hook in ((False,) if args.no_hook or args.requests else (True, False)):
         t = time.perf_counter()
-        pairs = prepare(args.ops, hook)
+        pairs = prepare(args.ops, hook, args.requests)
         print(f"  prepared ({'hook' if hook else 'no hook'}) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         results[hook] = measure(pairs, args.rounds, args.ops)
-    text = table(results, args.ops, args.rounds)
+    text = table(results, args.ops, args.rounds, args.requests)
     print(text)
     if args.write_doc:
-        write_doc(text)
+        write_doc(text, LARGE if args.requests else (BEGIN, END))
     return 0
 
 
