@@ -643,6 +643,10 @@ def _load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
         return None
 
 
+def _finding_lines(findings: Iterable[Finding]) -> bytes:
+    return b"".join(json.dumps(f.to_cache(), ensure_ascii=False).encode() + b"\n" for f in findings)
+
+
 def _cached_tip(git_dir: Path) -> str | None:
     try:
         raw = json.loads(_cache_paths(git_dir)[0].read_text())
@@ -659,8 +663,7 @@ def _cache_from_v1(git_dir: Path, raw: dict[str, Any]) -> dict[str, Any]:
     with open(_findings_path(git_dir), "ab") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         fh.truncate(0)
-        fh.write(b"".join(json.dumps(Finding.from_dict(f).to_cache(), ensure_ascii=False).encode() + b"\n"
-                          for f in raw.pop("findings")))
+        fh.write(_finding_lines(Finding.from_dict(f) for f in raw.pop("findings")))
         fh.flush()
         raw.update(version=CACHE_VERSION, findings_bytes=fh.tell())
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -684,7 +687,7 @@ def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appe
             return  # another process saved meanwhile (or the cache went away): keep theirs
         fh.truncate(ctx.findings_bytes if append else 0)
         fh.seek(0, os.SEEK_END)
-        fh.write(b"".join(json.dumps(f.to_cache(), ensure_ascii=False).encode() + b"\n" for f in new))
+        fh.write(_finding_lines(new))
         fh.flush()
         ctx.findings_bytes = fh.tell()
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
