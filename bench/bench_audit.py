@@ -52,12 +52,24 @@ UNSIGNED_REF = "refs/bench/unsigned"
 
 
 def bench_keys() -> dict[str, Ed25519PrivateKey]:
-    return {p.id: Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"ktpel-bench-{p.id}".encode()).digest()) for p in PEOPLE}
+    return {
+        p.id: Ed25519PrivateKey.from_private_bytes(
+            hashlib.sha256(f"ktpel-bench-{p.id}".encode()).digest()
+        )
+        for p in PEOPLE
+    }
 
 
 def _stream_unsigned(out, n_commits: int, keys: dict[str, Ed25519PrivateKey], seed: int) -> None:
-    people = [replace(p, keys=(Key(public_line(key_blob_of(keys[p.id])), added="2026-01-01"),)) for p in PEOPLE]
-    texts = (default_settings_text(signatures_required=True), people_text(people), builtin_sop_text(BUILTIN_SOP))
+    people = [
+        replace(p, keys=(Key(public_line(key_blob_of(keys[p.id])), added="2026-01-01"),))
+        for p in PEOPLE
+    ]
+    texts = (
+        default_settings_text(signatures_required=True),
+        people_text(people),
+        builtin_sop_text(BUILTIN_SOP),
+    )
     policy = parse_policy(*texts)
     rng = random.Random(seed)
     t0 = clock.to_wib(datetime(2026, 1, 5, 8, 0))
@@ -73,18 +85,36 @@ def _stream_unsigned(out, n_commits: int, keys: dict[str, Ed25519PrivateKey], se
         last_committed = max(last_committed, int(at.timestamp()))
         stamp = f"{int(at.timestamp())} +0700"
         msg = message.encode()
-        parts = [f"commit {UNSIGNED_REF}\n".encode(),
-                 f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {last_committed} +0700\n".encode(),
-                 f"data {len(msg)}\n".encode(), msg, b"\n"]
+        parts = [
+            f"commit {UNSIGNED_REF}\n".encode(),
+            f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {last_committed} +0700\n".encode(),
+            f"data {len(msg)}\n".encode(),
+            msg,
+            b"\n",
+        ]
         for path, data in files.items():
-            parts += [f"M 100644 inline {path}\n".encode(), f"data {len(data)}\n".encode(), data, b"\n"]
+            parts += [
+                f"M 100644 inline {path}\n".encode(),
+                f"data {len(data)}\n".encode(),
+                data,
+                b"\n",
+            ]
         parts.append(b"\n")
         out.write(b"".join(parts))
 
     admin = people[0]
-    commit({"ledger.toml": texts[0].encode(), "people.toml": texts[1].encode(), sop_path(BUILTIN_SOP): texts[2].encode(),
-            ".gitattributes": b"*.toml text eol=lf\n"},
-           "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n", admin.name, admin.email, t0)
+    commit(
+        {
+            "ledger.toml": texts[0].encode(),
+            "people.toml": texts[1].encode(),
+            sop_path(BUILTIN_SOP): texts[2].encode(),
+            ".gitattributes": b"*.toml text eol=lf\n",
+        },
+        "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
+        admin.name,
+        admin.email,
+        t0,
+    )
     n = 0
     while made < n_commits:
         start = t0 + timedelta(minutes=37 * n)
@@ -94,13 +124,29 @@ def _stream_unsigned(out, n_commits: int, keys: dict[str, Ed25519PrivateKey], se
             if made >= n_commits:
                 break
             person = policy.people[ev.by]
-            commit({path: dumps(state).encode()}, commit_message(state, ev, policy), person.name, person.email, ev.at)
+            commit(
+                {path: dumps(state).encode()},
+                commit_message(state, ev, policy),
+                person.name,
+                person.email,
+                ev.at,
+            )
         n += 1
 
 
-def sign_onto(git_dir: Path, unsigned: list[str], parent: str | None, keys: dict[str, Ed25519PrivateKey], emails: dict[str, str]) -> str:
+def sign_onto(
+    git_dir: Path,
+    unsigned: list[str],
+    parent: str | None,
+    keys: dict[str, Ed25519PrivateKey],
+    emails: dict[str, str],
+) -> str:
     """Re-make `unsigned` commits (oldest first) as a signed chain on `parent`; returns the tip."""
-    proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
 
     def feed() -> None:
         proc.stdin.write("".join(s + "\n" for s in unsigned).encode())
@@ -121,7 +167,7 @@ def sign_onto(git_dir: Path, unsigned: list[str], parent: str | None, keys: dict
             lines.insert(1, b"parent " + tip.encode())
         payload = b"\n".join(lines) + b"\n\n" + message
         author = commit.header(b"author") or b""
-        email = author[author.index(b"<") + 1:author.index(b">")].decode()
+        email = author[author.index(b"<") + 1 : author.index(b">")].decode()
         obj = with_signature(payload, sign(keys[emails[email]], payload))
         tip = hashlib.sha1(b"commit " + str(len(obj)).encode() + b"\0" + obj).hexdigest()
         body += pack_object_header(b"commit", len(obj)) + zlib.compress(obj, 1)
@@ -129,11 +175,18 @@ def sign_onto(git_dir: Path, unsigned: list[str], parent: str | None, keys: dict
     proc.wait()
     pack = b"PACK" + struct.pack(">II", 2, len(unsigned)) + bytes(body)
     pack += hashlib.sha1(pack).digest()
-    subprocess.run(["git", "--git-dir", str(git_dir), "index-pack", "--stdin"], input=pack, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "--git-dir", str(git_dir), "index-pack", "--stdin"],
+        input=pack,
+        check=True,
+        capture_output=True,
+    )
     return tip
 
 
-def build_signed(root: Path, n_commits: int, extra: int = 100, seed: int = 7) -> tuple[str, list[str]]:
+def build_signed(
+    root: Path, n_commits: int, extra: int = 100, seed: int = 7
+) -> tuple[str, list[str]]:
     """The ledger at `root` with `n_commits` signed commits on main; returns (tip, the `extra` unsigned ones to sign later)."""
     keys = bench_keys()
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
@@ -143,8 +196,13 @@ def build_signed(root: Path, n_commits: int, extra: int = 100, seed: int = 7) ->
     proc.stdin.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
-    shas = subprocess.run(["git", "rev-list", "--reverse", UNSIGNED_REF], cwd=root, capture_output=True, check=True,
-                          text=True).stdout.split()
+    shas = subprocess.run(
+        ["git", "rev-list", "--reverse", UNSIGNED_REF],
+        cwd=root,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split()
     emails = {p.email: p.id for p in PEOPLE}
     tip = sign_onto(git_dir, shas[:n_commits], None, keys, emails)
     subprocess.run(["git", "update-ref", "refs/heads/main", tip], cwd=root, check=True)
@@ -164,26 +222,56 @@ def run(n_commits: int, keep: Path | None = None) -> dict[str, float]:
     git_dir = root / ".git"
     build_s, (tip, later) = timed(lambda: build_signed(root, n_commits))
     print(f"built {n_commits} signed commits in {build_s:.1f} s")
-    log_s, _ = timed(lambda: subprocess.run(["git", "--git-dir", str(git_dir), "log", "--raw", "--no-abbrev", "-r", "--root", "main"],
-                                           stdout=subprocess.DEVNULL, check=True))
+    log_s, _ = timed(
+        lambda: subprocess.run(
+            [
+                "git",
+                "--git-dir",
+                str(git_dir),
+                "log",
+                "--raw",
+                "--no-abbrev",
+                "-r",
+                "--root",
+                "main",
+            ],
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+    )
     print(f"git log --raw: {log_s:.2f} s ({n_commits / log_s:,.0f} commits/s)")
     full_s, report = timed(lambda: audit_git_dir(git_dir, "main"))
     assert report.commits == n_commits, report.commits
     errors = [f for f in report.findings if f.severity == "error"]
-    print(f"audit (no cache): {full_s:.2f} s ({n_commits / full_s:,.0f} commits/s), {len(errors)} errors, "
-          f"{len(report.findings) - len(errors)} warnings")
+    print(
+        f"audit (no cache): {full_s:.2f} s ({n_commits / full_s:,.0f} commits/s), {len(errors)} errors, "
+        f"{len(report.findings) - len(errors)} warnings"
+    )
     cached_s, again = timed(lambda: audit_git_dir(git_dir, "main"))
     print(f"second audit (cache, nothing new): {cached_s:.2f} s, checked {again.checked}")
     keys = bench_keys()
     new_tip = sign_onto(git_dir, later, tip, keys, {p.email: p.id for p in PEOPLE})
-    subprocess.run(["git", "--git-dir", str(git_dir), "update-ref", "refs/heads/main", new_tip, tip], check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(git_dir), "update-ref", "refs/heads/main", new_tip, tip],
+        check=True,
+    )
     inc_s, inc = timed(lambda: audit_git_dir(git_dir, "main"))
-    print(f"incremental audit after {len(later)} new commits: {inc_s:.2f} s, checked {inc.checked}, "
-          f"{len(inc.errors)} errors")
+    print(
+        f"incremental audit after {len(later)} new commits: {inc_s:.2f} s, checked {inc.checked}, "
+        f"{len(inc.errors)} errors"
+    )
     if keep is None:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"commits": n_commits, "build_s": build_s, "log_s": log_s, "full_s": full_s, "cached_s": cached_s,
-            "incremental_s": inc_s, "incremental_checked": inc.checked, "errors": len(errors) + len(inc.errors)}
+    return {
+        "commits": n_commits,
+        "build_s": build_s,
+        "log_s": log_s,
+        "full_s": full_s,
+        "cached_s": cached_s,
+        "incremental_s": inc_s,
+        "incremental_checked": inc.checked,
+        "errors": len(errors) + len(inc.errors),
+    }
 
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
@@ -211,20 +299,22 @@ def write_doc(r: dict[str, float]) -> None:
     if BEGIN not in text:
         text = text.rstrip("\n") + "\n" + SECTION
     n = int(r["commits"])
-    table = "\n".join([
-        f"Measured {time.strftime('%Y-%m-%d')} on this machine (2 cores, shared with other work), {n:,} signed commits:",
-        "",
-        "| what | time | commits/s |",
-        "|---|---:|---:|",
-        f"| build the signed ledger (fast-import + signing + index-pack) | {r['build_s']:.1f} s | {n / r['build_s']:,.0f} |",
-        f"| `git log --raw` over the whole history (baseline) | {r['log_s']:.2f} s | {n / r['log_s']:,.0f} |",
-        f"| `ktpel audit`, full, no cache | {r['full_s']:.1f} s | {n / r['full_s']:,.0f} |",
-        f"| second audit, nothing new (cache) | {r['cached_s']:.2f} s | - |",
-        f"| incremental audit after {int(r['incremental_checked'])} new commits | {r['incremental_s']:.2f} s | "
-        f"{r['incremental_checked'] / r['incremental_s']:,.0f} |",
-        "",
-        f"Errors found: {int(r['errors'])} (the ledger is clean, so every check ran to its end).",
-    ])
+    table = "\n".join(
+        [
+            f"Measured {time.strftime('%Y-%m-%d')} on this machine (2 cores, shared with other work), {n:,} signed commits:",
+            "",
+            "| what | time | commits/s |",
+            "|---|---:|---:|",
+            f"| build the signed ledger (fast-import + signing + index-pack) | {r['build_s']:.1f} s | {n / r['build_s']:,.0f} |",
+            f"| `git log --raw` over the whole history (baseline) | {r['log_s']:.2f} s | {n / r['log_s']:,.0f} |",
+            f"| `ktpel audit`, full, no cache | {r['full_s']:.1f} s | {n / r['full_s']:,.0f} |",
+            f"| second audit, nothing new (cache) | {r['cached_s']:.2f} s | - |",
+            f"| incremental audit after {int(r['incremental_checked'])} new commits | {r['incremental_s']:.2f} s | "
+            f"{r['incremental_checked'] / r['incremental_s']:,.0f} |",
+            "",
+            f"Errors found: {int(r['errors'])} (the ledger is clean, so every check ran to its end).",
+        ]
+    )
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     DOC.write_text(head + BEGIN + "\n" + table + "\n" + END + tail, encoding="utf-8")

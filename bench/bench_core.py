@@ -44,7 +44,10 @@ def ledger_at(size: int, history: str, fresh: bool) -> Path:
     if not path.exists():
         t = time.perf_counter()
         build(path, size, history)
-        print(f"  built {size} requests ({history}) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(
+            f"  built {size} requests ({history}) in {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
     Ledger.open(path).close()  # split index etc., as a user's first open would
     return path
 
@@ -76,7 +79,11 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
         target.write_text(dumps(new), encoding="utf-8")
         t = time.perf_counter()
         subprocess.run(["git", "add", other.path], cwd=path, check=True)
-        subprocess.run(["git", "commit", "-q", "--no-verify", "-m", f"[{other.id}] baseline"], cwd=path, check=True)
+        subprocess.run(
+            ["git", "commit", "-q", "--no-verify", "-m", f"[{other.id}] baseline"],
+            cwd=path,
+            check=True,
+        )
         base.append(time.perf_counter() - t)
     led.close()
     # Listing: cold (no cache), warm (HEAD unchanged), after one new commit (incremental).

@@ -47,14 +47,18 @@ def _env() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ["KTPEL_KEYS_DIR"] = str(OUT / "keys")
     gitconfig = OUT / "gitconfig"
-    gitconfig.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tname = bench\n\temail = bench@example.invalid\n")
+    gitconfig.write_text(
+        "[init]\n\tdefaultBranch = main\n[user]\n\tname = bench\n\temail = bench@example.invalid\n"
+    )
     os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
     os.environ["LC_ALL"] = "C"
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def day_of_work(led, n: int, start, rng: random.Random, last_step: int = 9) -> int:
@@ -68,15 +72,36 @@ def day_of_work(led, n: int, start, rng: random.Random, last_step: int = 9) -> i
     while made < n:
         t += timedelta(minutes=3)
         code = rng.choice(codes)
-        data = {"kabkota": code, "letter_number": f"470/{rng.randint(1000, 999999)}/Dukcapil-{code}/{t.year}",
-                "letter_date": t.date(), "blanks_requested": rng.randint(100, 3000), "stock_left": rng.randint(0, 200)}
-        ob = OnBehalf(f"Kepala Dinas Dukcapil {code}", "Surat diterima dalam bentuk kertas", f"Agenda {rng.randint(100, 999)}")
-        rid = led.record(None, Event("create", 0, t, ACTOR["pelaksana"], "kadis-kabkota", data, on_behalf=ob)).request.id
+        data = {
+            "kabkota": code,
+            "letter_number": f"470/{rng.randint(1000, 999999)}/Dukcapil-{code}/{t.year}",
+            "letter_date": t.date(),
+            "blanks_requested": rng.randint(100, 3000),
+            "stock_left": rng.randint(0, 200),
+        }
+        ob = OnBehalf(
+            f"Kepala Dinas Dukcapil {code}",
+            "Surat diterima dalam bentuk kertas",
+            f"Agenda {rng.randint(100, 999)}",
+        )
+        rid = led.record(
+            None, Event("create", 0, t, ACTOR["pelaksana"], "kadis-kabkota", data, on_behalf=ob)
+        ).request.id
         made += 1
         while made < n and (state := led.read_request(rid)).step <= last_step:
             t += timedelta(minutes=3)
             step = led.policy().sop.step(state.step)
-            led.record(rid, Event("advance", step.no, t, ACTOR[step.role], step.role, _step_data(led, state, step.no, t, rng)))
+            led.record(
+                rid,
+                Event(
+                    "advance",
+                    step.no,
+                    t,
+                    ACTOR[step.role],
+                    step.role,
+                    _step_data(led, state, step.no, t, rng),
+                ),
+            )
             made += 1
     return made
 
@@ -108,8 +133,18 @@ def _ktpel(hub: Path, work: Path) -> tuple[float, object]:
 
 def _plain(work: Path) -> float:
     t = time.perf_counter()
-    subprocess.run(["git", "pull", "-q", "--ff-only", "origin", "main"], cwd=work, check=True, capture_output=True)
-    subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/heads/main"], cwd=work, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "pull", "-q", "--ff-only", "origin", "main"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["git", "push", "-q", "origin", "HEAD:refs/heads/main"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t
 
 
@@ -151,7 +186,9 @@ def prepare(n: int, hook: bool, requests: int | None = None) -> dict[str, tuple[
     reader.close()
     rng = random.Random(4)
     day_of_work(office, n, now + timedelta(hours=1), rng)
-    day_of_work(other, n, now + timedelta(hours=1, minutes=1), random.Random(5), last_step=8)  # one numbering clerk
+    day_of_work(
+        other, n, now + timedelta(hours=1, minutes=1), random.Random(5), last_step=8
+    )  # one numbering clerk
     pairs = {"push": (hub, office.root)}
     # pull: the reader takes the office's operations from a hub that holds them.
     pushed_hub = base / "hub-pushed.git"
@@ -170,7 +207,9 @@ def prepare(n: int, hook: bool, requests: int | None = None) -> dict[str, tuple[
     return pairs
 
 
-def measure(pairs: dict[str, tuple[Path, Path]], rounds: int, n: int) -> dict[str, dict[str, float]]:
+def measure(
+    pairs: dict[str, tuple[Path, Path]], rounds: int, n: int
+) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     scratch = OUT / "run"
     for name, (hub, work) in pairs.items():
@@ -187,7 +226,11 @@ def measure(pairs: dict[str, tuple[Path, Path]], rounds: int, n: int) -> dict[st
                 plain.append(_plain(w_pull) + _plain(w_push))
             else:
                 plain.append(_plain(w))
-        out[name] = {"ktpel": statistics.median(ours), "plain": statistics.median(plain), "moved": moved}
+        out[name] = {
+            "ktpel": statistics.median(ours),
+            "plain": statistics.median(plain),
+            "moved": moved,
+        }
     shutil.rmtree(scratch, ignore_errors=True)
     return out
 
@@ -196,8 +239,17 @@ def _s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def table(results: dict[bool, dict[str, dict[str, float]]], n: int, rounds: int, requests: int | None = None) -> str:
-    ledger = f"the core bench's ledger of {requests:,} requests" if requests else "the signed demo ledger"
+def table(
+    results: dict[bool, dict[str, dict[str, float]]],
+    n: int,
+    rounds: int,
+    requests: int | None = None,
+) -> str:
+    ledger = (
+        f"the core bench's ledger of {requests:,} requests"
+        if requests
+        else "the signed demo ledger"
+    )
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores, shared), {n} operations from one office "
         f"on {ledger}, median of {rounds} runs on fresh copies of the same hub and clone, warm process.",
@@ -205,15 +257,22 @@ def table(results: dict[bool, dict[str, dict[str, float]]], n: int, rounds: int,
         "| scenario | hub | ktpel sync | plain git | ktpel ÷ git | target | moved (pulled, pushed, parked) |",
         "|---|---|---:|---:|---:|---|---|",
     ]
-    labels = {"push": "push: our day, hub unchanged", "pull": "pull: another office's day",
-              "both": "both moved: our day re-applied on the other's"}
+    labels = {
+        "push": "push: our day, hub unchanged",
+        "pull": "pull: another office's day",
+        "both": "both moved: our day re-applied on the other's",
+    }
     for hook, res in results.items():
         hub = "with audit hook" if hook else "plain bare repo"
         for name in ("push", "pull", "both"):
             r = res[name]
-            base = "`pull --ff-only` + `push`" + (" (pull 100 + push 100)" if name == "both" else "")
-            lines.append(f"| {labels[name]} | {hub} | {_s(r['ktpel'])} | {_s(r['plain'])} ({base}) | "
-                         f"{r['ktpel'] / r['plain']:.1f}× | ≤ 3× | {r['moved']} |")
+            base = "`pull --ff-only` + `push`" + (
+                " (pull 100 + push 100)" if name == "both" else ""
+            )
+            lines.append(
+                f"| {labels[name]} | {hub} | {_s(r['ktpel'])} | {_s(r['plain'])} ({base}) | "
+                f"{r['ktpel'] / r['plain']:.1f}× | ≤ 3× | {r['moved']} |"
+            )
     return "\n".join(lines)
 
 
@@ -226,7 +285,10 @@ def write_doc(text: str, markers: tuple[str, str]) -> None:
         _, tail = rest.split(end, 1)
         doc = f"{head}{block}{tail}"
     else:
-        doc = doc.rstrip("\n") + f"\n\n{SECTION}\n\n```sh\npython -m bench.bench_sync --write-doc\n```\n\n{block}\n"
+        doc = (
+            doc.rstrip("\n")
+            + f"\n\n{SECTION}\n\n```sh\npython -m bench.bench_sync --write-doc\n```\n\n{block}\n"
+        )
     DOC.write_text(doc, encoding="utf-8")
 
 
@@ -234,17 +296,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-hook", action="store_true", help="only the hub without its audit hook")
-    parser.add_argument("--requests", type=int, default=None,
-                        help="use the core bench's large ledger of this many requests (plain bare hub only)")
+    parser.add_argument(
+        "--no-hook", action="store_true", help="only the hub without its audit hook"
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="use the core bench's large ledger of this many requests (plain bare hub only)",
+    )
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
     _env()
     results = {}
-    for hook in ((False,) if args.no_hook or args.requests else (True, False)):
+    for hook in (False,) if args.no_hook or args.requests else (True, False):
         t = time.perf_counter()
         pairs = prepare(args.ops, hook, args.requests)
-        print(f"  prepared ({'hook' if hook else 'no hook'}) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(
+            f"  prepared ({'hook' if hook else 'no hook'}) in {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
         results[hook] = measure(pairs, args.rounds, args.ops)
     text = table(results, args.ops, args.rounds, args.requests)
     print(text)

@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("KTPEL_CONFIG", str(Path(__file__).resolve().parent / "out" / "config.toml"))
+    os.environ.setdefault(
+        "KTPEL_CONFIG", str(Path(__file__).resolve().parent / "out" / "config.toml")
+    )
     root = ledger_at(args.size, "requests", False)
     person = "rudi"  # the Kabid: many requests wait on him in the bench ledger
     cache = root / ".git" / "ktpel" / "cache.sqlite"
@@ -83,15 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     warm = [asyncio.run(first_rows(root, person)) for _ in range(args.rounds)]
     base = [asyncio.run(empty_app()) for _ in range(args.rounds)]
     w, b = statistics.median(warm), statistics.median(base)
-    table = "\n".join([
-        f"Measured {time.strftime('%Y-%m-%d')}, headless at 100x30, median of {args.rounds} starts; person `{person}`.",
-        "",
-        "| | time to first rows | ÷ empty app |",
-        "|---|---:|---:|",
-        f"| empty Textual app (one-row DataTable on mount) | {b * 1000:.0f} ms | 1.0× |",
-        f"| ktpel, {args.size} requests, cache warm (HEAD unchanged since last run) | {w * 1000:.0f} ms | {w / b:.1f}× |",
-        f"| ktpel, {args.size} requests, first open (no cache: every file parsed) | {cold * 1000:.0f} ms | {cold / b:.1f}× |",
-    ])
+    table = "\n".join(
+        [
+            f"Measured {time.strftime('%Y-%m-%d')}, headless at 100x30, median of {args.rounds} starts; person `{person}`.",
+            "",
+            "| | time to first rows | ÷ empty app |",
+            "|---|---:|---:|",
+            f"| empty Textual app (one-row DataTable on mount) | {b * 1000:.0f} ms | 1.0× |",
+            f"| ktpel, {args.size} requests, cache warm (HEAD unchanged since last run) | {w * 1000:.0f} ms | {w / b:.1f}× |",
+            f"| ktpel, {args.size} requests, first open (no cache: every file parsed) | {cold * 1000:.0f} ms | {cold / b:.1f}× |",
+        ]
+    )
     print(table)
     if args.write_doc:
         text = DOC.read_text(encoding="utf-8")

@@ -37,7 +37,10 @@ def _data(state: RequestState, no: int, at: datetime, n: int) -> dict:
     if no == 1:
         return {"meeting_date": at.date(), "minutes_summary": "Rapat monev stok blanko."}
     if no == 2:
-        return {"subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el", "blanks_asked": sum(state.requested.values())}
+        return {
+            "subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
+            "blanks_asked": sum(state.requested.values()),
+        }
     if no == 9:
         return {"letter_number": f"470/{2 * n + 1}/DP3ACSKB/{year}", "letter_date": at.date()}
     if no == 11:
@@ -45,8 +48,12 @@ def _data(state: RequestState, no: int, at: datetime, n: int) -> dict:
     if no == 12:
         return {"cover_letter_number": f"470/{2 * n + 2}/DP3ACSKB/{year}", "sent_at": at}
     if no == 13:
-        return {"blanks_shipped": state.value(2, "blanks_asked"), "carrier": "Garuda Indonesia Cargo",
-                "airway_bill": f"126-{10000000 + n}", "ship_date": at.date()}
+        return {
+            "blanks_shipped": state.value(2, "blanks_asked"),
+            "carrier": "Garuda Indonesia Cargo",
+            "airway_bill": f"126-{10000000 + n}",
+            "ship_date": at.date(),
+        }
     if no == 14:
         return {"pickup_date": at.date(), "parcels": 3, "airway_bill_matches": True}
     if no == 15:
@@ -60,16 +67,30 @@ def _data(state: RequestState, no: int, at: datetime, n: int) -> dict:
     return {}
 
 
-def request_events(n: int, start: datetime, last_step: int, policy, rng: random.Random) -> Iterator[tuple[RequestState, Event]]:
+def request_events(
+    n: int, start: datetime, last_step: int, policy, rng: random.Random
+) -> Iterator[tuple[RequestState, Event]]:
     """Apply a request's operations one by one; yields (state after, event)."""
     year = start.year
     state = empty(f"{year}-{n + 1:04d}", policy.sop.id)
     at = start
     codes = rng.sample(KABKOTA, 2)
     for i, code in enumerate(codes):
-        data = {"kabkota": code, "letter_number": f"470/{n}/Dukcapil-{code}/{year}", "letter_date": at.date(),
-                "blanks_requested": REQUESTED[code], "stock_left": STOCK_LEFT[code]}
-        ev = Event("create" if i == 0 else "permohonan", 0, at, "kadis-" + code.replace(".", ""), "kadis-kabkota", data)
+        data = {
+            "kabkota": code,
+            "letter_number": f"470/{n}/Dukcapil-{code}/{year}",
+            "letter_date": at.date(),
+            "blanks_requested": REQUESTED[code],
+            "stock_left": STOCK_LEFT[code],
+        }
+        ev = Event(
+            "create" if i == 0 else "permohonan",
+            0,
+            at,
+            "kadis-" + code.replace(".", ""),
+            "kadis-kabkota",
+            data,
+        )
         state = apply(state, ev, policy)
         yield state, state.events[-1]
         at += timedelta(minutes=20)
@@ -96,9 +117,13 @@ def _fast_import_stream(out, n_requests: int, history: str, policy, texts, seed:
         mark += 1
         stamp = f"{int(at.timestamp())} +0700"
         msg = message.encode()
-        parts = [f"commit refs/heads/main\nmark :{mark}\n".encode(),
-                 f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {stamp}\n".encode(),
-                 f"data {len(msg)}\n".encode(), msg, b"\n"]
+        parts = [
+            f"commit refs/heads/main\nmark :{mark}\n".encode(),
+            f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {stamp}\n".encode(),
+            f"data {len(msg)}\n".encode(),
+            msg,
+            b"\n",
+        ]
         if mark > 1:
             parts.append(f"from :{mark - 1}\n".encode())
         for path, data in files.items():
@@ -107,9 +132,18 @@ def _fast_import_stream(out, n_requests: int, history: str, policy, texts, seed:
         parts.append(b"\n")
         out.write(b"".join(parts))
 
-    commit({"ledger.toml": settings_text.encode(), "people.toml": ptext.encode(), sop_path(BUILTIN_SOP): sop_text.encode(),
-            ".gitattributes": b"*.toml text eol=lf\n"},
-           "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n", admin.name, admin.email, t0)
+    commit(
+        {
+            "ledger.toml": settings_text.encode(),
+            "people.toml": ptext.encode(),
+            sop_path(BUILTIN_SOP): sop_text.encode(),
+            ".gitattributes": b"*.toml text eol=lf\n",
+        },
+        "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
+        admin.name,
+        admin.email,
+        t0,
+    )
     people = policy.people
     for n in range(n_requests):
         start = t0 + timedelta(minutes=37 * n)
@@ -119,12 +153,24 @@ def _fast_import_stream(out, n_requests: int, history: str, policy, texts, seed:
         for state, ev in request_events(n, start, last, policy, rng):
             if history == "events":
                 person = people[ev.by]
-                commit({path: dumps(state).encode()}, commit_message(state, ev, policy), person.name, person.email, ev.at)
+                commit(
+                    {path: dumps(state).encode()},
+                    commit_message(state, ev, policy),
+                    person.name,
+                    person.email,
+                    ev.at,
+                )
             final = (state, ev)
         if history == "requests" and final:
             state, ev = final
             person = people[ev.by]
-            commit({path: dumps(state).encode()}, commit_message(state, ev, policy), person.name, person.email, ev.at)
+            commit(
+                {path: dumps(state).encode()},
+                commit_message(state, ev, policy),
+                person.name,
+                person.email,
+                ev.at,
+            )
 
 
 def build(path: Path, n_requests: int, history: str = "events", seed: int = 7) -> Path:

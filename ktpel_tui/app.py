@@ -117,7 +117,13 @@ class KtpelApp(App[int]):
 
     def _cannot_open(self, err: BaseException) -> None:
         message = err.message() if isinstance(err, LedgerError) else str(err)
-        self.notify(message, title=_("Ledger tidak dapat dibuka"), severity="error", timeout=30, markup=False)
+        self.notify(
+            message,
+            title=_("Ledger tidak dapat dibuka"),
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
 
     def _opened(self) -> None:
         from .screens.listing import ListScreen
@@ -132,8 +138,11 @@ class KtpelApp(App[int]):
             self._person_changed()
         else:
             if chosen:
-                self.notify(_("Orang '{person}' tidak terdaftar di people.toml.").format(person=chosen),
-                            severity="warning", markup=False)
+                self.notify(
+                    _("Orang '{person}' tidak terdaftar di people.toml.").format(person=chosen),
+                    severity="warning",
+                    markup=False,
+                )
             self.person_id = None
             self.push_screen(PersonPicker(self.policy), self._picked)
         if self.watch:
@@ -154,7 +163,9 @@ class KtpelApp(App[int]):
 
     def _person_changed(self) -> None:
         person = self.person
-        self.sub_title = _("Sebagai {name}").format(name=person.name) if person else _("belum memilih orang")
+        self.sub_title = (
+            _("Sebagai {name}").format(name=person.name) if person else _("belum memilih orang")
+        )
         if self.last_sync:
             self.sub_title += f" · {self.last_sync}"
         for screen in self.screen_stack:
@@ -246,17 +257,29 @@ class KtpelApp(App[int]):
             self.call_from_thread(self.notify, str(line), timeout=2, markup=False)
 
         try:
-            result = self.with_ledger(lambda led: sync.sync(led, remote="origin", progress=progress))
+            result = self.with_ledger(
+                lambda led: sync.sync(led, remote="origin", progress=progress)
+            )
         except Exception as err:  # noqa: BLE001
             self.call_from_thread(self.show_error, err)
             return
         self.call_from_thread(self._synced, result)
 
     def _synced(self, result: Any) -> None:
-        self.notify(_("Sinkron selesai: {pulled} diambil, {pushed} dikirim.").format(pulled=result.pulled, pushed=result.pushed))
+        self.notify(
+            _("Sinkron selesai: {pulled} diambil, {pushed} dikirim.").format(
+                pulled=result.pulled, pushed=result.pushed
+            )
+        )
         for parked in result.parked:
-            self.notify(_("Ditahan: {request} — {reason}").format(request=parked.request, reason=parked.reason),
-                        severity="warning", timeout=15, markup=False)
+            self.notify(
+                _("Ditahan: {request} — {reason}").format(
+                    request=parked.request, reason=parked.reason
+                ),
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self.refresh_last_sync()
         self.ledger_changed()
 
@@ -267,8 +290,11 @@ class KtpelApp(App[int]):
             when = self.with_ledger(lambda led: sync.last_sync(led))
         except Exception:  # noqa: BLE001 - the header simply shows no time
             return
-        text = (_("sinkron terakhir {when}").format(when=clock.to_wib(when).strftime("%d-%m %H:%M"))
-                if when else _("belum pernah sinkron"))
+        text = (
+            _("sinkron terakhir {when}").format(when=clock.to_wib(when).strftime("%d-%m %H:%M"))
+            if when
+            else _("belum pernah sinkron")
+        )
 
         def show() -> None:
             self.last_sync = text
@@ -293,7 +319,11 @@ class KtpelApp(App[int]):
                 def run(action: str = action, target: Any = target) -> None:
                     self.call_later(self.run_action, action, target)
 
-                yield SystemCommand(binding.description, f"[{binding.key_display or binding.key}] {binding.id or action}", run)
+                yield SystemCommand(
+                    binding.description,
+                    f"[{binding.key_display or binding.key}] {binding.id or action}",
+                    run,
+                )
         if has_module("ledger.sync") and "sync" not in seen:
             yield SystemCommand(_("Sinkron"), "[s] sync", self.action_sync)
 

@@ -42,23 +42,40 @@ class UsageError(Exception):
 _ARGPARSE_ID = (
     (r"^the following arguments are required: ", "argumen ini wajib diisi: "),
     (r"^unrecognized arguments: ", "argumen tidak dikenal: "),
-    (r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$", r"argumen \1: pilihan \2 tidak ada (pilih dari \3)"),
+    (
+        r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$",
+        r"argumen \1: pilihan \2 tidak ada (pilih dari \3)",
+    ),
     (r"^argument (\S+): expected one argument$", r"argumen \1 perlu satu nilai"),
     (r"^argument (\S+): invalid (\w+) value: (.*)$", r"argumen \1: nilai \3 tidak sah"),
-    (r"^argument (\S+): not allowed with argument (\S+)$", r"argumen \1 tidak boleh dipakai bersama \2"),
+    (
+        r"^argument (\S+): not allowed with argument (\S+)$",
+        r"argumen \1 tidak boleh dipakai bersama \2",
+    ),
 )
 
 
 class Parser(argparse.ArgumentParser):
     """argparse with its own headings and -h line in the user's language."""
 
-    def __init__(self, *args, add_help: bool = True, parents: Sequence[argparse.ArgumentParser] = (), **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        add_help: bool = True,
+        parents: Sequence[argparse.ArgumentParser] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = T("argumen", "positional arguments")
         self._optionals.title = T("opsi", "options")
         if add_help:
-            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
-                              help=T("tampilkan bantuan ini lalu keluar", "show this help message and exit"))
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=T("tampilkan bantuan ini lalu keluar", "show this help message and exit"),
+            )
         for parent in parents:  # as argparse does, once the groups carry our titles
             self._add_container_actions(parent)
             self._defaults.update(parent._defaults)
@@ -68,12 +85,16 @@ class Parser(argparse.ArgumentParser):
 
     def format_usage(self) -> str:
         formatter = self._get_formatter()
-        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix())
+        formatter.add_usage(
+            self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix()
+        )
         return formatter.format_help()
 
     def format_help(self) -> str:
         formatter = self._get_formatter()
-        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix())
+        formatter.add_usage(
+            self.usage, self._actions, self._mutually_exclusive_groups, prefix=self._usage_prefix()
+        )
         formatter.add_text(self.description)
         for group in self._action_groups:
             formatter.start_section(group.title)
@@ -87,8 +108,11 @@ class Parser(argparse.ArgumentParser):
         if i18n.language() == "id":
             for pattern, text in _ARGPARSE_ID:
                 message = re.sub(pattern, text, message)
-        raise UsageError(T("Perintah tidak sesuai: ", "Wrong usage: ") + message + T(
-            f"\nLihat '{self.prog} --help'.", f"\nSee '{self.prog} --help'."))
+        raise UsageError(
+            T("Perintah tidak sesuai: ", "Wrong usage: ")
+            + message
+            + T(f"\nLihat '{self.prog} --help'.", f"\nSee '{self.prog} --help'.")
+        )
 
 
 # --- shared helpers -----------------------------------------------------------------------------
@@ -109,7 +133,9 @@ def open_ledger(args: argparse.Namespace) -> Ledger:
 
 
 def acting_person(args: argparse.Namespace, ledger: Ledger, policy: Policy) -> str:
-    person = getattr(args, "as_person", None) or os.environ.get("KTPEL_USER") or saved_user(ledger.root)
+    person = (
+        getattr(args, "as_person", None) or os.environ.get("KTPEL_USER") or saved_user(ledger.root)
+    )
     if not person:
         raise fail("no-user")
     policy.person(person)
@@ -139,12 +165,31 @@ def parse_sets(fields: tuple, sets: Sequence[str]) -> dict[str, Any]:
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep:
-            problems.append(Violation("bad-input", {"reason": T(f"'{item}' harus berbentuk NAMA=NILAI", f"'{item}' must be NAME=VALUE")}))
+            problems.append(
+                Violation(
+                    "bad-input",
+                    {
+                        "reason": T(
+                            f"'{item}' harus berbentuk NAMA=NILAI", f"'{item}' must be NAME=VALUE"
+                        )
+                    },
+                )
+            )
             continue
         if name not in by_name:
             known = ", ".join(by_name) or "-"
-            problems.append(Violation("bad-input", {"reason": T(f"isian '{name}' tidak ada pada langkah ini (yang ada: {known})",
-                                                               f"field '{name}' is not part of this step (known: {known})")}, field=name))
+            problems.append(
+                Violation(
+                    "bad-input",
+                    {
+                        "reason": T(
+                            f"isian '{name}' tidak ada pada langkah ini (yang ada: {known})",
+                            f"field '{name}' is not part of this step (known: {known})",
+                        )
+                    },
+                    field=name,
+                )
+            )
             continue
         try:
             values[name] = coerce(by_name[name], raw)
@@ -163,7 +208,9 @@ def on_behalf_of(args: argparse.Namespace) -> OnBehalf | None:
     return OnBehalf(args.on_behalf, args.reason or "", args.evidence or "")
 
 
-def fill(ledger: Ledger, state: RequestState | None, fields: tuple, given: dict[str, Any]) -> dict[str, Any]:
+def fill(
+    ledger: Ledger, state: RequestState | None, fields: tuple, given: dict[str, Any]
+) -> dict[str, Any]:
     data = {k: v for k, v in suggest(ledger, state, fields).items() if k not in given}
     data.update(given)
     return data
@@ -172,15 +219,26 @@ def fill(ledger: Ledger, state: RequestState | None, fields: tuple, given: dict[
 def report_recorded(rec, policy: Policy, as_json: bool) -> None:
     ev = rec.request.events[-1]
     if as_json:
-        out_json({"commit": rec.sha, "request": rec.request.id, "path": rec.path, "seq": ev.seq, "action": ev.action,
-                  "step": ev.step, "data": dict(ev.data)})
+        out_json(
+            {
+                "commit": rec.sha,
+                "request": rec.request.id,
+                "path": rec.path,
+                "seq": ev.seq,
+                "action": ev.action,
+                "step": ev.step,
+                "data": dict(ev.data),
+            }
+        )
         return
     from ledger.trailers import summary_line
 
     print(T("Tercatat", "Recorded") + f": {summary_line(rec.request, ev, policy)}")
     print(f"  commit {rec.sha[:12]} · {policy.person(ev.by).name} · {ev.at:%Y-%m-%d %H:%M} WIB")
     for key, value in ev.data.items():
-        print(f"  {key} = {format_value('counts' if isinstance(value, dict) and key != 'schedule' else ('schedule' if key == 'schedule' else ''), value)}")
+        print(
+            f"  {key} = {format_value('counts' if isinstance(value, dict) and key != 'schedule' else ('schedule' if key == 'schedule' else ''), value)}"
+        )
 
 
 # --- verbs ------------------------------------------------------------------------------------
@@ -192,7 +250,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     admin = Person(args.admin, args.name, args.nip, args.email, "prov", ("admin", *args.role))
     led = init_ledger(args.path, admin)
-    print(T(f"Ledger dibuat di {led.root}. Admin: {admin.name}.", f"Ledger created at {led.root}. Admin: {admin.name}."))
+    print(
+        T(
+            f"Ledger dibuat di {led.root}. Admin: {admin.name}.",
+            f"Ledger created at {led.root}. Admin: {admin.name}.",
+        )
+    )
     return 0
 
 
@@ -201,9 +264,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     led = build_demo(args.path)
     count = len(led.list_requests())
-    print(T(f"Ledger demo dibangun di {led.root}: {count} permohonan, satu orang untuk setiap peran.",
-            f"Demo ledger built at {led.root}: {count} requests, a person for every role."))
-    print(T(f"Coba: ktpel --ledger {led.root} --as maya list --mine", f"Try: ktpel --ledger {led.root} --as maya list --mine"))
+    print(
+        T(
+            f"Ledger demo dibangun di {led.root}: {count} permohonan, satu orang untuk setiap peran.",
+            f"Demo ledger built at {led.root}: {count} requests, a person for every role.",
+        )
+    )
+    print(
+        T(
+            f"Coba: ktpel --ledger {led.root} --as maya list --mine",
+            f"Try: ktpel --ledger {led.root} --as maya list --mine",
+        )
+    )
     if args.no_tui:
         return 0
     return run_tui(led.root, args)
@@ -214,8 +286,20 @@ def cmd_people(args: argparse.Namespace) -> int:
         policy = led.policy()
         people = list(policy.people.values())
         if args.json:
-            out_json([{"id": p.id, "name": p.name, "nip": p.nip, "email": p.email, "office": p.office,
-                       "roles": list(p.roles), "keys": [k.public for k in p.keys if k.active]} for p in people])
+            out_json(
+                [
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "nip": p.nip,
+                        "email": p.email,
+                        "office": p.office,
+                        "roles": list(p.roles),
+                        "keys": [k.public for k in p.keys if k.active],
+                    }
+                    for p in people
+                ]
+            )
             return 0
         for p in people:
             roles = ", ".join(policy.sop.role_title(r) for r in p.roles)
@@ -232,19 +316,44 @@ def cmd_sop(args: argparse.Namespace) -> int:
     except LedgerError:
         sop = load_builtin()
     if args.json:
-        out_json({"id": sop.id, "meta": sop.meta, "steps": [
-            {"no": s.no, "title": s.title, "activity": s.activity, "role": s.role, "input": s.input, "minutes": s.minutes,
-             "minutes_max": s.minutes_max, "output": s.output, "kind": s.kind, "return_to": s.return_to,
-             "on_behalf": list(s.on_behalf), "fields": [f.name for f in s.fields]} for s in sop.steps]})
+        out_json(
+            {
+                "id": sop.id,
+                "meta": sop.meta,
+                "steps": [
+                    {
+                        "no": s.no,
+                        "title": s.title,
+                        "activity": s.activity,
+                        "role": s.role,
+                        "input": s.input,
+                        "minutes": s.minutes,
+                        "minutes_max": s.minutes_max,
+                        "output": s.output,
+                        "kind": s.kind,
+                        "return_to": s.return_to,
+                        "on_behalf": list(s.on_behalf),
+                        "fields": [f.name for f in s.fields],
+                    }
+                    for s in sop.steps
+                ],
+            }
+        )
         return 0
     print(sop.name)
     for s in sop.steps:
-        extra = T(f" (kembali ke {s.return_to})", f" (returns to {s.return_to})") if s.return_to else ""
-        print(f"{s.no:>2}. {s.title:<36} {sop.role_title(s.role):<38} {s.standard_text:>16}  → {s.output}{extra}")
+        extra = (
+            T(f" (kembali ke {s.return_to})", f" (returns to {s.return_to})") if s.return_to else ""
+        )
+        print(
+            f"{s.no:>2}. {s.title:<36} {sop.role_title(s.role):<38} {s.standard_text:>16}  → {s.output}{extra}"
+        )
     return 0
 
 
-def _record(args: argparse.Namespace, make: Callable[[Ledger, Policy, str], tuple[str | None, Event]]) -> int:
+def _record(
+    args: argparse.Namespace, make: Callable[[Ledger, Policy, str], tuple[str | None, Event]]
+) -> int:
     with open_ledger(args) as led:
         policy = led.policy()
         person = acting_person(args, led, policy)
@@ -258,7 +367,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     def make(led: Ledger, policy: Policy, person: str):
         step = policy.sop.step(0)
         data = fill(led, None, step.fields, parse_sets(step.fields, args.set))
-        return None, Event("create", 0, clock.now(), person, step.role, data, on_behalf=on_behalf_of(args))
+        return None, Event(
+            "create", 0, clock.now(), person, step.role, data, on_behalf=on_behalf_of(args)
+        )
 
     return _record(args, make)
 
@@ -267,7 +378,9 @@ def cmd_permohonan(args: argparse.Namespace) -> int:
     def make(led: Ledger, policy: Policy, person: str):
         step = policy.sop.step(0)
         data = fill(led, None, step.fields, parse_sets(step.fields, args.set))
-        return args.request, Event("permohonan", 0, clock.now(), person, step.role, data, on_behalf=on_behalf_of(args))
+        return args.request, Event(
+            "permohonan", 0, clock.now(), person, step.role, data, on_behalf=on_behalf_of(args)
+        )
 
     return _record(args, make)
 
@@ -288,8 +401,16 @@ def cmd_advance(args: argparse.Namespace) -> int:
         if step.kind == "distribution":
             raise fail("use-distribution")
         data = fill(led, state, step.fields, parse_sets(step.fields, args.set))
-        return args.request, Event("advance", step.no, clock.now(), person, step.role, data, note=args.note or "",
-                                   on_behalf=on_behalf_of(args))
+        return args.request, Event(
+            "advance",
+            step.no,
+            clock.now(),
+            person,
+            step.role,
+            data,
+            note=args.note or "",
+            on_behalf=on_behalf_of(args),
+        )
 
     return _record(args, make)
 
@@ -300,14 +421,31 @@ def _distribution(action: str) -> Callable[[argparse.Namespace], int]:
             state = _current(led, args.request, None)
             step = policy.sop.step(state.step)
             if step.kind != "distribution":
-                raise fail("wrong-step", request=args.request, current=state.step, step=policy.sop.last_step)
+                raise fail(
+                    "wrong-step",
+                    request=args.request,
+                    current=state.step,
+                    step=policy.sop.last_step,
+                )
             fields = step.fields_for(action)
             given = parse_sets(fields, args.set)
             data = fill(led, state, fields, given)
-            if action == "receipt" and "blanks_received" not in given and data.get("kabkota") in state.handovers:
+            if (
+                action == "receipt"
+                and "blanks_received" not in given
+                and data.get("kabkota") in state.handovers
+            ):
                 data["blanks_received"] = state.handovers[data["kabkota"]]["blanks"]
-            return args.request, Event(action, step.no, clock.now(), person, step.role_for(action), data,
-                                       note=args.note or "", on_behalf=on_behalf_of(args))
+            return args.request, Event(
+                action,
+                step.no,
+                clock.now(),
+                person,
+                step.role_for(action),
+                data,
+                note=args.note or "",
+                on_behalf=on_behalf_of(args),
+            )
 
         return _record(args, make)
 
@@ -318,7 +456,9 @@ def cmd_return(args: argparse.Namespace) -> int:
     def make(led: Ledger, policy: Policy, person: str):
         state = _current(led, args.request, args.step)
         step = policy.sop.step(state.step)
-        return args.request, Event("return", step.no, clock.now(), person, step.role, {}, note=args.note or "")
+        return args.request, Event(
+            "return", step.no, clock.now(), person, step.role, {}, note=args.note or ""
+        )
 
     return _record(args, make)
 
@@ -332,33 +472,91 @@ def cmd_show(args: argparse.Namespace) -> int:
         rows, returns = timeline(state, policy)
         qty = quantities(state, policy)
         if args.json:
-            out_json({
-                "id": state.id, "status": state.status, "step": state.step, "path": request_path(state.id),
-                "permohonan": [dict(p) for p in state.permohonan],
-                "timeline": [{"step": r.step, "title": r.title, "status": r.status, "by": r.by, "at": r.at,
-                              "minutes": r.minutes, "standard_minutes": r.due_minutes, "late": r.late, "on_behalf": r.on_behalf}
-                             for r in rows],
-                "returns": [{"step": r.step, "to": r.to, "by": r.by, "at": r.at, "note": r.note} for r in returns],
-                "quantities": {"requested": qty.requested, "asked": qty.asked, "shipped": qty.shipped,
-                               "received_good": qty.received_good, "damaged_missing": qty.damaged_missing,
-                               "shares": qty.shares, "handed_over": qty.handed_over, "confirmed": qty.confirmed,
-                               "in_store": qty.in_store,
-                               "per_kabkota": [{"code": r.code, "requested": r.requested, "share": r.share,
-                                                "handed_over": r.handed_over, "confirmed": r.confirmed} for r in qty.rows]},
-                "events": [{"seq": e.seq, "action": e.action, "step": e.step, "at": e.at, "by": e.by, "role": e.role,
-                            "note": e.note, "data": dict(e.data),
-                            "on_behalf": None if e.on_behalf is None else {"of": e.on_behalf.of, "reason": e.on_behalf.reason,
-                                                                          "evidence": e.on_behalf.evidence}}
-                           for e in state.events],
-            })
+            out_json(
+                {
+                    "id": state.id,
+                    "status": state.status,
+                    "step": state.step,
+                    "path": request_path(state.id),
+                    "permohonan": [dict(p) for p in state.permohonan],
+                    "timeline": [
+                        {
+                            "step": r.step,
+                            "title": r.title,
+                            "status": r.status,
+                            "by": r.by,
+                            "at": r.at,
+                            "minutes": r.minutes,
+                            "standard_minutes": r.due_minutes,
+                            "late": r.late,
+                            "on_behalf": r.on_behalf,
+                        }
+                        for r in rows
+                    ],
+                    "returns": [
+                        {"step": r.step, "to": r.to, "by": r.by, "at": r.at, "note": r.note}
+                        for r in returns
+                    ],
+                    "quantities": {
+                        "requested": qty.requested,
+                        "asked": qty.asked,
+                        "shipped": qty.shipped,
+                        "received_good": qty.received_good,
+                        "damaged_missing": qty.damaged_missing,
+                        "shares": qty.shares,
+                        "handed_over": qty.handed_over,
+                        "confirmed": qty.confirmed,
+                        "in_store": qty.in_store,
+                        "per_kabkota": [
+                            {
+                                "code": r.code,
+                                "requested": r.requested,
+                                "share": r.share,
+                                "handed_over": r.handed_over,
+                                "confirmed": r.confirmed,
+                            }
+                            for r in qty.rows
+                        ],
+                    },
+                    "events": [
+                        {
+                            "seq": e.seq,
+                            "action": e.action,
+                            "step": e.step,
+                            "at": e.at,
+                            "by": e.by,
+                            "role": e.role,
+                            "note": e.note,
+                            "data": dict(e.data),
+                            "on_behalf": None
+                            if e.on_behalf is None
+                            else {
+                                "of": e.on_behalf.of,
+                                "reason": e.on_behalf.reason,
+                                "evidence": e.on_behalf.evidence,
+                            },
+                        }
+                        for e in state.events
+                    ],
+                }
+            )
             return 0
         settings = policy.settings
-        status = T("SELESAI", "COMPLETE") if state.done else T(f"langkah {state.step}/{policy.sop.last_step}", f"step {state.step}/{policy.sop.last_step}")
+        status = (
+            T("SELESAI", "COMPLETE")
+            if state.done
+            else T(
+                f"langkah {state.step}/{policy.sop.last_step}",
+                f"step {state.step}/{policy.sop.last_step}",
+            )
+        )
         print(f"{T('Permohonan', 'Request')} {state.id} · {status} · {request_path(state.id)}")
         print(T("Surat permohonan Kab/Kota:", "Kab/Kota letters:"))
         for p in state.permohonan:
-            print(f"  {settings.office_name(p['kabkota']):<22} {p['letter_number']:<28} {p['letter_date']}  "
-                  f"{T('diminta', 'requested')} {p['blanks_requested']:>6}  {T('sisa stok', 'stock left')} {p['stock_left']}")
+            print(
+                f"  {settings.office_name(p['kabkota']):<22} {p['letter_number']:<28} {p['letter_date']}  "
+                f"{T('diminta', 'requested')} {p['blanks_requested']:>6}  {T('sisa stok', 'stock left')} {p['stock_left']}"
+            )
         print(T("Linimasa SOP:", "SOP timeline:"))
         for r in rows:
             mark = {"selesai": "✓", "sekarang": "▶", "menunggu": "·"}[r.status]
@@ -367,25 +565,42 @@ def cmd_show(args: argparse.Namespace) -> int:
                 took = f"{clock.format_minutes(r.minutes)} / {r.standard}"
                 if r.late:
                     took += T("  TERLAMBAT", "  LATE")
-            who = f"{r.by} {r.at:%d-%m %H:%M}" if r.at else (T("menunggu: ", "waiting: ") + r.role if r.status == "sekarang" else "")
+            who = (
+                f"{r.by} {r.at:%d-%m %H:%M}"
+                if r.at
+                else (T("menunggu: ", "waiting: ") + r.role if r.status == "sekarang" else "")
+            )
             if r.on_behalf:
                 who += T(f" (atas nama {r.on_behalf})", f" (on behalf of {r.on_behalf})")
             ret = T(f" ↩×{r.returns}", f" ↩×{r.returns}") if r.returns else ""
             print(f"  {mark} {r.step:>2} {r.title:<34} {who:<48} {took}{ret}")
         for ret_row in returns:
-            print("  ↩ " + T(f"langkah {ret_row.step} dikembalikan ke {ret_row.to} oleh {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}",
-                             f"step {ret_row.step} returned to {ret_row.to} by {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}"))
+            print(
+                "  ↩ "
+                + T(
+                    f"langkah {ret_row.step} dikembalikan ke {ret_row.to} oleh {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}",
+                    f"step {ret_row.step} returned to {ret_row.to} by {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}",
+                )
+            )
         print(T("Jumlah blanko (keping):", "Blank counts (pieces):"))
+
         def n(v):
             return "-" if v is None else str(v)
-        print(f"  {T('diminta', 'requested')} {qty.requested} · {T('dimohon ke Ditjen', 'asked of Ditjen')} {n(qty.asked)} · "
-              f"{T('dikirim', 'shipped')} {n(qty.shipped)} · {T('diterima baik', 'received good')} {n(qty.received_good)} · "
-              f"{T('rusak/kurang', 'damaged/missing')} {n(qty.damaged_missing)}")
-        print(f"  {T('porsi', 'shares')} {n(qty.shares)} · {T('diserahkan', 'handed over')} {qty.handed_over} · "
-              f"{T('dikonfirmasi', 'confirmed')} {qty.confirmed} · {T('sisa di gudang', 'left in store')} {n(qty.in_store)}")
+
+        print(
+            f"  {T('diminta', 'requested')} {qty.requested} · {T('dimohon ke Ditjen', 'asked of Ditjen')} {n(qty.asked)} · "
+            f"{T('dikirim', 'shipped')} {n(qty.shipped)} · {T('diterima baik', 'received good')} {n(qty.received_good)} · "
+            f"{T('rusak/kurang', 'damaged/missing')} {n(qty.damaged_missing)}"
+        )
+        print(
+            f"  {T('porsi', 'shares')} {n(qty.shares)} · {T('diserahkan', 'handed over')} {qty.handed_over} · "
+            f"{T('dikonfirmasi', 'confirmed')} {qty.confirmed} · {T('sisa di gudang', 'left in store')} {n(qty.in_store)}"
+        )
         for r in qty.rows:
-            print(f"    {r.name:<22} {T('diminta', 'req.')} {r.requested:>6}  {T('porsi', 'share')} {r.share:>6}  "
-                  f"{T('diserahkan', 'handed')} {r.handed_over:>6}  {T('dikonfirmasi', 'confirmed')} {r.confirmed:>6}")
+            print(
+                f"    {r.name:<22} {T('diminta', 'req.')} {r.requested:>6}  {T('porsi', 'share')} {r.share:>6}  "
+                f"{T('diserahkan', 'handed')} {r.handed_over:>6}  {T('dikonfirmasi', 'confirmed')} {r.confirmed:>6}"
+            )
     return 0
 
 
@@ -405,21 +620,30 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not rows:
             print(T("Tidak ada permohonan.", "No requests."))
             return 0
-        print(f"{'ID':<10} {T('Kab/Kota', 'Kab/Kota'):<22} {T('Langkah', 'Step'):<36} {T('Menunggu', 'Waiting on'):<28} {T('Waktu', 'Time'):<18} Status")
+        print(
+            f"{'ID':<10} {T('Kab/Kota', 'Kab/Kota'):<22} {T('Langkah', 'Step'):<36} {T('Menunggu', 'Waiting on'):<28} {T('Waktu', 'Time'):<18} Status"
+        )
         for s in rows:
             if s.broken:
                 print(f"{s.id:<10} {T('RUSAK', 'BROKEN')}: {s.error.message()}")
                 continue
             kab = ", ".join(c for c in s.kabkota)
             step = f"{s.step}/{policy.sop.last_step} {s.step_title}"
-            waits = sorted({policy.sop.role_title(w["role"]) + (f" {w['office']}" if w["office"] else "") for w in s.waiting})
+            waits = sorted(
+                {
+                    policy.sop.role_title(w["role"]) + (f" {w['office']}" if w["office"] else "")
+                    for w in s.waiting
+                }
+            )
             wait = "; ".join(waits) if waits else "-"
             if s.done:
                 timing, status = "-", T("selesai", "complete")
             else:
                 timing = f"{clock.format_minutes(s.waited_minutes(now) or 0)}/{clock.format_minutes(policy.sop.step(s.step).due_minutes)}"
                 status = T("TERLAMBAT", "LATE") if s.overdue(now) else T("berjalan", "in progress")
-            print(f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}")
+            print(
+                f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}"
+            )
     return 0
 
 
@@ -431,13 +655,30 @@ def cmd_log(args: argparse.Namespace) -> int:
         entries = list(reversed(history(led, args.request)))
         policy = led.policy()
         if args.json:
-            out_json([{"commit": e.sha, "at": e.at, "author": e.author, "email": e.email, "role": e.role,
-                       "step": e.step, "action": e.action, "on_behalf_of": e.on_behalf_of, "subject": e.subject}
-                      for e in entries])
+            out_json(
+                [
+                    {
+                        "commit": e.sha,
+                        "at": e.at,
+                        "author": e.author,
+                        "email": e.email,
+                        "role": e.role,
+                        "step": e.step,
+                        "action": e.action,
+                        "on_behalf_of": e.on_behalf_of,
+                        "subject": e.subject,
+                    }
+                    for e in entries
+                ]
+            )
             return 0
         for e in entries:
             role = policy.sop.role_title(e.role) if e.role else "-"
-            ob = T(f" atas nama {e.on_behalf_of}", f" on behalf of {e.on_behalf_of}") if e.on_behalf_of else ""
+            ob = (
+                T(f" atas nama {e.on_behalf_of}", f" on behalf of {e.on_behalf_of}")
+                if e.on_behalf_of
+                else ""
+            )
             print(f"{e.at:%Y-%m-%d %H:%M} {e.sha[:9]} {e.author} ({role}{ob})\n    {e.subject}")
     return 0
 
@@ -446,8 +687,13 @@ def run_tui(root: Path | None, args: argparse.Namespace) -> int:
     try:
         app_module = importlib.import_module("ktpel_tui.app")
     except ModuleNotFoundError:
-        print(T("Tampilan layar (TUI) belum tersedia; gunakan perintah seperti 'ktpel list'.",
-                "The screen (TUI) is not available yet; use verbs such as 'ktpel list'."), file=sys.stderr)
+        print(
+            T(
+                "Tampilan layar (TUI) belum tersedia; gunakan perintah seperti 'ktpel list'.",
+                "The screen (TUI) is not available yet; use verbs such as 'ktpel list'.",
+            ),
+            file=sys.stderr,
+        )
         return 1
     return int(app_module.run(root, getattr(args, "as_person", None)) or 0)
 
@@ -457,8 +703,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if not getattr(args, "ledger", None) and not os.environ.get("KTPEL_LEDGER"):
         from ledger.demo import build_demo, is_demo
 
-        if not (root / "ledger.toml").exists() and (not root.exists() or is_demo(root) or not any(root.iterdir())):
-            print(T(f"Membangun ledger demo di {root} ...", f"Building the demo ledger at {root} ..."))
+        if not (root / "ledger.toml").exists() and (
+            not root.exists() or is_demo(root) or not any(root.iterdir())
+        ):
+            print(
+                T(f"Membangun ledger demo di {root} ...", f"Building the demo ledger at {root} ...")
+            )
             build_demo(root)
     Ledger.open(root).close()  # a clear sentence now rather than inside the screen
     return run_tui(root, args)
@@ -469,19 +719,47 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = Parser(add_help=False)
-    common.add_argument("--ledger", metavar="PATH", default=argparse.SUPPRESS,
-                        help=T("folder ledger (atau KTPEL_LEDGER; bawaan: ledger demo)", "ledger folder (or KTPEL_LEDGER; default: demo)"))
-    common.add_argument("--as", dest="as_person", metavar="ORANG", default=argparse.SUPPRESS,
-                        help=T("id orang yang bertindak (atau KTPEL_USER)", "id of the acting person (or KTPEL_USER)"))
-    common.add_argument("--lang", choices=i18n.SUPPORTED, default=argparse.SUPPRESS, help=T("bahasa: id atau en", "language: id or en"))
+    common.add_argument(
+        "--ledger",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=T(
+            "folder ledger (atau KTPEL_LEDGER; bawaan: ledger demo)",
+            "ledger folder (or KTPEL_LEDGER; default: demo)",
+        ),
+    )
+    common.add_argument(
+        "--as",
+        dest="as_person",
+        metavar="ORANG",
+        default=argparse.SUPPRESS,
+        help=T(
+            "id orang yang bertindak (atau KTPEL_USER)", "id of the acting person (or KTPEL_USER)"
+        ),
+    )
+    common.add_argument(
+        "--lang",
+        choices=i18n.SUPPORTED,
+        default=argparse.SUPPRESS,
+        help=T("bahasa: id atau en", "language: id or en"),
+    )
 
-    parser = Parser(prog="ktpel", parents=[common],
-                    description=T("Ledger blanko KTP-el: setiap permohonan satu berkas TOML, setiap langkah SOP satu commit git.",
-                                  "KTP-el blank ledger: each request a TOML file, each SOP step a git commit."))
+    parser = Parser(
+        prog="ktpel",
+        parents=[common],
+        description=T(
+            "Ledger blanko KTP-el: setiap permohonan satu berkas TOML, setiap langkah SOP satu commit git.",
+            "KTP-el blank ledger: each request a TOML file, each SOP step a git commit.",
+        ),
+    )
     sub = parser.add_subparsers(dest="verb", metavar=T("PERINTAH", "VERB"), parser_class=Parser)
 
-    def verb(name: str, func: Callable[[argparse.Namespace], int], help_id: str, help_en: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=T(help_id, help_en), description=T(help_id, help_en))
+    def verb(
+        name: str, func: Callable[[argparse.Namespace], int], help_id: str, help_en: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, parents=[common], help=T(help_id, help_en), description=T(help_id, help_en)
+        )
         p.set_defaults(func=func)
         return p
 
@@ -489,12 +767,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
 
     def sets(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--set", action="append", default=[], metavar="ISIAN=NILAI",
-                       help=T("nilai isian langkah (boleh berulang)", "a field value (repeatable)"))
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="ISIAN=NILAI",
+            help=T("nilai isian langkah (boleh berulang)", "a field value (repeatable)"),
+        )
 
     def behalf(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--on-behalf", "--atas-nama", dest="on_behalf", metavar="PIHAK",
-                       help=T("catat atas nama pihak tanpa akun (hanya bila SOP mengizinkan)", "record on behalf of an actor without an account"))
+        p.add_argument(
+            "--on-behalf",
+            "--atas-nama",
+            dest="on_behalf",
+            metavar="PIHAK",
+            help=T(
+                "catat atas nama pihak tanpa akun (hanya bila SOP mengizinkan)",
+                "record on behalf of an actor without an account",
+            ),
+        )
         p.add_argument("--reason", "--alasan", dest="reason", metavar="ALASAN")
         p.add_argument("--evidence", "--bukti", dest="evidence", metavar="BUKTI")
 
@@ -504,35 +795,85 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--nip", required=True)
     p.add_argument("--email", required=True)
-    p.add_argument("--role", action="append", default=[], help=T("peran tambahan admin", "extra roles of the admin"))
+    p.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        help=T("peran tambahan admin", "extra roles of the admin"),
+    )
 
-    p = verb("demo", cmd_demo, "bangun (ulang) ledger demo lalu buka layar", "(re)build the demo ledger, then open the screen")
+    p = verb(
+        "demo",
+        cmd_demo,
+        "bangun (ulang) ledger demo lalu buka layar",
+        "(re)build the demo ledger, then open the screen",
+    )
     p.add_argument("path", nargs="?", metavar="PATH")
-    p.add_argument("--no-tui", action="store_true", help=T("jangan buka layar", "do not open the screen"))
+    p.add_argument(
+        "--no-tui", action="store_true", help=T("jangan buka layar", "do not open the screen")
+    )
 
-    as_json(verb("people", cmd_people, "daftar orang, kantor dan peran", "people, offices and roles"))
+    as_json(
+        verb("people", cmd_people, "daftar orang, kantor dan peran", "people, offices and roles")
+    )
     as_json(verb("sop", cmd_sop, "langkah-langkah SOP yang berlaku", "the SOP's steps"))
 
-    p = verb("new", cmd_new, "permohonan baru dari surat Kab/Kota", "a new request from a Kab/Kota letter")
+    p = verb(
+        "new",
+        cmd_new,
+        "permohonan baru dari surat Kab/Kota",
+        "a new request from a Kab/Kota letter",
+    )
     sets(p), behalf(p), as_json(p)
-    p = verb("permohonan", cmd_permohonan, "tambah surat permohonan Kab/Kota ke permohonan", "add a Kab/Kota letter to a request")
+    p = verb(
+        "permohonan",
+        cmd_permohonan,
+        "tambah surat permohonan Kab/Kota ke permohonan",
+        "add a Kab/Kota letter to a request",
+    )
     p.add_argument("request", metavar="PERMOHONAN")
     sets(p), behalf(p), as_json(p)
 
-    p = verb("advance", cmd_advance, "catat langkah sekarang (setuju pada langkah pemeriksaan)", "record the current step (approve on review steps)")
+    p = verb(
+        "advance",
+        cmd_advance,
+        "catat langkah sekarang (setuju pada langkah pemeriksaan)",
+        "record the current step (approve on review steps)",
+    )
     p.add_argument("request", metavar="PERMOHONAN")
-    p.add_argument("--step", type=int, help=T("pastikan permohonan ada di langkah ini", "make sure the request is at this step"))
+    p.add_argument(
+        "--step",
+        type=int,
+        help=T("pastikan permohonan ada di langkah ini", "make sure the request is at this step"),
+    )
     p.add_argument("--note", help=T("catatan", "note"))
     sets(p), behalf(p), as_json(p)
 
-    for name, action, hid, hen in (("handover", "handover", "langkah 19: serah terima blanko ke satu Kab/Kota", "step 19: hand blanks over to one Kab/Kota"),
-                                   ("receipt", "receipt", "langkah 19: konfirmasi penerimaan oleh Kab/Kota", "step 19: a Kab/Kota confirms receipt")):
+    for name, action, hid, hen in (
+        (
+            "handover",
+            "handover",
+            "langkah 19: serah terima blanko ke satu Kab/Kota",
+            "step 19: hand blanks over to one Kab/Kota",
+        ),
+        (
+            "receipt",
+            "receipt",
+            "langkah 19: konfirmasi penerimaan oleh Kab/Kota",
+            "step 19: a Kab/Kota confirms receipt",
+        ),
+    ):
         p = verb(name, _distribution(action), hid, hen)
         p.add_argument("request", metavar="PERMOHONAN")
         p.add_argument("--note", help=T("catatan", "note"))
         sets(p), behalf(p), as_json(p)
 
-    p = verb("return", cmd_return, "kembalikan untuk perbaikan dari langkah pemeriksaan", "return for revision from a review step")
+    p = verb(
+        "return",
+        cmd_return,
+        "kembalikan untuk perbaikan dari langkah pemeriksaan",
+        "return for revision from a review step",
+    )
     p.add_argument("request", metavar="PERMOHONAN")
     p.add_argument("--note", required=True, help=T("alasan pengembalian", "why it is returned"))
     p.add_argument("--step", type=int)
@@ -543,7 +884,9 @@ def build_parser() -> argparse.ArgumentParser:
     as_json(p)
 
     p = verb("list", cmd_list, "daftar permohonan", "list requests")
-    p.add_argument("--mine", action="store_true", help=T("hanya tugas saya", "only what waits on me"))
+    p.add_argument(
+        "--mine", action="store_true", help=T("hanya tugas saya", "only what waits on me")
+    )
     p.add_argument("--overdue", action="store_true", help=T("hanya yang terlambat", "only overdue"))
     as_json(p)
 

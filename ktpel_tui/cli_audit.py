@@ -32,32 +32,57 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     standing = key_standing(path, person)
     if args.replace and path.exists():
         aside = set_aside(path, clock.now().strftime("%Y%m%dT%H%M%S"))
-        print(T(f"Kunci lama disimpan sebagai {aside} (tidak dihapus).", f"The old key was kept as {aside} (not deleted)."))
+        print(
+            T(
+                f"Kunci lama disimpan sebagai {aside} (tidak dihapus).",
+                f"The old key was kept as {aside} (not deleted).",
+            )
+        )
         if standing == "active":
-            print(T("Kunci lama masih aktif di people.toml: minta admin memensiunkannya ('ktpel keys retire') "
+            print(
+                T(
+                    "Kunci lama masih aktif di people.toml: minta admin memensiunkannya ('ktpel keys retire') "
                     "sesudah kunci baru didaftarkan.",
                     "The old key is still active in people.toml: ask an admin to retire it ('ktpel keys retire') "
-                    "once the new one is registered."))
+                    "once the new one is registered.",
+                )
+            )
     path, line, created = create_key(person_id)
     if created:
         print(T(f"Kunci baru dibuat: {path}", f"New key created: {path}"))
     elif standing == "active":
-        print(T(f"Kunci sudah ada dan terdaftar aktif, dipakai lagi: {path}",
-                f"The key already exists and is registered as active; reused: {path}"))
+        print(
+            T(
+                f"Kunci sudah ada dan terdaftar aktif, dipakai lagi: {path}",
+                f"The key already exists and is registered as active; reused: {path}",
+            )
+        )
     else:
         print(T(f"Kunci sudah ada, dipakai lagi: {path}", f"Key already exists, reused: {path}"))
         if standing == "retired":
-            print(T("Kunci ini sudah dipensiunkan dan tidak dapat menandatangani lagi. Buat kunci baru dengan "
+            print(
+                T(
+                    "Kunci ini sudah dipensiunkan dan tidak dapat menandatangani lagi. Buat kunci baru dengan "
                     "'ktpel keys new --replace' (kunci lama disimpan, tidak dihapus).",
                     "This key is retired and can no longer sign. Make a new one with 'ktpel keys new --replace' "
-                    "(the old key is kept, not deleted)."))
+                    "(the old key is kept, not deleted).",
+                )
+            )
             return 1
     if standing != "active" or created:
-        print(T("Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
-                "Send this line to an admin (the public key; the private key stays on this machine):"))
+        print(
+            T(
+                "Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
+                "Send this line to an admin (the public key; the private key stays on this machine):",
+            )
+        )
         print(line)
-        print(T(f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person_id} '{line}'",
-                f"The admin registers it with: ktpel --as ADMIN keys add {person_id} '{line}'"))
+        print(
+            T(
+                f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person_id} '{line}'",
+                f"The admin registers it with: ktpel --as ADMIN keys add {person_id} '{line}'",
+            )
+        )
     else:
         print(line)
     return 0
@@ -69,7 +94,12 @@ def cmd_keys_add(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         sha = add_key(led, admin, args.person, args.public)
-    print(T(f"Kunci {args.person} didaftarkan (commit {sha[:12]}).", f"Key of {args.person} registered (commit {sha[:12]})."))
+    print(
+        T(
+            f"Kunci {args.person} didaftarkan (commit {sha[:12]}).",
+            f"Key of {args.person} registered (commit {sha[:12]}).",
+        )
+    )
     return 0
 
 
@@ -79,20 +109,32 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         sha = retire_key(led, admin, args.person, args.key)
-    print(T(f"Kunci {args.person} dipensiunkan (commit {sha[:12]}).", f"Key of {args.person} retired (commit {sha[:12]})."))
+    print(
+        T(
+            f"Kunci {args.person} dipensiunkan (commit {sha[:12]}).",
+            f"Key of {args.person} retired (commit {sha[:12]}).",
+        )
+    )
     return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         policy = led.policy()
-    rows = [{"person": p.id, "name": p.name, "public": k.public, "added": k.added, "retired": k.retired}
-            for p in policy.people.values() for k in p.keys]
+    rows = [
+        {"person": p.id, "name": p.name, "public": k.public, "added": k.added, "retired": k.retired}
+        for p in policy.people.values()
+        for k in p.keys
+    ]
     if args.json:
         out_json(rows)
         return 0
     for r in rows:
-        status = T(f"dipensiunkan {r['retired']}", f"retired {r['retired']}") if r["retired"] else T("aktif", "active")
+        status = (
+            T(f"dipensiunkan {r['retired']}", f"retired {r['retired']}")
+            if r["retired"]
+            else T("aktif", "active")
+        )
         print(f"{r['person']:<12} {status:<22} {r['public'][:60]}")
     return 0
 
@@ -101,7 +143,11 @@ def cmd_keys_allowed_signers(args: argparse.Namespace) -> int:
     from ledger.keys import allowed_signers
 
     with open_ledger(args) as led:
-        text = allowed_signers(led.policy(led.git("rev-parse", "--verify", f"{args.rev}^{{commit}}").stdout.decode().strip()))
+        text = allowed_signers(
+            led.policy(
+                led.git("rev-parse", "--verify", f"{args.rev}^{{commit}}").stdout.decode().strip()
+            )
+        )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -117,11 +163,26 @@ def cmd_people_add(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         keys = (Key(args.key),) if args.key else ()
-        person = Person(args.id, args.name, args.nip.replace(" ", ""), args.email, args.office, tuple(args.role), keys)
+        person = Person(
+            args.id,
+            args.name,
+            args.nip.replace(" ", ""),
+            args.email,
+            args.office,
+            tuple(args.role),
+            keys,
+        )
         if not args.role:
-            raise fail("bad-input", reason=T("sebutkan sedikitnya satu --role", "give at least one --role"))
+            raise fail(
+                "bad-input", reason=T("sebutkan sedikitnya satu --role", "give at least one --role")
+            )
         sha = add_person(led, admin, person)
-    print(T(f"{args.name} ditambahkan (commit {sha[:12]}).", f"{args.name} added (commit {sha[:12]})."))
+    print(
+        T(
+            f"{args.name} ditambahkan (commit {sha[:12]}).",
+            f"{args.name} added (commit {sha[:12]}).",
+        )
+    )
     return 0
 
 
@@ -133,7 +194,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         report = audit(led, since=args.since, pins=args.pin, use_cache=not args.no_cache)
         try:
             numbers = None if args.csv else figures(led)
-        except LedgerError as exc:  # e.g. the policy at HEAD does not parse: the findings still stand
+        except (
+            LedgerError
+        ) as exc:  # e.g. the policy at HEAD does not parse: the findings still stand
             numbers, numbers_problem = None, exc.message()
     failed = not report.ok or (args.strict and report.findings)
     if args.csv:
@@ -144,54 +207,109 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if args.json:
         if numbers is None:
-            out_json({"ok": not failed, "head": report.tip, "commits": report.commits, "checked": report.checked,
-                      "findings": [f.to_dict() for f in report.findings], "figures_error": numbers_problem})
+            out_json(
+                {
+                    "ok": not failed,
+                    "head": report.tip,
+                    "commits": report.commits,
+                    "checked": report.checked,
+                    "findings": [f.to_dict() for f in report.findings],
+                    "figures_error": numbers_problem,
+                }
+            )
             return 1 if failed else 0
-        out_json({
-            "ok": not failed, "head": report.tip, "commits": report.commits, "checked": report.checked,
-            "findings": [f.to_dict() for f in report.findings],
-            "requests": numbers.requests, "province_stock": numbers.province_stock, "on_behalf": numbers.on_behalf,
-            "steps": [_fields(s) for s in numbers.steps],
-            "overdue": [_fields(o) for o in numbers.overdue],
-            "stock": [_fields(k) for k in numbers.stock],
-            "request_steps": [_fields(d) for d in numbers.done],
-        })
+        out_json(
+            {
+                "ok": not failed,
+                "head": report.tip,
+                "commits": report.commits,
+                "checked": report.checked,
+                "findings": [f.to_dict() for f in report.findings],
+                "requests": numbers.requests,
+                "province_stock": numbers.province_stock,
+                "on_behalf": numbers.on_behalf,
+                "steps": [_fields(s) for s in numbers.steps],
+                "overdue": [_fields(o) for o in numbers.overdue],
+                "stock": [_fields(k) for k in numbers.stock],
+                "request_steps": [_fields(d) for d in numbers.done],
+            }
+        )
         return 1 if failed else 0
     head = (report.tip or "-")[:12]
     if args.since:
-        print(T(f"Audit ledger {led.root}: hanya {report.checked} commit sesudah {args.since} sampai {head}.",
-                f"Audit of {led.root}: only the {report.checked} commits after {args.since} up to {head}."))
+        print(
+            T(
+                f"Audit ledger {led.root}: hanya {report.checked} commit sesudah {args.since} sampai {head}.",
+                f"Audit of {led.root}: only the {report.checked} commits after {args.since} up to {head}.",
+            )
+        )
     else:
-        print(T(f"Audit ledger {led.root}: {report.commits} commit sampai {head} ({report.checked} diperiksa sekarang, sisanya dari cache).",
-                f"Audit of {led.root}: {report.commits} commits up to {head} ({report.checked} checked now, the rest from the cache)."))
+        print(
+            T(
+                f"Audit ledger {led.root}: {report.commits} commit sampai {head} ({report.checked} diperiksa sekarang, sisanya dari cache).",
+                f"Audit of {led.root}: {report.commits} commits up to {head} ({report.checked} checked now, the rest from the cache).",
+            )
+        )
     if not report.findings:
-        print(T("Tidak ada temuan: setiap langkah bertanda tangan sah, oleh pemegang perannya, sesuai urutan SOP, dan jumlahnya cocok.",
-                "No findings: every step is validly signed, by a holder of its role, in SOP order, and the counts add up."))
+        print(
+            T(
+                "Tidak ada temuan: setiap langkah bertanda tangan sah, oleh pemegang perannya, sesuai urutan SOP, dan jumlahnya cocok.",
+                "No findings: every step is validly signed, by a holder of its role, in SOP order, and the counts add up.",
+            )
+        )
     else:
-        print(T(f"{len(report.errors)} temuan galat, {len(report.findings) - len(report.errors)} peringatan:",
-                f"{len(report.errors)} errors, {len(report.findings) - len(report.errors)} warnings:"))
+        print(
+            T(
+                f"{len(report.errors)} temuan galat, {len(report.findings) - len(report.errors)} peringatan:",
+                f"{len(report.errors)} errors, {len(report.findings) - len(report.errors)} warnings:",
+            )
+        )
         for f in report.findings:
             label = T("GALAT", "ERROR") if f.severity == "error" else T("PERINGATAN", "WARNING")
             where = " ".join(x for x in ((f.commit or "")[:12], f.request or "") if x)
             print(f"  {label} [{f.code}] {where}: {f.message()}")
     print()
     if numbers is None:
-        print(T(f"Angka ringkasan tidak dapat dihitung: {numbers_problem}", f"The summary figures cannot be computed: {numbers_problem}"))
+        print(
+            T(
+                f"Angka ringkasan tidak dapat dihitung: {numbers_problem}",
+                f"The summary figures cannot be computed: {numbers_problem}",
+            )
+        )
         return 1 if failed else 0
-    print(T(f"Permohonan: {numbers.requests} · dicatat atas nama pihak lain: {numbers.on_behalf} langkah · stok di provinsi: {numbers.province_stock} keping",
-            f"Requests: {numbers.requests} · recorded on behalf: {numbers.on_behalf} steps · province stock: {numbers.province_stock} pieces"))
-    print(T("Waktu per langkah (menit nyata rata-rata / maks / standar, terlambat):", "Time per step (actual minutes mean / max / standard, late):"))
+    print(
+        T(
+            f"Permohonan: {numbers.requests} · dicatat atas nama pihak lain: {numbers.on_behalf} langkah · stok di provinsi: {numbers.province_stock} keping",
+            f"Requests: {numbers.requests} · recorded on behalf: {numbers.on_behalf} steps · province stock: {numbers.province_stock} pieces",
+        )
+    )
+    print(
+        T(
+            "Waktu per langkah (menit nyata rata-rata / maks / standar, terlambat):",
+            "Time per step (actual minutes mean / max / standard, late):",
+        )
+    )
     for s in numbers.steps:
-        print(f"  {s.step:>2} {s.title[:34]:<34} {s.count:>5}×  {s.mean_minutes:>8.0f} / {s.max_minutes:>6} / {s.standard_minutes:>5}  {s.late}")
+        print(
+            f"  {s.step:>2} {s.title[:34]:<34} {s.count:>5}×  {s.mean_minutes:>8.0f} / {s.max_minutes:>6} / {s.standard_minutes:>5}  {s.late}"
+        )
     if numbers.overdue:
         print(T("Langkah terlambat sekarang:", "Overdue now:"))
         for o in numbers.overdue:
-            print(f"  {o.request} {T('langkah', 'step')} {o.step} {o.title[:34]}: {o.waited_minutes} / {o.standard_minutes} {T('menit', 'minutes')}")
-    print(T("Stok per Kab/Kota (diminta, porsi, diserahkan, dikonfirmasi, sisa stok menurut surat terakhir):",
-            "Stock per Kab/Kota (requested, share, handed over, confirmed, stock left per latest letter):"))
+            print(
+                f"  {o.request} {T('langkah', 'step')} {o.step} {o.title[:34]}: {o.waited_minutes} / {o.standard_minutes} {T('menit', 'minutes')}"
+            )
+    print(
+        T(
+            "Stok per Kab/Kota (diminta, porsi, diserahkan, dikonfirmasi, sisa stok menurut surat terakhir):",
+            "Stock per Kab/Kota (requested, share, handed over, confirmed, stock left per latest letter):",
+        )
+    )
     for k in numbers.stock:
         left = "-" if k.stock_left is None else k.stock_left
-        print(f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}")
+        print(
+            f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}"
+        )
     return 1 if failed else 0
 
 
@@ -200,7 +318,9 @@ def _fields(record) -> dict:
 
 
 def register(sub, common, verb) -> None:
-    p = verb("keys", cmd_keys_list, "kunci tanda tangan SSH orang-orang", "people's SSH signing keys")
+    p = verb(
+        "keys", cmd_keys_list, "kunci tanda tangan SSH orang-orang", "people's SSH signing keys"
+    )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
     keys = p.add_subparsers(dest="keys_verb", metavar=T("PERINTAH", "VERB"), parser_class=type(p))
 
@@ -209,38 +329,101 @@ def register(sub, common, verb) -> None:
         q.set_defaults(func=func)
         return q
 
-    q = kverb("new", cmd_keys_new, "buat kunci saya (di folder konfigurasi saya, bukan di ledger)",
-              "create my key (in my config folder, never in the ledger)")
-    q.add_argument("--replace", action="store_true",
-                   help=T("buat kunci baru walau sudah ada (yang lama disimpan, tidak dihapus)",
-                          "make a new key even if one exists (the old one is kept, not deleted)"))
-    q = kverb("add", cmd_keys_add, "admin: daftarkan kunci publik seseorang", "admin: register someone's public key")
+    q = kverb(
+        "new",
+        cmd_keys_new,
+        "buat kunci saya (di folder konfigurasi saya, bukan di ledger)",
+        "create my key (in my config folder, never in the ledger)",
+    )
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help=T(
+            "buat kunci baru walau sudah ada (yang lama disimpan, tidak dihapus)",
+            "make a new key even if one exists (the old one is kept, not deleted)",
+        ),
+    )
+    q = kverb(
+        "add",
+        cmd_keys_add,
+        "admin: daftarkan kunci publik seseorang",
+        "admin: register someone's public key",
+    )
     q.add_argument("person", metavar="ORANG")
     q.add_argument("public", metavar="KUNCI_PUBLIK")
-    q = kverb("retire", cmd_keys_retire, "admin: pensiunkan kunci seseorang", "admin: retire someone's key")
+    q = kverb(
+        "retire",
+        cmd_keys_retire,
+        "admin: pensiunkan kunci seseorang",
+        "admin: retire someone's key",
+    )
     q.add_argument("person", metavar="ORANG")
     q.add_argument("key", metavar="KUNCI")
-    q = kverb("allowed-signers", cmd_keys_allowed_signers, "berkas allowed-signers untuk 'git log --show-signature'",
-              "an allowed-signers file for 'git log --show-signature'")
-    q.add_argument("--rev", default="HEAD", help=T("daftar kunci pada commit ini", "the key list at this commit"))
+    q = kverb(
+        "allowed-signers",
+        cmd_keys_allowed_signers,
+        "berkas allowed-signers untuk 'git log --show-signature'",
+        "an allowed-signers file for 'git log --show-signature'",
+    )
+    q.add_argument(
+        "--rev",
+        default="HEAD",
+        help=T("daftar kunci pada commit ini", "the key list at this commit"),
+    )
     q.add_argument("-o", "--output", metavar="BERKAS")
 
-    p = verb("people-add", cmd_people_add, "admin: tambah orang ke people.toml", "admin: add a person to people.toml")
+    p = verb(
+        "people-add",
+        cmd_people_add,
+        "admin: tambah orang ke people.toml",
+        "admin: add a person to people.toml",
+    )
     p.add_argument("id", metavar="ID")
     p.add_argument("--name", required=True)
     p.add_argument("--nip", required=True)
     p.add_argument("--email", required=True)
     p.add_argument("--office", required=True)
     p.add_argument("--role", action="append", default=[])
-    p.add_argument("--key", help=T("kunci publik (dibuat orang itu dengan 'ktpel keys new')", "public key (made by that person with 'ktpel keys new')"))
+    p.add_argument(
+        "--key",
+        help=T(
+            "kunci publik (dibuat orang itu dengan 'ktpel keys new')",
+            "public key (made by that person with 'ktpel keys new')",
+        ),
+    )
 
-    p = verb("audit", cmd_audit, "periksa seluruh riwayat ledger (tanda tangan, peran, urutan, jumlah)",
-             "verify the whole ledger history (signatures, roles, order, counts)")
+    p = verb(
+        "audit",
+        cmd_audit,
+        "periksa seluruh riwayat ledger (tanda tangan, peran, urutan, jumlah)",
+        "verify the whole ledger history (signatures, roles, order, counts)",
+    )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
     p.add_argument("--csv", action="store_true", help=T("temuan sebagai CSV", "findings as CSV"))
-    p.add_argument("--since", metavar="REV", help=T("periksa hanya commit sesudah REV", "check only commits after REV"))
-    p.add_argument("--pin", action="append", default=[], metavar="SHA",
-                   help=T("titik periksa sebelumnya yang harus masih ada dalam riwayat (boleh berulang)",
-                          "an earlier checkpoint that must still be in history (repeatable)"))
-    p.add_argument("--no-cache", action="store_true", help=T("periksa ulang semua commit, abaikan cache", "recheck every commit, ignore the cache"))
-    p.add_argument("--strict", action="store_true", help=T("peringatan juga membuat gagal", "warnings fail too"))
+    p.add_argument(
+        "--since",
+        metavar="REV",
+        help=T("periksa hanya commit sesudah REV", "check only commits after REV"),
+    )
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SHA",
+        help=T(
+            "titik periksa sebelumnya yang harus masih ada dalam riwayat (boleh berulang)",
+            "an earlier checkpoint that must still be in history (repeatable)",
+        ),
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=T(
+            "periksa ulang semua commit, abaikan cache", "recheck every commit, ignore the cache"
+        ),
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help=T("peringatan juga membuat gagal", "warnings fail too"),
+    )

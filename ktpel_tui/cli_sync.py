@@ -13,8 +13,18 @@ T = i18n.pick
 
 
 def _parked_json(p) -> dict:
-    return {"ref": p.ref, "name": p.name, "request": p.request, "summary": p.summary, "reason": p.reason, "code": p.code,
-            "author": p.author, "email": p.email, "at": p.at, "original": p.original}
+    return {
+        "ref": p.ref,
+        "name": p.name,
+        "request": p.request,
+        "summary": p.summary,
+        "reason": p.reason,
+        "code": p.code,
+        "author": p.author,
+        "email": p.email,
+        "at": p.at,
+        "original": p.original,
+    }
 
 
 def _print_parked(items) -> None:
@@ -29,8 +39,12 @@ def cmd_clone(args: argparse.Namespace) -> int:
 
     with clone(args.url, args.path) as led:
         count = len(led.list_requests())
-        print(T(f"Ledger disalin ke {led.root}: {count} permohonan. Sinkron berikutnya: ktpel --ledger {led.root} sync",
-                f"Ledger cloned to {led.root}: {count} requests. Next sync: ktpel --ledger {led.root} sync"))
+        print(
+            T(
+                f"Ledger disalin ke {led.root}: {count} permohonan. Sinkron berikutnya: ktpel --ledger {led.root} sync",
+                f"Ledger cloned to {led.root}: {count} requests. Next sync: ktpel --ledger {led.root} sync",
+            )
+        )
     return 0
 
 
@@ -41,18 +55,37 @@ def cmd_sync(args: argparse.Namespace) -> int:
         progress = None if args.json else (lambda text: print(text, file=sys.stderr))
         result = sync(led, args.remote, progress=progress)
     if args.json:
-        out_json({"pulled": result.pulled, "pushed": result.pushed, "head": result.head, "attempts": result.attempts,
-                  "renumbered": [{"from": a, "to": b} for a, b in result.renumbered],
-                  "parked": [_parked_json(p) for p in result.parked]})
+        out_json(
+            {
+                "pulled": result.pulled,
+                "pushed": result.pushed,
+                "head": result.head,
+                "attempts": result.attempts,
+                "renumbered": [{"from": a, "to": b} for a, b in result.renumbered],
+                "parked": [_parked_json(p) for p in result.parked],
+            }
+        )
         return 0
-    print(T(f"Sinkron selesai: diterima {result.pulled}, dikirim {result.pushed}, diparkir {len(result.parked)}.",
-            f"Sync complete: pulled {result.pulled}, pushed {result.pushed}, parked {len(result.parked)}."))
+    print(
+        T(
+            f"Sinkron selesai: diterima {result.pulled}, dikirim {result.pushed}, diparkir {len(result.parked)}.",
+            f"Sync complete: pulled {result.pulled}, pushed {result.pushed}, parked {len(result.parked)}.",
+        )
+    )
     for old, new in result.renumbered:
-        print(T(f"  Permohonan {old} sudah dipakai kantor lain; permohonan Anda kini bernomor {new}.",
-                f"  Request {old} was taken by another office; yours is now {new}."))
+        print(
+            T(
+                f"  Permohonan {old} sudah dipakai kantor lain; permohonan Anda kini bernomor {new}.",
+                f"  Request {old} was taken by another office; yours is now {new}.",
+            )
+        )
     if result.parked:
-        print(T("Operasi yang tidak lagi dapat diterapkan (tidak hilang; ulangi atau buang dengan 'ktpel parked'):",
-                "Operations that no longer apply (not lost; redo or discard them with 'ktpel parked'):"))
+        print(
+            T(
+                "Operasi yang tidak lagi dapat diterapkan (tidak hilang; ulangi atau buang dengan 'ktpel parked'):",
+                "Operations that no longer apply (not lost; redo or discard them with 'ktpel parked'):",
+            )
+        )
         _print_parked(result.parked)
     return 0
 
@@ -61,8 +94,12 @@ def cmd_parked(args: argparse.Namespace) -> int:
     from ledger.sync import drop_parked, parked, retry_parked
 
     if args.action != "list" and not args.name:
-        raise UsageError(T(f"'ktpel parked {args.action}' memerlukan REF (lihat 'ktpel parked').",
-                           f"'ktpel parked {args.action}' needs a REF (see 'ktpel parked')."))
+        raise UsageError(
+            T(
+                f"'ktpel parked {args.action}' memerlukan REF (lihat 'ktpel parked').",
+                f"'ktpel parked {args.action}' needs a REF (see 'ktpel parked').",
+            )
+        )
     with open_ledger(args) as led:
         if args.action == "drop":
             item = drop_parked(led, args.name)
@@ -71,10 +108,19 @@ def cmd_parked(args: argparse.Namespace) -> int:
         if args.action == "retry":
             item, sha = retry_parked(led, args.name)
             if sha is None:
-                print(T(f"Masih tidak dapat diterapkan: {item.reason}", f"Still does not apply: {item.reason}"))
+                print(
+                    T(
+                        f"Masih tidak dapat diterapkan: {item.reason}",
+                        f"Still does not apply: {item.reason}",
+                    )
+                )
                 return 1
-            print(T(f"Diterapkan: {item.summary} (commit {sha[:12]}); kirim dengan 'ktpel sync'.",
-                    f"Applied: {item.summary} (commit {sha[:12]}); send it with 'ktpel sync'."))
+            print(
+                T(
+                    f"Diterapkan: {item.summary} (commit {sha[:12]}); kirim dengan 'ktpel sync'.",
+                    f"Applied: {item.summary} (commit {sha[:12]}); send it with 'ktpel sync'.",
+                )
+            )
             return 0
         items = parked(led)
         if args.mine:
@@ -94,28 +140,60 @@ def cmd_hub_init(args: argparse.Namespace) -> int:
     from ledger.hub import init_hub
 
     root = init_hub(args.path)
-    print(T(f"Hub dibuat di {root}. Kirim ledger pertama: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
-            f"Hub created at {root}. Send the first ledger: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync"))
+    print(
+        T(
+            f"Hub dibuat di {root}. Kirim ledger pertama: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
+            f"Hub created at {root}. Send the first ledger: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
+        )
+    )
     return 0
 
 
 def register(sub, common, verb) -> None:
-    p = verb("clone", cmd_clone, "salin ledger dari hub, siap dipakai", "clone the ledger from the hub, ready to use")
+    p = verb(
+        "clone",
+        cmd_clone,
+        "salin ledger dari hub, siap dipakai",
+        "clone the ledger from the hub, ready to use",
+    )
     p.add_argument("url", metavar="URL")
     p.add_argument("path", nargs="?", metavar="PATH")
 
-    p = verb("sync", cmd_sync, "sinkron dengan hub: terima, terapkan ulang, kirim", "sync with the hub: pull, re-apply, push")
-    p.add_argument("--remote", default="origin", metavar="NAMA", help=T("nama remote git (bawaan: origin)", "git remote name (default: origin)"))
+    p = verb(
+        "sync",
+        cmd_sync,
+        "sinkron dengan hub: terima, terapkan ulang, kirim",
+        "sync with the hub: pull, re-apply, push",
+    )
+    p.add_argument(
+        "--remote",
+        default="origin",
+        metavar="NAMA",
+        help=T("nama remote git (bawaan: origin)", "git remote name (default: origin)"),
+    )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
 
-    p = verb("parked", cmd_parked, "operasi yang diparkir saat sinkron: lihat, ulangi (retry), buang (drop)",
-             "operations parked at sync: list, retry, drop")
+    p = verb(
+        "parked",
+        cmd_parked,
+        "operasi yang diparkir saat sinkron: lihat, ulangi (retry), buang (drop)",
+        "operations parked at sync: list, retry, drop",
+    )
     p.add_argument("action", nargs="?", choices=("list", "drop", "retry"), default="list")
     p.add_argument("name", nargs="?", metavar="REF")
-    p.add_argument("--mine", action="store_true", help=T("hanya operasi saya (--as)", "only my operations (--as)"))
+    p.add_argument(
+        "--mine",
+        action="store_true",
+        help=T("hanya operasi saya (--as)", "only my operations (--as)"),
+    )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
 
-    p = verb("hub", lambda a: _usage(p), "hub bersama (repositori bare)", "the shared hub (a bare repository)")
+    p = verb(
+        "hub",
+        lambda a: _usage(p),
+        "hub bersama (repositori bare)",
+        "the shared hub (a bare repository)",
+    )
     hub_sub = p.add_subparsers(dest="hub_verb", metavar=T("PERINTAH", "VERB"), parser_class=type(p))
     h = hub_sub.add_parser("init", parents=[common], help=T("buat hub baru", "create a new hub"))
     h.add_argument("path", metavar="PATH")

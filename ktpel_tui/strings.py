@@ -162,8 +162,7 @@ EN: dict[str, str] = {
     "Commit {sha}": "Commit {sha}",
     # audit
     "Audit": "Audit",
-    "Audit ledger: tanda tangan, peran, urutan SOP dan jumlah pada setiap commit":
-        "Ledger audit: signatures, roles, SOP order and counts of every commit",
+    "Audit ledger: tanda tangan, peran, urutan SOP dan jumlah pada setiap commit": "Ledger audit: signatures, roles, SOP order and counts of every commit",
     "Memeriksa riwayat ledger…": "Checking the ledger's history…",
     "Tingkat": "Severity",
     "Kode": "Code",
@@ -172,11 +171,9 @@ EN: dict[str, str] = {
     "GALAT": "ERROR",
     "PERINGATAN": "WARNING",
     "Buka commit": "Open commit",
-    "{commits} commit sampai {head} ({checked} diperiksa sekarang, sisanya dari cache)":
-        "{commits} commits up to {head} ({checked} checked now, the rest from the cache)",
+    "{commits} commit sampai {head} ({checked} diperiksa sekarang, sisanya dari cache)": "{commits} commits up to {head} ({checked} checked now, the rest from the cache)",
     "{errors} galat, {warnings} peringatan": "{errors} errors, {warnings} warnings",
-    "{requests} permohonan · {overdue} langkah terlambat sekarang · {behalf} langkah atas nama pihak lain":
-        "{requests} requests · {overdue} steps overdue now · {behalf} steps recorded on behalf of someone else",
+    "{requests} permohonan · {overdue} langkah terlambat sekarang · {behalf} langkah atas nama pihak lain": "{requests} requests · {overdue} steps overdue now · {behalf} steps recorded on behalf of someone else",
     "Audit bersih: tidak ada temuan.": "The audit is clean: no findings.",
     "Tidak ada galat; {n} peringatan perlu dilihat.": "No errors; {n} warnings to look at.",
     "Audit menemukan {n} galat. Enter membuka commit temuan.": "The audit found {n} errors. Enter opens a finding's commit.",

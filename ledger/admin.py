@@ -39,8 +39,14 @@ def _commit_people(ledger: Ledger, admin_id: str, change, summary: str, at: date
         sop_raw = ledger.blob(head, sop_path(policy.settings.sop)) or b""
         parse_policy(settings_raw.decode("utf-8"), text, sop_raw.decode("utf-8"))
         ledger._check_clean(head, PEOPLE_FILE)
-        return ledger.commit_files({PEOPLE_FILE: text.encode("utf-8")}, _message(summary), admin, at,
-                                   parent=head, policy=policy)
+        return ledger.commit_files(
+            {PEOPLE_FILE: text.encode("utf-8")},
+            _message(summary),
+            admin,
+            at,
+            parent=head,
+            policy=policy,
+        )
 
 
 def _check_new_key(policy: Policy, public: str) -> str:
@@ -57,6 +63,7 @@ def _check_new_key(policy: Policy, public: str) -> str:
 
 def add_person(ledger: Ledger, admin_id: str, person: Person, *, at: datetime | None = None) -> str:
     """Add a person (with at most a key made by someone else) to people.toml."""
+
     def change(policy: Policy, admin: Person) -> list[Person]:
         if person.id in policy.people:
             raise fail("person-exists", person=person.id)
@@ -69,7 +76,9 @@ def add_person(ledger: Ledger, admin_id: str, person: Person, *, at: datetime | 
     return _commit_people(ledger, admin_id, change, f"tambah {person.name} ({person.id})", at)
 
 
-def add_key(ledger: Ledger, admin_id: str, person_id: str, public: str, *, at: datetime | None = None) -> str:
+def add_key(
+    ledger: Ledger, admin_id: str, person_id: str, public: str, *, at: datetime | None = None
+) -> str:
     """Register `public` as a key of `person_id`. Refused for the admin's own keys."""
     today = clock.to_wib(at or clock.now()).date().isoformat()
 
@@ -78,20 +87,28 @@ def add_key(ledger: Ledger, admin_id: str, person_id: str, public: str, *, at: d
         if person.id == admin.id:
             raise fail("admin-own-key")
         line = _check_new_key(policy, public)
-        return [replace(p, keys=(*p.keys, Key(line, added=today))) if p.id == person.id else p
-                for p in policy.people.values()]
+        return [
+            replace(p, keys=(*p.keys, Key(line, added=today))) if p.id == person.id else p
+            for p in policy.people.values()
+        ]
 
     return _commit_people(ledger, admin_id, change, f"tambah kunci {person_id}", at)
 
 
-def retire_key(ledger: Ledger, admin_id: str, person_id: str, key: str, *, at: datetime | None = None) -> str:
+def retire_key(
+    ledger: Ledger, admin_id: str, person_id: str, key: str, *, at: datetime | None = None
+) -> str:
     """Retire one of `person_id`'s active keys (given as its public line or its base64 part)."""
     today = clock.to_wib(at or clock.now()).date().isoformat()
     wanted = key.split()[1] if len(key.split()) > 1 else key.strip()
 
     def change(policy: Policy, admin: Person) -> list[Person]:
         person = policy.person(person_id)
-        matches = [k for k in person.keys if k.active and len(k.public.split()) > 1 and k.public.split()[1] == wanted]
+        matches = [
+            k
+            for k in person.keys
+            if k.active and len(k.public.split()) > 1 and k.public.split()[1] == wanted
+        ]
         if not matches:
             raise fail("key-unknown", person=person.name, key=wanted[:40])
         keys = tuple(replace(k, retired=today) if k in matches else k for k in person.keys)

@@ -58,59 +58,153 @@ ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
 # found by replaying an event keep their code from rules.py.
 FINDINGS: dict[str, tuple[str, str, str]] = {
     "unsigned": (ERROR, "Commit tidak bertanda tangan.", "The commit is not signed."),
-    "unsigned-allowed": (WARNING, "Commit tidak bertanda tangan (ledger ini tidak mewajibkan tanda tangan); pelakunya hanya ditunjukkan oleh nama penulis.",
-                         "The commit is not signed (this ledger does not require signatures); only the author's name says who acted."),
-    "author-unknown": (ERROR, "Penulis commit {author} tidak terdaftar di people.toml sebelumnya.",
-                       "The commit's author {author} is not listed in the previous people.toml."),
-    "bad-signature": (ERROR, "Tanda tangan commit tidak sah: isi commit diubah sesudah ditandatangani, atau tanda tangannya rusak.",
-                      "The commit's signature is not valid: the commit was changed after signing, or the signature is damaged."),
-    "unknown-key": (ERROR, "Commit ditandatangani kunci yang tidak terdaftar di people.toml sebelumnya.",
-                    "The commit is signed by a key not listed in the previous people.toml."),
-    "retired-key": (ERROR, "Commit ditandatangani kunci milik {person} yang sudah dipensiunkan ({retired}).",
-                    "The commit is signed by a key of {person} retired on {retired}."),
-    "signer-not-author": (ERROR, "Commit ditandatangani kunci milik {signer}, tetapi penulisnya tertulis {author}.",
-                          "The commit is signed with {signer}'s key but its author reads {author}."),
-    "signer-not-actor": (ERROR, "Langkah dicatat atas nama pelaku '{actor}', tetapi ditandatangani oleh {signer}.",
-                         "The step names '{actor}' as actor but is signed by {signer}."),
-    "not-linear": (ERROR, "Commit memiliki {count} induk; riwayat ledger harus lurus (satu induk per commit).",
-                   "The commit has {count} parents; the ledger's history must be linear (one parent each)."),
-    "root-not-policy": (ERROR, "Commit pertama ledger harus pembuatan kebijakan oleh admin yang menandatanganinya.",
-                        "The ledger's first commit must create the policy, signed by an admin."),
-    "files-count": (ERROR, "Commit mengubah {count} berkas permohonan ({paths}); satu commit harus tepat satu langkah pada satu permohonan.",
-                    "The commit changes {count} request files ({paths}); a commit must be exactly one step on one request."),
-    "mixed-change": (ERROR, "Commit mengubah berkas kebijakan bersama berkas lain ({paths}).",
-                     "The commit changes policy files together with other files ({paths})."),
-    "foreign-file": (ERROR, "Commit mengubah berkas di luar ledger: {path}.", "The commit changes a file outside the ledger's layout: {path}."),
-    "request-deleted": (ERROR, "Commit menghapus berkas permohonan {path}.", "The commit deletes the request file {path}."),
-    "policy-not-admin": (ERROR, "{name} mengubah berkas kebijakan ({paths}) tanpa memegang peran admin.",
-                         "{name} changed policy files ({paths}) without holding the admin role."),
-    "admin-own-key": (ERROR, "Admin {name} menambahkan kunci untuk dirinya sendiri; kunci admin harus ditambahkan admin lain.",
-                      "Admin {name} added a key for themselves; an admin's key must be added by another admin."),
-    "key-removed": (ERROR, "Kunci {person} dihapus atau diubah di people.toml; kunci hanya boleh dipensiunkan.",
-                    "A key of {person} was deleted or changed in people.toml; keys may only be retired."),
-    "key-reused": (ERROR, "Kunci yang ditambahkan untuk {person} pernah terdaftar sebelumnya; kunci tidak boleh dipakai ulang.",
-                   "The key added for {person} was listed before; keys are never reused."),
-    "policy-invalid": (ERROR, "Berkas kebijakan sesudah commit ini tidak sah: {reason}", "The policy files after this commit are not valid: {reason}"),
-    "event-unreadable": (ERROR, "Kejadian baru di {path} tidak dapat dibaca: {reason}", "The new event in {path} cannot be read: {reason}"),
-    "file-mismatch": (ERROR, "Isi {path} bukan hasil langkah ini persis: berkas diubah di luar aturan (riwayat atau [state] disunting).",
-                      "{path} is not exactly what this step produces: the file was edited outside the rules (history or [state] rewritten)."),
-    "trailer-mismatch": (ERROR, "Trailer commit ({actual}) tidak sesuai dengan perubahannya ({expected}).",
-                         "The commit's trailers ({actual}) do not match its change ({expected})."),
-    "request-broken": (ERROR, "Permohonan {request} sudah rusak sebelumnya; langkah ini tidak dapat diperiksa ulang.",
-                       "Request {request} was already broken earlier; this step cannot be replayed."),
-    "time-backwards": (WARNING, "Waktu mundur: {what} {at} lebih awal dari {before} sebelumnya (commit mungkin ditanggalkan mundur).",
-                       "Time runs backwards: {what} {at} is earlier than the previous {before} (the commit may be backdated)."),
-    "time-mismatch": (WARNING, "Waktu penulis commit ({author}) tidak sama dengan waktu langkah ({event}).",
-                      "The commit's author time ({author}) differs from the step's time ({event})."),
-    "pin-missing": (ERROR, "Titik periksa {pin} tidak lagi ada dalam riwayat: riwayat di hub digulung balik atau ditulis ulang.",
-                    "Checkpoint {pin} is no longer in the history: the hub's history was rolled back or rewritten."),
-    "pin-unknown": (ERROR, "Titik periksa {pin} tidak dikenal di repositori ini.", "Checkpoint {pin} is not known in this repository."),
+    "unsigned-allowed": (
+        WARNING,
+        "Commit tidak bertanda tangan (ledger ini tidak mewajibkan tanda tangan); pelakunya hanya ditunjukkan oleh nama penulis.",
+        "The commit is not signed (this ledger does not require signatures); only the author's name says who acted.",
+    ),
+    "author-unknown": (
+        ERROR,
+        "Penulis commit {author} tidak terdaftar di people.toml sebelumnya.",
+        "The commit's author {author} is not listed in the previous people.toml.",
+    ),
+    "bad-signature": (
+        ERROR,
+        "Tanda tangan commit tidak sah: isi commit diubah sesudah ditandatangani, atau tanda tangannya rusak.",
+        "The commit's signature is not valid: the commit was changed after signing, or the signature is damaged.",
+    ),
+    "unknown-key": (
+        ERROR,
+        "Commit ditandatangani kunci yang tidak terdaftar di people.toml sebelumnya.",
+        "The commit is signed by a key not listed in the previous people.toml.",
+    ),
+    "retired-key": (
+        ERROR,
+        "Commit ditandatangani kunci milik {person} yang sudah dipensiunkan ({retired}).",
+        "The commit is signed by a key of {person} retired on {retired}.",
+    ),
+    "signer-not-author": (
+        ERROR,
+        "Commit ditandatangani kunci milik {signer}, tetapi penulisnya tertulis {author}.",
+        "The commit is signed with {signer}'s key but its author reads {author}.",
+    ),
+    "signer-not-actor": (
+        ERROR,
+        "Langkah dicatat atas nama pelaku '{actor}', tetapi ditandatangani oleh {signer}.",
+        "The step names '{actor}' as actor but is signed by {signer}.",
+    ),
+    "not-linear": (
+        ERROR,
+        "Commit memiliki {count} induk; riwayat ledger harus lurus (satu induk per commit).",
+        "The commit has {count} parents; the ledger's history must be linear (one parent each).",
+    ),
+    "root-not-policy": (
+        ERROR,
+        "Commit pertama ledger harus pembuatan kebijakan oleh admin yang menandatanganinya.",
+        "The ledger's first commit must create the policy, signed by an admin.",
+    ),
+    "files-count": (
+        ERROR,
+        "Commit mengubah {count} berkas permohonan ({paths}); satu commit harus tepat satu langkah pada satu permohonan.",
+        "The commit changes {count} request files ({paths}); a commit must be exactly one step on one request.",
+    ),
+    "mixed-change": (
+        ERROR,
+        "Commit mengubah berkas kebijakan bersama berkas lain ({paths}).",
+        "The commit changes policy files together with other files ({paths}).",
+    ),
+    "foreign-file": (
+        ERROR,
+        "Commit mengubah berkas di luar ledger: {path}.",
+        "The commit changes a file outside the ledger's layout: {path}.",
+    ),
+    "request-deleted": (
+        ERROR,
+        "Commit menghapus berkas permohonan {path}.",
+        "The commit deletes the request file {path}.",
+    ),
+    "policy-not-admin": (
+        ERROR,
+        "{name} mengubah berkas kebijakan ({paths}) tanpa memegang peran admin.",
+        "{name} changed policy files ({paths}) without holding the admin role.",
+    ),
+    "admin-own-key": (
+        ERROR,
+        "Admin {name} menambahkan kunci untuk dirinya sendiri; kunci admin harus ditambahkan admin lain.",
+        "Admin {name} added a key for themselves; an admin's key must be added by another admin.",
+    ),
+    "key-removed": (
+        ERROR,
+        "Kunci {person} dihapus atau diubah di people.toml; kunci hanya boleh dipensiunkan.",
+        "A key of {person} was deleted or changed in people.toml; keys may only be retired.",
+    ),
+    "key-reused": (
+        ERROR,
+        "Kunci yang ditambahkan untuk {person} pernah terdaftar sebelumnya; kunci tidak boleh dipakai ulang.",
+        "The key added for {person} was listed before; keys are never reused.",
+    ),
+    "policy-invalid": (
+        ERROR,
+        "Berkas kebijakan sesudah commit ini tidak sah: {reason}",
+        "The policy files after this commit are not valid: {reason}",
+    ),
+    "event-unreadable": (
+        ERROR,
+        "Kejadian baru di {path} tidak dapat dibaca: {reason}",
+        "The new event in {path} cannot be read: {reason}",
+    ),
+    "file-mismatch": (
+        ERROR,
+        "Isi {path} bukan hasil langkah ini persis: berkas diubah di luar aturan (riwayat atau [state] disunting).",
+        "{path} is not exactly what this step produces: the file was edited outside the rules (history or [state] rewritten).",
+    ),
+    "trailer-mismatch": (
+        ERROR,
+        "Trailer commit ({actual}) tidak sesuai dengan perubahannya ({expected}).",
+        "The commit's trailers ({actual}) do not match its change ({expected}).",
+    ),
+    "request-broken": (
+        ERROR,
+        "Permohonan {request} sudah rusak sebelumnya; langkah ini tidak dapat diperiksa ulang.",
+        "Request {request} was already broken earlier; this step cannot be replayed.",
+    ),
+    "time-backwards": (
+        WARNING,
+        "Waktu mundur: {what} {at} lebih awal dari {before} sebelumnya (commit mungkin ditanggalkan mundur).",
+        "Time runs backwards: {what} {at} is earlier than the previous {before} (the commit may be backdated).",
+    ),
+    "time-mismatch": (
+        WARNING,
+        "Waktu penulis commit ({author}) tidak sama dengan waktu langkah ({event}).",
+        "The commit's author time ({author}) differs from the step's time ({event}).",
+    ),
+    "pin-missing": (
+        ERROR,
+        "Titik periksa {pin} tidak lagi ada dalam riwayat: riwayat di hub digulung balik atau ditulis ulang.",
+        "Checkpoint {pin} is no longer in the history: the hub's history was rolled back or rewritten.",
+    ),
+    "pin-unknown": (
+        ERROR,
+        "Titik periksa {pin} tidak dikenal di repositori ini.",
+        "Checkpoint {pin} is not known in this repository.",
+    ),
     "no-history": (ERROR, "Ledger belum memiliki commit.", "The ledger has no commit yet."),
     # The hub's refusals that are not about a commit's content.
-    "ref-not-allowed": (ERROR, "Hub hanya menerima cabang {allowed}; {ref} ditolak.", "The hub accepts only the {allowed} branch; {ref} is refused."),
-    "ref-deleted": (ERROR, "Menghapus {ref} di hub tidak diizinkan.", "Deleting {ref} on the hub is not allowed."),
-    "non-fast-forward": (ERROR, "Dorongan ini menulis ulang riwayat {ref} (bukan fast-forward); ditolak.",
-                         "This push rewrites the history of {ref} (not a fast-forward); refused."),
+    "ref-not-allowed": (
+        ERROR,
+        "Hub hanya menerima cabang {allowed}; {ref} ditolak.",
+        "The hub accepts only the {allowed} branch; {ref} is refused.",
+    ),
+    "ref-deleted": (
+        ERROR,
+        "Menghapus {ref} di hub tidak diizinkan.",
+        "Deleting {ref} on the hub is not allowed.",
+    ),
+    "non-fast-forward": (
+        ERROR,
+        "Dorongan ini menulis ulang riwayat {ref} (bukan fast-forward); ditolak.",
+        "This push rewrites the history of {ref} (not a fast-forward); refused.",
+    ),
 }
 
 
@@ -135,18 +229,33 @@ class Finding:
             rule = RULES[self.code]
             template = rule.en if en else rule.id
         try:
-            return template.format(**{k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in self.params.items()})
+            return template.format(
+                **{
+                    k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                    for k, v in self.params.items()
+                }
+            )
         except (KeyError, IndexError):
             return f"{template} {self.params}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "commit": self.commit, "request": self.request,
-                "message": self.message(), "params": {k: str(v) for k, v in self.params.items()}}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "commit": self.commit,
+            "request": self.request,
+            "message": self.message(),
+            "params": {k: str(v) for k, v in self.params.items()},
+        }
 
     def to_cache(self) -> dict[str, Any]:
         """What `from_dict` needs, without the sentence (made when shown, in the reader's language)."""
-        return {"code": self.code, "commit": self.commit, "request": self.request,
-                "params": {k: str(v) for k, v in self.params.items()}}
+        return {
+            "code": self.code,
+            "commit": self.commit,
+            "request": self.request,
+            "params": {k: str(v) for k, v in self.params.items()},
+        }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Finding:
@@ -174,7 +283,9 @@ class AuditReport:
 
 
 def _git(git_dir: Path, *args: str, input: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, input=input)
+    proc = subprocess.run(
+        ["git", "--git-dir", str(git_dir), *args], capture_output=True, input=input
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
     return proc.stdout
@@ -184,8 +295,11 @@ class ObjectReader:
     """One `git cat-file --batch` process for random reads (`rev:path` works too)."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
 
     def read(self, name: str) -> bytes | None:
         assert self.proc.stdin and self.proc.stdout
@@ -226,8 +340,19 @@ class LogEntry:
 def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
     """Commits of base..tip (all from the root when base is None), oldest first, with changes."""
     rev = f"{base}..{tip}" if base else tip
-    out = _git(git_dir, "log", "--raw", "--no-renames", "--no-abbrev", "--root", "-r", "--reverse", "--topo-order",
-               "--format=%x00%H %P", rev)
+    out = _git(
+        git_dir,
+        "log",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "--root",
+        "-r",
+        "--reverse",
+        "--topo-order",
+        "--format=%x00%H %P",
+        rev,
+    )
     entries: list[LogEntry] = []
     for chunk in out.split(b"\x00")[1:]:
         lines = chunk.split(b"\n")
@@ -238,15 +363,23 @@ def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
                 continue
             meta, _, path = line.partition(b"\t")
             parts = meta.split()
-            changes.append(Change(path.decode("utf-8", "surrogateescape"), parts[2].decode(), parts[3].decode()))
+            changes.append(
+                Change(
+                    path.decode("utf-8", "surrogateescape"), parts[2].decode(), parts[3].decode()
+                )
+            )
         entries.append(LogEntry(ids[0], tuple(ids[1:]), tuple(changes)))
     return entries
 
 
 def _stream(git_dir: Path, names: list[str]) -> Iterator[bytes | None]:
     """Object contents for `names`, in order, from one pipelined `git cat-file --batch`."""
-    proc = subprocess.Popen(["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20)
+    proc = subprocess.Popen(
+        ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        bufsize=1 << 20,
+    )
     assert proc.stdin and proc.stdout
 
     def feed() -> None:
@@ -290,19 +423,34 @@ class Context:
     # when the caller wants only new ones) and then the new ones.
     findings_bytes: int = 0
     loaded: int = 0
-    tip_at_load: str | None = None  # the cache's tip when it was read (a save checks nobody moved it)
+    tip_at_load: str | None = (
+        None  # the cache's tip when it was read (a save checks nobody moved it)
+    )
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": CACHE_VERSION, "tip": self.tip, "commits": self.commits, "letters": self.letters,
-                "seen_keys": sorted(self.seen_keys), "last_committed": self.last_committed,
-                "findings_bytes": self.findings_bytes,
-                "broken": sorted(k for k, v in self.states.items() if v is None)}
+        return {
+            "version": CACHE_VERSION,
+            "tip": self.tip,
+            "commits": self.commits,
+            "letters": self.letters,
+            "seen_keys": sorted(self.seen_keys),
+            "last_committed": self.last_committed,
+            "findings_bytes": self.findings_bytes,
+            "broken": sorted(k for k, v in self.states.items() if v is None),
+        }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Context:
-        ctx = cls(tip=raw["tip"], commits=int(raw["commits"]), complete=False, letters=dict(raw["letters"]),
-                  seen_keys=set(raw["seen_keys"]), last_committed=raw.get("last_committed"),
-                  findings_bytes=int(raw["findings_bytes"]), tip_at_load=raw["tip"])
+        ctx = cls(
+            tip=raw["tip"],
+            commits=int(raw["commits"]),
+            complete=False,
+            letters=dict(raw["letters"]),
+            seen_keys=set(raw["seen_keys"]),
+            last_committed=raw.get("last_committed"),
+            findings_bytes=int(raw["findings_bytes"]),
+            tip_at_load=raw["tip"],
+        )
         ctx.states = {k: None for k in raw.get("broken", [])}
         return ctx
 
@@ -343,11 +491,15 @@ class Walker:
         people_raw = self.reader.read(f"{rev}:{PEOPLE_FILE}") or b""
         sop_raw = self.reader.read(f"{rev}:{sop_path(settings.sop)}")
         if sop_raw is None:
-            raise LedgerError(*_violation("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada"))
+            raise LedgerError(
+                *_violation("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada")
+            )
         key = (settings_raw, people_raw, sop_raw)
         policy = self._policies.get(key)  # type: ignore[arg-type]
         if policy is None:
-            policy = parse_policy(settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8"))
+            policy = parse_policy(
+                settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8")
+            )
             self._policies[key] = policy  # type: ignore[index]
         return policy
 
@@ -363,11 +515,17 @@ class Walker:
         names: list[str] = []
         for entry in entries:
             names.append(entry.sha)
-            names.extend(c.new for c in entry.changes if c.new != ZERO and REQUEST_FILE_RE.match(c.path))
+            names.extend(
+                c.new for c in entry.changes if c.new != ZERO and REQUEST_FILE_RE.match(c.path)
+            )
         stream = _stream(self.git_dir, names)
         for entry in entries:
             raw = next(stream) or b""
-            blobs = {c.path: next(stream) for c in entry.changes if c.new != ZERO and REQUEST_FILE_RE.match(c.path)}
+            blobs = {
+                c.path: next(stream)
+                for c in entry.changes
+                if c.new != ZERO and REQUEST_FILE_RE.match(c.path)
+            }
             self.check(entry, raw, blobs)
         for _ in stream:
             pass
@@ -405,13 +563,24 @@ class Walker:
         _, _, committed = _person_line(commit.header(b"committer") or b"")
         signer = self._check_signature(sha, commit, policy, author_name, author_email)
         if ctx.last_committed is not None and committed < ctx.last_committed:
-            self.add("time-backwards", sha, what="commit", at=_when(committed), before=_when(ctx.last_committed))
+            self.add(
+                "time-backwards",
+                sha,
+                what="commit",
+                at=_when(committed),
+                before=_when(ctx.last_committed),
+            )
         ctx.last_committed = max(committed, ctx.last_committed or committed)
         message = commit.message.decode("utf-8", "replace")
         policy_paths = [c.path for c in entry.changes if is_policy_path(c.path)]
         request_changes = [c for c in entry.changes if REQUEST_FILE_RE.match(c.path)]
-        others = [c.path for c in entry.changes if not is_policy_path(c.path) and not REQUEST_FILE_RE.match(c.path)
-                  and not (root and c.path in ROOT_ONLY_FILES)]
+        others = [
+            c.path
+            for c in entry.changes
+            if not is_policy_path(c.path)
+            and not REQUEST_FILE_RE.match(c.path)
+            and not (root and c.path in ROOT_ONLY_FILES)
+        ]
         for path in others:
             self.add("foreign-file", sha, path=path)
         if root or policy_paths:
@@ -420,7 +589,12 @@ class Walker:
             self._check_policy_change(sha, entry, policy, signer, message, root)
         elif len(request_changes) != 1:
             if request_changes:
-                self.add("files-count", sha, count=len(request_changes), paths=[c.path for c in request_changes])
+                self.add(
+                    "files-count",
+                    sha,
+                    count=len(request_changes),
+                    paths=[c.path for c in request_changes],
+                )
                 for change in request_changes:
                     ctx.states.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
                     ctx.complete = False
@@ -428,7 +602,9 @@ class Walker:
                 self.add("files-count", sha, count=0, paths="-")
         else:
             change = request_changes[0]
-            self._check_step(sha, entry, change, blobs.get(change.path), policy, signer, message, author_time)
+            self._check_step(
+                sha, entry, change, blobs.get(change.path), policy, signer, message, author_time
+            )
         ctx.tip = sha
 
     def _safe_policy(self, sha: str) -> Policy | None:
@@ -437,7 +613,9 @@ class Walker:
         except LedgerError:
             return None
 
-    def _check_signature(self, sha: str, commit, policy: Policy, author_name: str, author_email: str) -> str | None:
+    def _check_signature(
+        self, sha: str, commit, policy: Policy, author_name: str, author_email: str
+    ) -> str | None:
         """The signer's person id when the signature is good and theirs; records findings."""
         if commit.signature is None:
             self.signatures[sha] = UNSIGNED
@@ -468,11 +646,24 @@ class Walker:
             return None
         self.signatures[sha] = GOOD
         if person.email.lower() != author_email.lower() or person.name != author_name:
-            self.add("signer-not-author", sha, signer=f"{person.name} <{person.email}>", author=f"{author_name} <{author_email}>")
+            self.add(
+                "signer-not-author",
+                sha,
+                signer=f"{person.name} <{person.email}>",
+                author=f"{author_name} <{author_email}>",
+            )
             return None
         return person.id
 
-    def _check_policy_change(self, sha: str, entry: LogEntry, policy: Policy, signer: str | None, message: str, root: bool) -> None:
+    def _check_policy_change(
+        self,
+        sha: str,
+        entry: LogEntry,
+        policy: Policy,
+        signer: str | None,
+        message: str,
+        root: bool,
+    ) -> None:
         paths = sorted(c.path for c in entry.changes if is_policy_path(c.path))
         if root:
             try:
@@ -482,7 +673,12 @@ class Walker:
         if signer is not None and not policy.people[signer].holds("admin"):
             self.add("policy-not-admin", sha, name=policy.people[signer].name, paths=paths)
         if parse_trailers(message).get("Ktpel-Action") != POLICY_ACTION:
-            self.add("trailer-mismatch", sha, actual=_trailer_text(parse_trailers(message)), expected=f"Ktpel-Action: {POLICY_ACTION}")
+            self.add(
+                "trailer-mismatch",
+                sha,
+                actual=_trailer_text(parse_trailers(message)),
+                expected=f"Ktpel-Action: {POLICY_ACTION}",
+            )
         if root:
             if signer is None or not new.people[signer].holds("admin"):
                 self.add("root-not-policy", sha)
@@ -497,7 +693,11 @@ class Walker:
         old_reg, new_reg = self.registry(policy), self.registry(new)
         for blob, owner in old_reg.items():
             now = new_reg.get(blob)
-            if now is None or now.person != owner.person or (owner.retired and now.retired != owner.retired):
+            if (
+                now is None
+                or now.person != owner.person
+                or (owner.retired and now.retired != owner.retired)
+            ):
                 self.add("key-removed", sha, person=_name(policy, owner.person))
         for blob, owner in new_reg.items():
             if blob in old_reg:
@@ -510,7 +710,9 @@ class Walker:
         self.policy = new
         self._registries.pop(id(policy), None)
 
-    def _state_before(self, request_id: str, path: str, parent: str, policy: Policy) -> RequestState | None:
+    def _state_before(
+        self, request_id: str, path: str, parent: str, policy: Policy
+    ) -> RequestState | None:
         """The request's state at the parent: from memory, or (incremental walks) from the file."""
         if request_id in self.ctx.states:
             return self.ctx.states[request_id]
@@ -524,8 +726,17 @@ class Walker:
         except LedgerError:
             return None
 
-    def _check_step(self, sha: str, entry: LogEntry, change: Change, blob: bytes | None, policy: Policy,
-                    signer: str | None, message: str, author_time: int) -> None:
+    def _check_step(
+        self,
+        sha: str,
+        entry: LogEntry,
+        change: Change,
+        blob: bytes | None,
+        policy: Policy,
+        signer: str | None,
+        message: str,
+        author_time: int,
+    ) -> None:
         ctx = self.ctx
         request_id = REQUEST_FILE_RE.match(change.path).group(2)
         if change.new == ZERO or blob is None:
@@ -538,9 +749,15 @@ class Walker:
             return
         try:
             text = blob.decode("utf-8")
-            tail = text[text.rindex("\n[[event]]\n") + 1:]
+            tail = text[text.rindex("\n[[event]]\n") + 1 :]
             event = event_from_dict(tomllib.loads(tail)["event"][-1])
-        except (ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, IndexError) as exc:
+        except (
+            ValueError,
+            UnicodeDecodeError,
+            tomllib.TOMLDecodeError,
+            KeyError,
+            IndexError,
+        ) as exc:
             self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
             ctx.states[request_id] = None
             return
@@ -554,12 +771,26 @@ class Walker:
                 ctx.states[request_id] = None
             return
         if signer is not None and event.by != signer:
-            self.add("signer-not-actor", sha, request_id, actor=event.by, signer=_name(policy, signer))
+            self.add(
+                "signer-not-actor", sha, request_id, actor=event.by, signer=_name(policy, signer)
+            )
         if state.events and event.at < state.events[-1].at:
-            self.add("time-backwards", sha, request_id, what=i18n.pick("langkah", "step"), at=event.at.isoformat(),
-                     before=state.events[-1].at.isoformat())
+            self.add(
+                "time-backwards",
+                sha,
+                request_id,
+                what=i18n.pick("langkah", "step"),
+                at=event.at.isoformat(),
+                before=state.events[-1].at.isoformat(),
+            )
         if int(event.at.timestamp()) != author_time:
-            self.add("time-mismatch", sha, request_id, author=_when(author_time), event=event.at.isoformat())
+            self.add(
+                "time-mismatch",
+                sha,
+                request_id,
+                author=_when(author_time),
+                event=event.at.isoformat(),
+            )
 
         def letters(number: str) -> str | None:
             return ctx.letters.get(number)
@@ -568,7 +799,9 @@ class Walker:
             new = apply(state, event, policy, letters)
         except LedgerError as exc:
             for v in exc.violations:
-                self.ctx.findings.append(Finding(v.code, sha, request_id, {k: v for k, v in v.params.items()}))
+                self.ctx.findings.append(
+                    Finding(v.code, sha, request_id, {k: v for k, v in v.params.items()})
+                )
             try:
                 ctx.states[request_id] = loads(text, change.path, policy)
             except LedgerError:
@@ -579,7 +812,13 @@ class Walker:
         expected = parse_trailers(commit_message(new, new.events[-1], policy))
         actual = parse_trailers(message)
         if expected != actual:
-            self.add("trailer-mismatch", sha, request_id, actual=_trailer_text(actual), expected=_trailer_text(expected))
+            self.add(
+                "trailer-mismatch",
+                sha,
+                request_id,
+                actual=_trailer_text(actual),
+                expected=_trailer_text(expected),
+            )
         from .fields import normalize_letter_number
 
         for _, number in letters_of_events([new.events[-1]], policy.sop):
@@ -636,7 +875,9 @@ def _load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
                 data = fh.read(ctx.findings_bytes)
             if len(data) != ctx.findings_bytes:
                 return None
-            ctx.findings = [Finding.from_dict(json.loads(line)) for line in data.splitlines() if line]
+            ctx.findings = [
+                Finding.from_dict(json.loads(line)) for line in data.splitlines() if line
+            ]
             ctx.loaded = len(ctx.findings)
         return ctx
     except (OSError, ValueError, KeyError, TypeError):
@@ -680,7 +921,7 @@ def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appe
 
     path, sigs = _cache_paths(git_dir)
     path.parent.mkdir(exist_ok=True)
-    new = ctx.findings[ctx.loaded:] if append else ctx.findings
+    new = ctx.findings[ctx.loaded :] if append else ctx.findings
     with open(_findings_path(git_dir), "ab") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # hub hooks of concurrent pushes run at once
         if append and _cached_tip(git_dir) != ctx.tip_at_load:
@@ -698,20 +939,33 @@ def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appe
 
 
 def _is_ancestor(git_dir: Path, old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new], capture_output=True)
+    proc = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new],
+        capture_output=True,
+    )
     return proc.returncode == 0
 
 
 def _resolve(git_dir: Path, rev: str) -> str | None:
-    proc = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], capture_output=True)
+    proc = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+    )
     return proc.stdout.decode().strip() or None
 
 
 # --- entry points ---------------------------------------------------------------------------------
 
 
-def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None, pins: Iterable[str] = (),
-                  use_cache: bool = True, old_findings: bool = True) -> AuditReport:
+def audit_git_dir(
+    git_dir: Path,
+    tip: str = "HEAD",
+    *,
+    since: str | None = None,
+    pins: Iterable[str] = (),
+    use_cache: bool = True,
+    old_findings: bool = True,
+) -> AuditReport:
     """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not).
 
     Without `old_findings` the report lists only the findings of commits checked now (those the
@@ -729,8 +983,12 @@ def audit_git_dir(git_dir: Path, tip: str = "HEAD", *, since: str | None = None,
         if base is None:
             return AuditReport([Finding("pin-unknown", None, None, {"pin": since})], head, 0, 0)
         ctx = Context(complete=False, tip=base)
-    elif (use_cache and (cached := _load_cache(git_dir, findings=old_findings)) and cached.tip
-          and _is_ancestor(git_dir, cached.tip, head)):
+    elif (
+        use_cache
+        and (cached := _load_cache(git_dir, findings=old_findings))
+        and cached.tip
+        and _is_ancestor(git_dir, cached.tip, head)
+    ):
         ctx, base, append = cached, cached.tip, True
     walker = Walker(git_dir, ctx)
     try:
@@ -757,7 +1015,9 @@ def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
 
     policy = walker.policy_at(rev)
     out: dict[str, str] = {}
-    listing = _git(walker.git_dir, "ls-tree", "-r", "--name-only", rev, "requests/").decode().split("\n")
+    listing = (
+        _git(walker.git_dir, "ls-tree", "-r", "--name-only", rev, "requests/").decode().split("\n")
+    )
     for path in listing:
         match = REQUEST_FILE_RE.match(path)
         raw = walker.reader.read(f"{rev}:{path}") if match else None
@@ -772,7 +1032,9 @@ def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
     return out
 
 
-def audit(ledger, since: str | None = None, pins: Iterable[str] = (), *, use_cache: bool = True) -> AuditReport:
+def audit(
+    ledger, since: str | None = None, pins: Iterable[str] = (), *, use_cache: bool = True
+) -> AuditReport:
     """Audit an open `store.Ledger` from its first commit (or from `since`)."""
     return audit_git_dir(ledger.git_dir, "HEAD", since=since, pins=pins, use_cache=use_cache)
 
@@ -888,7 +1150,9 @@ def figures(ledger, now=None) -> LedgerFigures:
     province = 0
     on_behalf = 0
     count = 0
-    listing = ledger.git("ls-tree", "-r", "--name-only", head, "requests/").stdout.decode().split("\n")
+    listing = (
+        ledger.git("ls-tree", "-r", "--name-only", head, "requests/").stdout.decode().split("\n")
+    )
     for path in listing:
         if not REQUEST_FILE_RE.match(path):
             continue
@@ -902,9 +1166,15 @@ def figures(ledger, now=None) -> LedgerFigures:
         for row in rows:
             if row.status == "selesai" and row.minutes is not None:
                 per_step.setdefault(row.step, []).append((row.minutes, row.late))
-                done.append(StepDone(state.id, row.step, row.minutes, row.due_minutes, row.late, row.on_behalf))
+                done.append(
+                    StepDone(
+                        state.id, row.step, row.minutes, row.due_minutes, row.late, row.on_behalf
+                    )
+                )
             elif row.status == "sekarang" and row.late:
-                overdue.append(Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes))
+                overdue.append(
+                    Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes)
+                )
         qty = quantities(state, policy)
         if qty.in_store is not None:
             province += qty.in_store
@@ -917,16 +1187,37 @@ def figures(ledger, now=None) -> LedgerFigures:
         for p in state.permohonan:
             when = p.get("letter_date")
             code = p["kabkota"]
-            if code not in latest_letter or (when is not None and str(when) >= str(latest_letter[code][0])):
+            if code not in latest_letter or (
+                when is not None and str(when) >= str(latest_letter[code][0])
+            ):
                 latest_letter[code] = (when, p.get("stock_left"))
     steps = tuple(
-        StepTime(no, sop.step(no).title, sop.step(no).due_minutes, len(vals), sum(m for m, _ in vals) / len(vals),
-                 max(m for m, _ in vals), sum(1 for _, late in vals if late))
+        StepTime(
+            no,
+            sop.step(no).title,
+            sop.step(no).due_minutes,
+            len(vals),
+            sum(m for m, _ in vals) / len(vals),
+            max(m for m, _ in vals),
+            sum(1 for _, late in vals if late),
+        )
         for no, vals in sorted(per_step.items())
     )
     kab = tuple(
-        KabkotaStock(code, policy.settings.office_name(code), *stock.get(code, [0, 0, 0, 0]),
-                     latest_letter.get(code, (None, None))[1])
+        KabkotaStock(
+            code,
+            policy.settings.office_name(code),
+            *stock.get(code, [0, 0, 0, 0]),
+            latest_letter.get(code, (None, None))[1],
+        )
         for code in sorted(policy.settings.kabkota)
     )
-    return LedgerFigures(count, steps, tuple(sorted(overdue, key=lambda o: -o.waited_minutes)), kab, province, on_behalf, tuple(done))
+    return LedgerFigures(
+        count,
+        steps,
+        tuple(sorted(overdue, key=lambda o: -o.waited_minutes)),
+        kab,
+        province,
+        on_behalf,
+        tuple(done),
+    )

@@ -24,7 +24,9 @@ PEOPLE_HEADER = (
 
 
 def default_settings_text(*, signatures_required: bool = False) -> str:
-    text = resources.files("ledger").joinpath("templates", "ledger.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("ledger").joinpath("templates", "ledger.toml").read_text(encoding="utf-8")
+    )
     if signatures_required:
         text = text.replace("signatures_required = false", "signatures_required = true")
     return text
@@ -55,7 +57,11 @@ def person_to_dict(person: Person) -> dict[str, Any]:
     }
     if person.keys:
         out["key"] = [
-            {k: v for k, v in (("public", key.public), ("added", key.added), ("retired", key.retired)) if v}
+            {
+                k: v
+                for k, v in (("public", key.public), ("added", key.added), ("retired", key.retired))
+                if v
+            }
             for key in person.keys
         ]
     return out
@@ -94,7 +100,9 @@ def init_ledger(
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
     # A split index keeps each step's index write small in a ledger of thousands of requests.
-    subprocess.run(["git", "config", "core.splitIndex", "true"], cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "config", "core.splitIndex", "true"], cwd=root, check=True, capture_output=True
+    )
     files = {
         SETTINGS_FILE: settings,
         PEOPLE_FILE: ptext,
@@ -109,10 +117,16 @@ def init_ledger(
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     message = "Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku\n\nKtpel-Action: policy\nKtpel-Role: admin\n"
     key = signing_key_path(admin.id)
-    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"] if admin.keys and key.exists() else ["-c", "commit.gpgsign=false"]
+    sign = (
+        ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"]
+        if admin.keys and key.exists()
+        else ["-c", "commit.gpgsign=false"]
+    )
     proc = subprocess.run(
         ["git", *sign, "commit", "-q", "--no-verify", "-F", "-"],
-        cwd=root, capture_output=True, input=message.encode(),
+        cwd=root,
+        capture_output=True,
+        input=message.encode(),
         env=git_env(admin.name, admin.email, at),
     )
     if proc.returncode != 0:

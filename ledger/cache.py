@@ -28,7 +28,9 @@ REQUESTS_DIR = "requests"
 
 
 class ListingCache:
-    def __init__(self, root: Path, git_dir: Path, before_git: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, root: Path, git_dir: Path, before_git: Callable[[], None] = lambda: None
+    ) -> None:
         self.root = root
         self.before_git = before_git  # the ledger stores objects it holds in memory, if any
         self.path = git_dir / "ktpel" / "cache.sqlite"
@@ -79,7 +81,14 @@ class ListingCache:
 
     # --- refresh ---------------------------------------------------------------------------
 
-    def refresh(self, head: str, policy: Policy, *, policy_key: str, progress: Callable[[int, int], None] | None = None) -> int:
+    def refresh(
+        self,
+        head: str,
+        policy: Policy,
+        *,
+        policy_key: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Bring the cache to HEAD; returns how many files were parsed."""
         db = self._connect()
         old = self.cached_head()
@@ -90,7 +99,9 @@ class ListingCache:
         if old and old_policy and old_policy[0] == policy_key:
             changed = self._changed_paths(old, head)
         # Only the changed files' blob ids are needed when the diff is small.
-        committed = self._committed(head, changed if changed is not None and len(changed) <= 200 else None)
+        committed = self._committed(
+            head, changed if changed is not None and len(changed) <= 200 else None
+        )
         if changed is None:
             paths = sorted(committed)
             full = True
@@ -102,7 +113,9 @@ class ListingCache:
             if full:
                 db.execute("DELETE FROM req")
                 db.execute("DELETE FROM letters")
-            texts = self._read_committed_many({rel: committed[rel] for rel in paths if committed.get(rel)})
+            texts = self._read_committed_many(
+                {rel: committed[rel] for rel in paths if committed.get(rel)}
+            )
             for index, rel in enumerate(paths, start=1):
                 self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
                 if progress and index % 500 == 0:
@@ -119,7 +132,8 @@ class ListingCache:
         self.before_git()
         proc = subprocess.run(
             ["git", "diff", "--name-only", "-z", "--no-renames", old, new, "--", REQUESTS_DIR],
-            cwd=self.root, capture_output=True,
+            cwd=self.root,
+            capture_output=True,
         )
         if proc.returncode != 0:
             return None
@@ -132,7 +146,9 @@ class ListingCache:
         if not spec:
             return {}
         self.before_git()
-        proc = subprocess.run(["git", "ls-tree", "-r", "-z", head, "--", *spec], cwd=self.root, capture_output=True)
+        proc = subprocess.run(
+            ["git", "ls-tree", "-r", "-z", head, "--", *spec], cwd=self.root, capture_output=True
+        )
         if proc.returncode != 0:
             raise fail("git-failed", reason=proc.stderr.decode("utf-8", "replace").strip())
         out: dict[str, str] = {}
@@ -153,7 +169,10 @@ class ListingCache:
                 data = (self.root / rel).read_bytes()
             except OSError:
                 data = None
-            if data is not None and hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob_id:
+            if (
+                data is not None
+                and hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob_id
+            ):
                 out[rel] = data
             else:
                 missing[rel] = blob_id
@@ -164,8 +183,12 @@ class ListingCache:
     def _cat_blobs(self, blobs: dict[str, str]) -> dict[str, bytes | OSError]:
         ids = list(dict.fromkeys(blobs.values()))
         self.before_git()
-        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, capture_output=True,
-                              input="".join(f"{b}\n" for b in ids).encode())
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            capture_output=True,
+            input="".join(f"{b}\n" for b in ids).encode(),
+        )
         found: dict[str, bytes] = {}
         data, pos = proc.stdout, 0
         while pos < len(data):
@@ -174,12 +197,21 @@ class ListingCache:
             pos = end + 1
             if len(header) == 3 and header[1] == b"blob":
                 size = int(header[2])
-                found[header[0].decode()] = data[pos:pos + size]
+                found[header[0].decode()] = data[pos : pos + size]
                 pos += size + 1
-        return {rel: found[b] if b in found else OSError(f"git cat-file: {b} tidak ada") for rel, b in blobs.items()}
+        return {
+            rel: found[b] if b in found else OSError(f"git cat-file: {b} tidak ada")
+            for rel, b in blobs.items()
+        }
 
-    def _reparse(self, db: sqlite3.Connection, rel: str, blob_id: str | None, policy: Policy,
-                 data: bytes | OSError | None = None) -> None:
+    def _reparse(
+        self,
+        db: sqlite3.Connection,
+        rel: str,
+        blob_id: str | None,
+        policy: Policy,
+        data: bytes | OSError | None = None,
+    ) -> None:
         db.execute("DELETE FROM letters WHERE path=?", (rel,))
         if blob_id is None:  # not in HEAD's tree (deleted)
             db.execute("DELETE FROM req WHERE path=?", (rel,))
@@ -191,7 +223,10 @@ class ListingCache:
                 raise data
             text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            summary = broken_summary(rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel))
+            summary = broken_summary(
+                rel,
+                Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel),
+            )
             self._store(db, rel, summary)
             return
         try:
@@ -211,7 +246,9 @@ class ListingCache:
             [(normalize_letter_number(n), summary.id, rel) for n in summary.letters],
         )
 
-    def note_commit(self, parent: str, head: str, rel: str, summary: RequestSummary, policy_key: str) -> None:
+    def note_commit(
+        self, parent: str, head: str, rel: str, summary: RequestSummary, policy_key: str
+    ) -> None:
         """After our own commit: update one row, if the cache was current for the parent."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
@@ -234,11 +271,19 @@ class ListingCache:
         return [RequestSummary.from_json(json.loads(r[0])) for r in rows]
 
     def letter_owner(self, normalized: str) -> str | None:
-        row = self._connect().execute("SELECT request FROM letters WHERE number=? LIMIT 1", (normalized,)).fetchone()
+        row = (
+            self._connect()
+            .execute("SELECT request FROM letters WHERE number=? LIMIT 1", (normalized,))
+            .fetchone()
+        )
         return row[0] if row else None
 
     def letters_like(self, prefix_sql: str) -> list[str]:
-        rows = self._connect().execute("SELECT number FROM letters WHERE number LIKE ?", (prefix_sql,)).fetchall()
+        rows = (
+            self._connect()
+            .execute("SELECT number FROM letters WHERE number LIKE ?", (prefix_sql,))
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
 

@@ -14,7 +14,9 @@ from .sop import Field
 from .store import Ledger
 
 
-def suggest(ledger: Ledger | None, state: RequestState | None, fields: tuple[Field, ...]) -> dict[str, Any]:
+def suggest(
+    ledger: Ledger | None, state: RequestState | None, fields: tuple[Field, ...]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields:
         value = _one(ledger, state, f, out)
@@ -23,7 +25,9 @@ def suggest(ledger: Ledger | None, state: RequestState | None, fields: tuple[Fie
     return out
 
 
-def _one(ledger: Ledger | None, state: RequestState | None, f: Field, so_far: dict[str, Any]) -> Any:
+def _one(
+    ledger: Ledger | None, state: RequestState | None, f: Field, so_far: dict[str, Any]
+) -> Any:
     default = f.default
     if not isinstance(default, str) or not default.startswith("="):
         return default

@@ -25,30 +25,165 @@ from .store import Ledger
 DEMO_MARKER = "demo"
 
 PEOPLE = [
-    Person("yusuf", "Yusuf Pratama, S.Kom", "198803152014031002", "yusuf@dp3acskb.babelprov.go.id", "prov", ("admin", "pelaksana")),
-    Person("hendra", "Drs. Hendra Saputra, M.Si", "196905121994031004", "hendra@dp3acskb.babelprov.go.id", "prov", ("kadis",)),
-    Person("sri", "Ir. Sri Wahyuni, M.M", "197102201996032003", "sri@dp3acskb.babelprov.go.id", "prov", ("sekretaris",)),
-    Person("rudi", "Rudi Hartono, S.Sos, M.Si", "197507081999031005", "rudi@dp3acskb.babelprov.go.id", "prov", ("kabid",)),
-    Person("maya", "Maya Lestari, S.IP", "198110252006042008", "maya@dp3acskb.babelprov.go.id", "prov", ("kasi",)),
-    Person("agus", "Agus Salim, S.E", "197903302005011006", "agus@dp3acskb.babelprov.go.id", "prov", ("kasubag-umum",)),
-    Person("dedi", "Dedi Kurniawan", "199001122015031001", "dedi@dp3acskb.babelprov.go.id", "prov", ("pelaksana",)),
-    Person("fitri", "Fitri Handayani, A.Md", "199206172019032012", "fitri@dp3acskb.babelprov.go.id", "prov", ("pelaksana",)),
-    Person("bambang", "Bambang Sutrisno, S.H", "197611142003121003", "bambang@bapeng.babelprov.go.id", "bapeng", ("bapeng",)),
-    Person("kadis-1901", "Drs. Syahrial, M.Si", "196908081995031002", "kadis@dukcapil.bangka.go.id", "19.01", ("kadis-kabkota",)),
-    Person("kadis-1902", "Hj. Nurhayati, S.H", "197004211997032005", "kadis@dukcapil.belitung.go.id", "19.02", ("kadis-kabkota",)),
-    Person("kadis-1903", "Ahmad Fauzi, S.STP, M.Si", "197812032000121002", "kadis@dukcapil.bangkaselatankab.go.id", "19.03", ("kadis-kabkota",)),
-    Person("kadis-1904", "Eko Prasetyo, S.Sos", "197305191998031007", "kadis@dukcapil.bangkatengahkab.go.id", "19.04", ("kadis-kabkota",)),
-    Person("kadis-1905", "Dra. Rosmala Dewi", "196812301993032001", "kadis@dukcapil.bangkabaratkab.go.id", "19.05", ("kadis-kabkota",)),
-    Person("kadis-1906", "Firmansyah, S.IP, M.AP", "198002142002121001", "kadis@dukcapil.belitungtimurkab.go.id", "19.06", ("kadis-kabkota",)),
-    Person("kadis-1971", "Irwan Gustaf, S.T, M.T", "197609091999031009", "kadis@dukcapil.pangkalpinangkota.go.id", "19.71", ("kadis-kabkota",)),
+    Person(
+        "yusuf",
+        "Yusuf Pratama, S.Kom",
+        "198803152014031002",
+        "yusuf@dp3acskb.babelprov.go.id",
+        "prov",
+        ("admin", "pelaksana"),
+    ),
+    Person(
+        "hendra",
+        "Drs. Hendra Saputra, M.Si",
+        "196905121994031004",
+        "hendra@dp3acskb.babelprov.go.id",
+        "prov",
+        ("kadis",),
+    ),
+    Person(
+        "sri",
+        "Ir. Sri Wahyuni, M.M",
+        "197102201996032003",
+        "sri@dp3acskb.babelprov.go.id",
+        "prov",
+        ("sekretaris",),
+    ),
+    Person(
+        "rudi",
+        "Rudi Hartono, S.Sos, M.Si",
+        "197507081999031005",
+        "rudi@dp3acskb.babelprov.go.id",
+        "prov",
+        ("kabid",),
+    ),
+    Person(
+        "maya",
+        "Maya Lestari, S.IP",
+        "198110252006042008",
+        "maya@dp3acskb.babelprov.go.id",
+        "prov",
+        ("kasi",),
+    ),
+    Person(
+        "agus",
+        "Agus Salim, S.E",
+        "197903302005011006",
+        "agus@dp3acskb.babelprov.go.id",
+        "prov",
+        ("kasubag-umum",),
+    ),
+    Person(
+        "dedi",
+        "Dedi Kurniawan",
+        "199001122015031001",
+        "dedi@dp3acskb.babelprov.go.id",
+        "prov",
+        ("pelaksana",),
+    ),
+    Person(
+        "fitri",
+        "Fitri Handayani, A.Md",
+        "199206172019032012",
+        "fitri@dp3acskb.babelprov.go.id",
+        "prov",
+        ("pelaksana",),
+    ),
+    Person(
+        "bambang",
+        "Bambang Sutrisno, S.H",
+        "197611142003121003",
+        "bambang@bapeng.babelprov.go.id",
+        "bapeng",
+        ("bapeng",),
+    ),
+    Person(
+        "kadis-1901",
+        "Drs. Syahrial, M.Si",
+        "196908081995031002",
+        "kadis@dukcapil.bangka.go.id",
+        "19.01",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1902",
+        "Hj. Nurhayati, S.H",
+        "197004211997032005",
+        "kadis@dukcapil.belitung.go.id",
+        "19.02",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1903",
+        "Ahmad Fauzi, S.STP, M.Si",
+        "197812032000121002",
+        "kadis@dukcapil.bangkaselatankab.go.id",
+        "19.03",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1904",
+        "Eko Prasetyo, S.Sos",
+        "197305191998031007",
+        "kadis@dukcapil.bangkatengahkab.go.id",
+        "19.04",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1905",
+        "Dra. Rosmala Dewi",
+        "196812301993032001",
+        "kadis@dukcapil.bangkabaratkab.go.id",
+        "19.05",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1906",
+        "Firmansyah, S.IP, M.AP",
+        "198002142002121001",
+        "kadis@dukcapil.belitungtimurkab.go.id",
+        "19.06",
+        ("kadis-kabkota",),
+    ),
+    Person(
+        "kadis-1971",
+        "Irwan Gustaf, S.T, M.T",
+        "197609091999031009",
+        "kadis@dukcapil.pangkalpinangkota.go.id",
+        "19.71",
+        ("kadis-kabkota",),
+    ),
 ]
 
 # Who does each role in the demo.
-ACTOR = {"kasi": "maya", "kabid": "rudi", "sekretaris": "sri", "kadis": "hendra", "kasubag-umum": "agus",
-         "pelaksana": "dedi", "bapeng": "bambang"}
+ACTOR = {
+    "kasi": "maya",
+    "kabid": "rudi",
+    "sekretaris": "sri",
+    "kadis": "hendra",
+    "kasubag-umum": "agus",
+    "pelaksana": "dedi",
+    "bapeng": "bambang",
+}
 
-STOCK_LEFT = {"19.01": 150, "19.02": 90, "19.03": 60, "19.04": 120, "19.05": 75, "19.06": 40, "19.71": 210}
-REQUESTED = {"19.01": 3000, "19.02": 2000, "19.03": 1500, "19.04": 1800, "19.05": 1600, "19.06": 1000, "19.71": 2500}
+STOCK_LEFT = {
+    "19.01": 150,
+    "19.02": 90,
+    "19.03": 60,
+    "19.04": 120,
+    "19.05": 75,
+    "19.06": 40,
+    "19.71": 210,
+}
+REQUESTED = {
+    "19.01": 3000,
+    "19.02": 2000,
+    "19.03": 1500,
+    "19.04": 1800,
+    "19.05": 1600,
+    "19.06": 1000,
+    "19.71": 2500,
+}
 
 
 @dataclass(order=True)
@@ -56,7 +191,9 @@ class _Planned:
     at: datetime
     order: int
     scenario: str = field(compare=False)
-    make: Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]] = field(compare=False)
+    make: Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]] = field(
+        compare=False
+    )
 
 
 def _kadis_kab(code: str) -> str:
@@ -74,7 +211,9 @@ class _Scenario:
         self.name = name
         self.t = start
         self.rng = rng
-        self.plan: list[tuple[datetime, Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]]]] = []
+        self.plan: list[
+            tuple[datetime, Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]]]
+        ] = []
 
     def wait(self, minutes: float) -> None:
         self.t += timedelta(minutes=minutes)
@@ -83,7 +222,9 @@ class _Scenario:
         """Time spent on a step: between 40% and 95% of its standard minutes."""
         self.wait(max(1, standard * self.rng.uniform(0.4, 0.95)))
 
-    def add(self, make: Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]]) -> None:
+    def add(
+        self, make: Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]]
+    ) -> None:
         self.plan.append((self.t, make))
 
     def ending_at(self, last: datetime) -> _Scenario:
@@ -105,19 +246,34 @@ def _permohonan(sc: _Scenario, code: str, *, first: bool, proxy: bool = False) -
         by, ob = _kadis_kab(code), None
         if proxy:
             by = ACTOR["pelaksana"]
-            ob = OnBehalf(f"Kepala Dinas Dukcapil {code}", "Surat diterima dalam bentuk kertas",
-                          f"Agenda surat masuk No. {sc.rng.randint(100, 999)}/{at.year}")
-        return ("create" if first else "permohonan",
-                Event("create" if first else "permohonan", 0, at, by, "kadis-kabkota", data, on_behalf=ob))
+            ob = OnBehalf(
+                f"Kepala Dinas Dukcapil {code}",
+                "Surat diterima dalam bentuk kertas",
+                f"Agenda surat masuk No. {sc.rng.randint(100, 999)}/{at.year}",
+            )
+        return (
+            "create" if first else "permohonan",
+            Event(
+                "create" if first else "permohonan", 0, at, by, "kadis-kabkota", data, on_behalf=ob
+            ),
+        )
 
     sc.add(make)
 
 
-def _step_data(led: Ledger, st: RequestState, no: int, at: datetime, rng: random.Random) -> dict[str, Any]:
+def _step_data(
+    led: Ledger, st: RequestState, no: int, at: datetime, rng: random.Random
+) -> dict[str, Any]:
     if no == 1:
-        return {"meeting_date": at.date(), "minutes_summary": "Stok blanko di Kab/Kota menipis; disepakati mengajukan fasilitasi pengambilan ke Ditjen Dukcapil."}
+        return {
+            "meeting_date": at.date(),
+            "minutes_summary": "Stok blanko di Kab/Kota menipis; disepakati mengajukan fasilitasi pengambilan ke Ditjen Dukcapil.",
+        }
     if no == 2:
-        return {"subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el", "blanks_asked": sum(st.requested.values())}
+        return {
+            "subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
+            "blanks_asked": sum(st.requested.values()),
+        }
     if no == 9:
         return {"letter_number": led.next_letter_number(at.year), "letter_date": at.date()}
     if no == 11:
@@ -125,10 +281,18 @@ def _step_data(led: Ledger, st: RequestState, no: int, at: datetime, rng: random
     if no == 12:
         return {"cover_letter_number": led.next_letter_number(at.year), "sent_at": at}
     if no == 13:
-        return {"blanks_shipped": st.value(2, "blanks_asked"), "carrier": "Garuda Indonesia Cargo",
-                "airway_bill": f"126-{rng.randint(10000000, 99999999)}", "ship_date": (at - timedelta(days=1)).date()}
+        return {
+            "blanks_shipped": st.value(2, "blanks_asked"),
+            "carrier": "Garuda Indonesia Cargo",
+            "airway_bill": f"126-{rng.randint(10000000, 99999999)}",
+            "ship_date": (at - timedelta(days=1)).date(),
+        }
     if no == 14:
-        return {"pickup_date": at.date(), "parcels": max(1, st.value(13, "blanks_shipped") // 500), "airway_bill_matches": True}
+        return {
+            "pickup_date": at.date(),
+            "parcels": max(1, st.value(13, "blanks_shipped") // 500),
+            "airway_bill_matches": True,
+        }
     if no == 15:
         shipped = st.value(13, "blanks_shipped")
         damaged = rng.choice([0, 0, 5, 12])
@@ -141,8 +305,15 @@ def _step_data(led: Ledger, st: RequestState, no: int, at: datetime, rng: random
     if no == 17:
         return {"shares": dict(st.value(16, "proposed_shares"))}
     if no == 18:
-        return {"schedule": {code: {"date": (at + timedelta(days=1 + i)).date(), "mode": "antar" if code in ("19.02", "19.06") else "ambil"}
-                             for i, code in enumerate(sorted(c for c, n in st.shares.items() if n > 0))}}
+        return {
+            "schedule": {
+                code: {
+                    "date": (at + timedelta(days=1 + i)).date(),
+                    "mode": "antar" if code in ("19.02", "19.06") else "ambil",
+                }
+                for i, code in enumerate(sorted(c for c, n in st.shares.items() if n > 0))
+            }
+        }
     return {}
 
 
@@ -167,21 +338,30 @@ def _steps(sc: _Scenario, first: int, last: int, *, returns: dict[int, str] | No
             continue
 
         def make(led, st, at, no=no, role=role):
-            return "advance", Event("advance", no, at, ACTOR[role], role, _step_data(led, st, no, at, sc.rng))
+            return "advance", Event(
+                "advance", no, at, ACTOR[role], role, _step_data(led, st, no, at, sc.rng)
+            )
 
         sc.add(make)
         no += 1
 
 
-def _distribution(sc: _Scenario, codes: list[str], *, confirm: set[str], proxy_receipt: set[str] = frozenset()) -> None:
+def _distribution(
+    sc: _Scenario, codes: list[str], *, confirm: set[str], proxy_receipt: set[str] = frozenset()
+) -> None:
     for code in codes:
         sc.wait(sc.rng.uniform(120, 900))
 
         def handover(led, st, at, code=code):
             n = sum(1 for _ in st.handovers) + 1
-            data = {"kabkota": code, "blanks": st.shares[code], "bast_number": f"BAST/{st.id}/{n:02d}/DP3ACSKB",
-                    "hibah_statement": f"SPH/{code}/{at.year}/{sc.rng.randint(10, 99)}", "handover_date": at.date(),
-                    "mode": st.value(18, "schedule")[code]["mode"]}
+            data = {
+                "kabkota": code,
+                "blanks": st.shares[code],
+                "bast_number": f"BAST/{st.id}/{n:02d}/DP3ACSKB",
+                "hibah_statement": f"SPH/{code}/{at.year}/{sc.rng.randint(10, 99)}",
+                "handover_date": at.date(),
+                "mode": st.value(18, "schedule")[code]["mode"],
+            }
             return "handover", Event("handover", 19, at, ACTOR["pelaksana"], "pelaksana", data)
 
         sc.add(handover)
@@ -189,11 +369,20 @@ def _distribution(sc: _Scenario, codes: list[str], *, confirm: set[str], proxy_r
             sc.wait(sc.rng.uniform(30, 180))
 
             def receipt(led, st, at, code=code):
-                data = {"kabkota": code, "blanks_received": st.handovers[code]["blanks"], "received_date": at.date()}
+                data = {
+                    "kabkota": code,
+                    "blanks_received": st.handovers[code]["blanks"],
+                    "received_date": at.date(),
+                }
                 if code in proxy_receipt:
-                    ob = OnBehalf(f"Kepala Dinas Dukcapil {code}", "Kab/Kota belum memiliki akun; BAST ditandatangani di kertas",
-                                  f"BAST {st.handovers[code]['bast_number']} (pindaian)")
-                    return "receipt", Event("receipt", 19, at, ACTOR["pelaksana"], "kadis-kabkota", data, on_behalf=ob)
+                    ob = OnBehalf(
+                        f"Kepala Dinas Dukcapil {code}",
+                        "Kab/Kota belum memiliki akun; BAST ditandatangani di kertas",
+                        f"BAST {st.handovers[code]['bast_number']} (pindaian)",
+                    )
+                    return "receipt", Event(
+                        "receipt", 19, at, ACTOR["pelaksana"], "kadis-kabkota", data, on_behalf=ob
+                    )
                 return "receipt", Event("receipt", 19, at, _kadis_kab(code), "kadis-kabkota", data)
 
             sc.add(receipt)
@@ -211,7 +400,12 @@ def _scenarios(now: datetime, rng: random.Random) -> list[_Scenario]:
     sc.wait(90)
     _permohonan(sc, "19.04", first=False, proxy=True)
     _steps(sc, 1, 18)
-    _distribution(sc, ["19.01", "19.02", "19.04"], confirm={"19.01", "19.02", "19.04"}, proxy_receipt={"19.04"})
+    _distribution(
+        sc,
+        ["19.01", "19.02", "19.04"],
+        confirm={"19.01", "19.02", "19.04"},
+        proxy_receipt={"19.04"},
+    )
     out.append(sc.ending_at(now - 6 * day))
 
     # 2. Returned once for revision at step 5, then redone; now at step 13 (air shipment), on time.
@@ -219,7 +413,12 @@ def _scenarios(now: datetime, rng: random.Random) -> list[_Scenario]:
     _permohonan(sc, "19.03", first=True)
     sc.wait(45)
     _permohonan(sc, "19.05", first=False)
-    _steps(sc, 1, 12, returns={5: "Jumlah blanko pada surat belum sesuai notulen rapat; mohon diketik ulang."})
+    _steps(
+        sc,
+        1,
+        12,
+        returns={5: "Jumlah blanko pada surat belum sesuai notulen rapat; mohon diketik ulang."},
+    )
     out.append(sc.ending_at(now - timedelta(hours=20)))
 
     # 3. Overdue: the letter has waited on the Kepala Dinas's signature for over a day.
@@ -275,8 +474,13 @@ def with_demo_keys(people: list[Person], added: date) -> list[Person]:
     return out
 
 
-def build_demo(path: str | Path | None = None, *, now: datetime | None = None, seed: int = 2020,
-               on_ledger: Callable[[Ledger], None] | None = None) -> Ledger:
+def build_demo(
+    path: str | Path | None = None,
+    *,
+    now: datetime | None = None,
+    seed: int = 2020,
+    on_ledger: Callable[[Ledger], None] | None = None,
+) -> Ledger:
     """(Re)build the demo ledger at `path`. Refuses to touch a folder that is not a demo."""
     root = Path(path).expanduser().resolve() if path else demo_path()
     if root.exists() and any(root.iterdir()):
@@ -288,7 +492,13 @@ def build_demo(path: str | Path | None = None, *, now: datetime | None = None, s
     scenarios = _scenarios(now, rng)
     earliest = min(sc.plan[0][0] for sc in scenarios)
     people = with_demo_keys(PEOPLE, (earliest - timedelta(days=3)).date())
-    ledger = init_ledger(root, people[0], people=people[1:], at=earliest - timedelta(days=3), signatures_required=True)
+    ledger = init_ledger(
+        root,
+        people[0],
+        people=people[1:],
+        at=earliest - timedelta(days=3),
+        signatures_required=True,
+    )
     (ledger.state_dir / DEMO_MARKER).write_text("ledger demo ktpel; boleh dibangun ulang\n")
     if on_ledger is not None:
         on_ledger(ledger)

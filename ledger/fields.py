@@ -24,8 +24,14 @@ TYPE_WORDS = {
     "choice": ("salah satu pilihan", "one of the options"),
     "office": ("kode Kab/Kota (mis. 19.01)", "a Kab/Kota code (e.g. 19.01)"),
     "letter_number": ("nomor surat", "a letter number"),
-    "counts": ("daftar KODE=JUMLAH (mis. 19.01=500,19.02=300)", "a list CODE=COUNT (e.g. 19.01=500,19.02=300)"),
-    "schedule": ("daftar KODE=TANGGAL/ambil|antar (mis. 19.01=2026-11-20/ambil)", "a list CODE=DATE/ambil|antar (e.g. 19.01=2026-11-20/ambil)"),
+    "counts": (
+        "daftar KODE=JUMLAH (mis. 19.01=500,19.02=300)",
+        "a list CODE=COUNT (e.g. 19.01=500,19.02=300)",
+    ),
+    "schedule": (
+        "daftar KODE=TANGGAL/ambil|antar (mis. 19.01=2026-11-20/ambil)",
+        "a list CODE=DATE/ambil|antar (e.g. 19.01=2026-11-20/ambil)",
+    ),
 }
 
 SCHEDULE_MODES = ("ambil", "antar")
@@ -48,7 +54,16 @@ def _type_error(field: Field, raw: object, code: str = "field-type") -> InputErr
     words = TYPE_WORDS.get(field.type, (field.type, field.type))
     expected = words[1] if i18n.language() == "en" else words[0]
     return InputError(
-        Violation(code, {"label": field.label, "expected": expected, "value": raw, "options": ", ".join(field.options)}, field=field.name)
+        Violation(
+            code,
+            {
+                "label": field.label,
+                "expected": expected,
+                "value": raw,
+                "options": ", ".join(field.options),
+            },
+            field=field.name,
+        )
     )
 
 
@@ -85,7 +100,13 @@ def coerce(field: Field, raw: str) -> Any:
             return text
         if field.type == "choice":
             if text.lower() not in field.options:
-                raise InputError(Violation("field-choice", {"label": field.label, "options": ", ".join(field.options)}, field=field.name))
+                raise InputError(
+                    Violation(
+                        "field-choice",
+                        {"label": field.label, "options": ", ".join(field.options)},
+                        field=field.name,
+                    )
+                )
             return text.lower()
         if field.type == "int":
             value = parse_count(text)
@@ -179,7 +200,11 @@ def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Viol
         ok = isinstance(value, bool)
     elif field.type == "choice":
         if value not in field.options:
-            return Violation("field-choice", {"label": field.label, "options": ", ".join(field.options)}, field=field.name)
+            return Violation(
+                "field-choice",
+                {"label": field.label, "options": ", ".join(field.options)},
+                field=field.name,
+            )
         ok = True
     elif field.type == "office":
         if value not in kabkota:
@@ -200,7 +225,11 @@ def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Viol
         for code, item in value.items():
             if code not in kabkota:
                 return Violation("unknown-office", {"code": code}, field=field.name)
-            if not isinstance(item, Mapping) or not isinstance(item.get("date"), date) or item.get("mode") not in SCHEDULE_MODES:
+            if (
+                not isinstance(item, Mapping)
+                or not isinstance(item.get("date"), date)
+                or item.get("mode") not in SCHEDULE_MODES
+            ):
                 return _type_error(field, f"{code}={item}").violation
         ok = True
     else:

@@ -57,7 +57,7 @@ def parse_tree(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
     while pos < len(data):
         space = data.index(b" ", pos)
         nul = data.index(b"\0", space)
-        out.append((data[pos:space], data[space + 1:nul], data[nul + 1:nul + 21]))
+        out.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 21]))
         pos = nul + 21
     return out
 
@@ -68,7 +68,9 @@ def _sort_key(entry: tuple[bytes, bytes, bytes]) -> bytes:
 
 
 def build_tree(entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
-    return b"".join(mode + b" " + name + b"\0" + oid for mode, name, oid in sorted(entries, key=_sort_key))
+    return b"".join(
+        mode + b" " + name + b"\0" + oid for mode, name, oid in sorted(entries, key=_sort_key)
+    )
 
 
 def tree_with(
@@ -86,7 +88,7 @@ def tree_with(
         found = _find_entry(raw, name)
         if found is not None and found[0] == FILE_MODE:
             start = found[1]
-            return write(b"tree", raw[:start] + bytes.fromhex(blob) + raw[start + 20:])
+            return write(b"tree", raw[:start] + bytes.fromhex(blob) + raw[start + 20 :])
     entries = parse_tree(raw)
     existing = next((e for e in entries if e[1] == name), None)
     rest = [e for e in entries if e[1] != name]
@@ -110,7 +112,7 @@ def _find_entry(raw: bytes, name: bytes) -> tuple[bytes, int] | None:
     at = raw.find(needle)
     while at != -1:
         for mode in (FILE_MODE, TREE_MODE):
-            if raw[at - len(mode):at] == mode:
+            if raw[at - len(mode) : at] == mode:
                 return mode, at + len(needle)
         at = raw.find(needle, at + 1)
     return None
@@ -129,7 +131,7 @@ def tree_entry(raw: bytes, name: str) -> tuple[bytes, str] | None:
                 return mode, oid.hex()
         return None
     found = _find_entry(raw, encoded)
-    return None if found is None else (found[0], raw[found[1]:found[1] + 20].hex())
+    return None if found is None else (found[0], raw[found[1] : found[1] + 20].hex())
 
 
 _PACK_TYPES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
@@ -199,7 +201,9 @@ class ObjectBuffer:
         for sha, (kind, data) in self.objects.items():
             offset = len(body)
             # As write_loose: a large tree is stored plainly; git gc recompresses it.
-            packed = pack_object_header(kind, len(data)) + zlib.compress(data, 0 if len(data) > LARGE_OBJECT else 1)
+            packed = pack_object_header(kind, len(data)) + zlib.compress(
+                data, 0 if len(data) > LARGE_OBJECT else 1
+            )
             body += packed
             entries.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
         if len(body) >= 2**31:
@@ -263,8 +267,14 @@ def ident(name: str, email: str, at: datetime) -> bytes:
     return ident_part(name) + b" <" + ident_part(email) + b"> " + f"{epoch} {zone}".encode()
 
 
-def commit_payload(tree: str, parents: list[str], author: bytes, committer: bytes, message: str) -> bytes:
+def commit_payload(
+    tree: str, parents: list[str], author: bytes, committer: bytes, message: str
+) -> bytes:
     """The unsigned commit object `git commit-tree TREE -p P... -F -` makes (the message verbatim)."""
-    lines = [b"tree " + tree.encode(), *(b"parent " + p.encode() for p in parents),
-             b"author " + author, b"committer " + committer]
+    lines = [
+        b"tree " + tree.encode(),
+        *(b"parent " + p.encode() for p in parents),
+        b"author " + author,
+        b"committer " + committer,
+    ]
     return b"\n".join(lines) + b"\n\n" + message.encode("utf-8")

@@ -46,7 +46,14 @@ class HistoryEntry:
         return self.trailers.get("Ktpel-On-Behalf-Of")
 
 
-def history(ledger: Ledger, request_id: str | None = None, *, limit: int | None = None, rev: str = "HEAD", signatures: bool = False) -> list[HistoryEntry]:
+def history(
+    ledger: Ledger,
+    request_id: str | None = None,
+    *,
+    limit: int | None = None,
+    rev: str = "HEAD",
+    signatures: bool = False,
+) -> list[HistoryEntry]:
     """Newest first. `signatures=True` asks git to check signatures (slower)."""
     fmt = _FORMAT if signatures else _FORMAT.replace("%G?", "N")
     args = ["log", f"--format={fmt}", rev]
@@ -66,8 +73,15 @@ def history(ledger: Ledger, request_id: str | None = None, *, limit: int | None 
         subject = body.split("\n", 1)[0]
         entries.append(
             HistoryEntry(
-                sha=sha, parents=tuple(parents.split()), at=datetime.fromisoformat(at), author=author, email=email,
-                committed=datetime.fromisoformat(committed), signature=sig, subject=subject, body=body,
+                sha=sha,
+                parents=tuple(parents.split()),
+                at=datetime.fromisoformat(at),
+                author=author,
+                email=email,
+                committed=datetime.fromisoformat(committed),
+                signature=sig,
+                subject=subject,
+                body=body,
                 trailers=parse_trailers(body),
             )
         )
@@ -76,4 +90,6 @@ def history(ledger: Ledger, request_id: str | None = None, *, limit: int | None 
 
 def diff(ledger: Ledger, sha: str) -> str:
     """The change a commit made (its patch), as text."""
-    return ledger.git("show", "--format=", "--patch", "--no-color", sha).stdout.decode("utf-8", "replace")
+    return ledger.git("show", "--format=", "--patch", "--no-color", sha).stdout.decode(
+        "utf-8", "replace"
+    )

@@ -32,7 +32,9 @@ HOOK_MARK = "# ktpel pre-receive hook"
 
 
 def _git_dir(hub: Path) -> Path:
-    out = subprocess.run(["git", "-C", str(hub), "rev-parse", "--absolute-git-dir"], capture_output=True, check=True)
+    out = subprocess.run(
+        ["git", "-C", str(hub), "rev-parse", "--absolute-git-dir"], capture_output=True, check=True
+    )
     return Path(out.stdout.decode().strip())
 
 
@@ -59,16 +61,27 @@ def install(hub_path: str | os.PathLike[str]) -> Path:
 def check_push(git_dir: Path, old: str, new: str, ref: str) -> list[Finding]:
     """Why this ref update must be refused (empty: accept)."""
     if ref != MAIN_REF:
-        return [Finding("ref-not-allowed", None, None, {"ref": ref, "allowed": MAIN_REF.removeprefix("refs/heads/")})]
+        return [
+            Finding(
+                "ref-not-allowed",
+                None,
+                None,
+                {"ref": ref, "allowed": MAIN_REF.removeprefix("refs/heads/")},
+            )
+        ]
     if new == ZERO:
         return [Finding("ref-deleted", None, None, {"ref": ref})]
     if old != ZERO and not _is_ancestor(git_dir, old, new):
         return [Finding("non-fast-forward", None, None, {"ref": ref})]
     ctx = Context()
     if old != ZERO:
-        audit_git_dir(git_dir, old, old_findings=False)  # what the hub already holds: cached, normally nothing new
+        audit_git_dir(
+            git_dir, old, old_findings=False
+        )  # what the hub already holds: cached, normally nothing new
         cached = _load_cache(git_dir, findings=False)
-        ctx = cached if cached is not None and cached.tip == old else Context(complete=False, tip=old)
+        ctx = (
+            cached if cached is not None and cached.tip == old else Context(complete=False, tip=old)
+        )
     before = len(ctx.findings)
     walker = Walker(git_dir, ctx)
     try:

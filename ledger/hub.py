@@ -28,9 +28,13 @@ def init_hub(path: str | os.PathLike[str]) -> Path:
     if root.exists() and any(root.iterdir()):
         raise fail("hub-exists", path=str(root))
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "--bare", "-b", MAIN, str(root)], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "init", "-q", "--bare", "-b", MAIN, str(root)], check=True, capture_output=True
+    )
     for key, value in HUB_CONFIG:
-        subprocess.run(["git", "-C", str(root), "config", key, value], check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(root), "config", key, value], check=True, capture_output=True
+        )
     # The single place the hub's checks are installed: every pushed commit must pass the audit.
     if importlib.util.find_spec("ledger.hook") is not None:
         from . import hook
@@ -41,17 +45,43 @@ def init_hub(path: str | os.PathLike[str]) -> Path:
 
 def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "origin") -> Ledger:
     """Clone the hub's ledger into `path` (default: the URL's last part) and open it, ready to use."""
-    target = Path(path) if path else Path(url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "ledger")
+    target = (
+        Path(path)
+        if path
+        else Path(url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "ledger")
+    )
     target = target.expanduser().resolve()
     if target.exists() and any(target.iterdir()):
         raise fail("ledger-exists", path=str(target))
-    proc = subprocess.run(["git", "clone", "--quiet", "--no-tags", "--origin", remote, url, str(target)],
-                          capture_output=True, env=_net_env())
+    proc = subprocess.run(
+        ["git", "clone", "--quiet", "--no-tags", "--origin", remote, url, str(target)],
+        capture_output=True,
+        env=_net_env(),
+    )
     if proc.returncode != 0:
-        lines = [line.removeprefix("fatal: ") for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        raise fail("clone-failed", url=url, reason=lines[-1] if lines else f"exit {proc.returncode}")
-    has_main = subprocess.run(["git", "-C", str(target), "rev-parse", "--verify", "--quiet", f"refs/remotes/{remote}/{MAIN}"],
-                              capture_output=True).returncode == 0
+        lines = [
+            line.removeprefix("fatal: ")
+            for line in proc.stderr.decode("utf-8", "replace").splitlines()
+            if line.strip()
+        ]
+        raise fail(
+            "clone-failed", url=url, reason=lines[-1] if lines else f"exit {proc.returncode}"
+        )
+    has_main = (
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(target),
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"refs/remotes/{remote}/{MAIN}",
+            ],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     if not has_main:
         _remove(target)
         raise fail("hub-empty", url=url)
@@ -62,7 +92,11 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "o
     # A strict refspec: a plain `git fetch` refuses a rewritten hub, as `ktpel sync` does.
     config(f"remote.{remote}.fetch", f"refs/heads/{MAIN}:refs/remotes/{remote}/{MAIN}")
     config("core.splitIndex", "true")
-    subprocess.run(["git", "-C", str(target), "checkout", "-q", "-B", MAIN, f"{remote}/{MAIN}"], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(target), "checkout", "-q", "-B", MAIN, f"{remote}/{MAIN}"],
+        check=True,
+        capture_output=True,
+    )
     try:
         ledger = Ledger.open(target)
     except LedgerError:
@@ -71,7 +105,9 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "o
     ledger.list_requests()  # build the listing cache once, now
     from .audit import audit_git_dir
 
-    audit_git_dir(ledger.git_dir, "HEAD")  # and the audit's verdicts: each sync then checks only what is new
+    audit_git_dir(
+        ledger.git_dir, "HEAD"
+    )  # and the audit's verdicts: each sync then checks only what is new
     return ledger
 
 

@@ -33,7 +33,9 @@ class KeyOwner:
     retired: str
 
 
-def create_key(person_id: str, *, comment: str | None = None, path: Path | None = None) -> tuple[Path, str, bool]:
+def create_key(
+    person_id: str, *, comment: str | None = None, path: Path | None = None
+) -> tuple[Path, str, bool]:
     """Make `person_id`'s ed25519 key unless it exists. Returns (path, public line, created)."""
     path = path or signing_key_path(person_id)
     pub = path.with_name(path.name + ".pub")
@@ -126,6 +128,8 @@ def public_of_file(path: Path) -> str | None:
         from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
         private = load_ssh_private_key(path.read_bytes(), None)
-        return normalize(private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode())
+        return normalize(
+            private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+        )
     except (OSError, ValueError, TypeError):
         return None

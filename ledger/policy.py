@@ -146,16 +146,23 @@ def parse_settings(text: str) -> Settings:
             offices=offices,
         )
     except (KeyError, TypeError) as exc:
-        raise fail("settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis") from None
+        raise fail(
+            "settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis"
+        ) from None
 
 
 def _boolean(raw: dict[str, Any], key: str) -> bool:
     """A true/false setting; a quoted "false" would otherwise read as true."""
     value = raw.get(key, False)
     if not isinstance(value, bool):
-        raise fail("settings-invalid", path=SETTINGS_FILE,
-                   reason=i18n.pick(f"'{key}' harus true atau false (tanpa tanda kutip), bukan {value!r}",
-                                    f"'{key}' must be true or false (without quotes), not {value!r}"))
+        raise fail(
+            "settings-invalid",
+            path=SETTINGS_FILE,
+            reason=i18n.pick(
+                f"'{key}' harus true atau false (tanpa tanda kutip), bukan {value!r}",
+                f"'{key}' must be true or false (without quotes), not {value!r}",
+            ),
+        )
     return value
 
 
@@ -180,28 +187,67 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                 ),
             )
         except (KeyError, TypeError) as exc:
-            problems.append(Violation("people-invalid", {"reason": f"orang ke-{index}: kunci {exc} tidak ada"}, PEOPLE_FILE))
+            problems.append(
+                Violation(
+                    "people-invalid",
+                    {"reason": f"orang ke-{index}: kunci {exc} tidak ada"},
+                    PEOPLE_FILE,
+                )
+            )
             continue
         if reason := nip_problem(person.nip):
-            problems.append(Violation("bad-nip", {"nip": person.nip, "person": person.id, "reason": reason}, PEOPLE_FILE))
+            problems.append(
+                Violation(
+                    "bad-nip",
+                    {"nip": person.nip, "person": person.id, "reason": reason},
+                    PEOPLE_FILE,
+                )
+            )
         if person.id in people:
-            problems.append(Violation("people-invalid", {"reason": f"id '{person.id}' dipakai dua kali"}, PEOPLE_FILE))
+            problems.append(
+                Violation(
+                    "people-invalid", {"reason": f"id '{person.id}' dipakai dua kali"}, PEOPLE_FILE
+                )
+            )
         if person.office not in settings.offices:
-            problems.append(Violation("people-invalid", {"reason": f"{person.id}: kantor '{person.office}' tidak dikenal"}, PEOPLE_FILE))
+            problems.append(
+                Violation(
+                    "people-invalid",
+                    {"reason": f"{person.id}: kantor '{person.office}' tidak dikenal"},
+                    PEOPLE_FILE,
+                )
+            )
         for role in person.roles:
             if role not in sop.roles:
-                problems.append(Violation("people-invalid", {"reason": f"{person.id}: peran '{role}' tidak dikenal"}, PEOPLE_FILE))
+                problems.append(
+                    Violation(
+                        "people-invalid",
+                        {"reason": f"{person.id}: peran '{role}' tidak dikenal"},
+                        PEOPLE_FILE,
+                    )
+                )
         for key in person.keys:
             # A key names exactly one person for good (retired keys too): the audit attributes a
             # signature to the key's owner.
             blob = "".join(key.public.split()[:2])
             if blob and blob in key_owner:
                 owner = key_owner[blob]
-                problems.append(Violation("people-invalid", {"reason": i18n.pick(
-                    f"kunci yang sama tercantum dua kali pada {owner}" if owner == person.id
-                    else f"kunci yang sama tercantum pada {owner} dan {person.id}",
-                    f"the same key is listed twice under {owner}" if owner == person.id
-                    else f"the same key is listed under {owner} and {person.id}")}, PEOPLE_FILE))
+                problems.append(
+                    Violation(
+                        "people-invalid",
+                        {
+                            "reason": i18n.pick(
+                                f"kunci yang sama tercantum dua kali pada {owner}"
+                                if owner == person.id
+                                else f"kunci yang sama tercantum pada {owner} dan {person.id}",
+                                f"the same key is listed twice under {owner}"
+                                if owner == person.id
+                                else f"the same key is listed under {owner} and {person.id}",
+                            )
+                        },
+                        PEOPLE_FILE,
+                    )
+                )
             key_owner.setdefault(blob, person.id)
         people[person.id] = person
     if problems:

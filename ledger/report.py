@@ -44,7 +44,9 @@ def _who(event: Event, policy: Policy) -> str:
     return person.name if person else event.by
 
 
-def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -> tuple[list[TimelineRow], list[ReturnRow]]:
+def timeline(
+    state: RequestState, policy: Policy, now: datetime | None = None
+) -> tuple[list[TimelineRow], list[ReturnRow]]:
     sop = policy.sop
     now = now or clock.now()
     done: dict[int, tuple[Event, int]] = {}
@@ -58,7 +60,15 @@ def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -
         if ev.action == "permohonan":
             continue
         if ev.action == "return":
-            returns.append(ReturnRow(ev.step, sop.step(ev.step).return_to or ev.step, _who(ev, policy), ev.at, ev.note))
+            returns.append(
+                ReturnRow(
+                    ev.step,
+                    sop.step(ev.step).return_to or ev.step,
+                    _who(ev, policy),
+                    ev.at,
+                    ev.note,
+                )
+            )
             return_counts[ev.step] = return_counts.get(ev.step, 0) + 1
             for redo in range(sop.step(ev.step).return_to or ev.step, ev.step + 1):
                 done.pop(redo, None)
@@ -70,24 +80,54 @@ def timeline(state: RequestState, policy: Policy, now: datetime | None = None) -
         since = ev.at
     rows = []
     for step in sop.steps[1:]:
-        base = dict(step=step.no, title=step.title, role=sop.role_title(step.role), standard=step.standard_text,
-                    due_minutes=step.due_minutes, returns=return_counts.get(step.no, 0))
+        base = dict(
+            step=step.no,
+            title=step.title,
+            role=sop.role_title(step.role),
+            standard=step.standard_text,
+            due_minutes=step.due_minutes,
+            returns=return_counts.get(step.no, 0),
+        )
         if step.no in done:
             ev, minutes = done[step.no]
-            rows.append(TimelineRow(status="selesai", by=_who(ev, policy), at=ev.at, minutes=minutes,
-                                    on_behalf=ev.on_behalf.of if ev.on_behalf else "", **base))
+            rows.append(
+                TimelineRow(
+                    status="selesai",
+                    by=_who(ev, policy),
+                    at=ev.at,
+                    minutes=minutes,
+                    on_behalf=ev.on_behalf.of if ev.on_behalf else "",
+                    **base,
+                )
+            )
         elif step.kind == "distribution" and state.done:
             last = state.events[-1]
-            rows.append(TimelineRow(status="selesai", by=_who(last, policy), at=last.at,
-                                    minutes=clock.minutes_between(state.since, last.at) if state.since else None,
-                                    on_behalf=last.on_behalf.of if last.on_behalf else "", **base))
+            rows.append(
+                TimelineRow(
+                    status="selesai",
+                    by=_who(last, policy),
+                    at=last.at,
+                    minutes=clock.minutes_between(state.since, last.at) if state.since else None,
+                    on_behalf=last.on_behalf.of if last.on_behalf else "",
+                    **base,
+                )
+            )
         elif step.no == state.step and not state.done:
             if step.kind == "distribution":
                 # Who it waits on now: the Pelaksana for handovers, each Kab/Kota head for receipts.
-                waits = [sop.role_title(w.role) + (f" {w.kabkota}" if w.office else "") for w in waiting_on(state, sop)]
+                waits = [
+                    sop.role_title(w.role) + (f" {w.kabkota}" if w.office else "")
+                    for w in waiting_on(state, sop)
+                ]
                 base["role"] = "; ".join(dict.fromkeys(waits)) or base["role"]
-            rows.append(TimelineRow(status="sekarang", minutes=clock.minutes_between(state.since, now) if state.since else None,
-                                    due=due_at(state, sop), **base))
+            rows.append(
+                TimelineRow(
+                    status="sekarang",
+                    minutes=clock.minutes_between(state.since, now) if state.since else None,
+                    due=due_at(state, sop),
+                    **base,
+                )
+            )
         else:
             rows.append(TimelineRow(status="menunggu", **base))
     return rows, returns

@@ -111,8 +111,13 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
     person = policy.person(event.by)
     responsible = step.role_for(event.action)
     if event.role != responsible:
-        raise fail("role-mismatch", claimed=policy.sop.role_title(event.role), role=policy.sop.role_title(responsible),
-                   step=step.no, title=step.title)
+        raise fail(
+            "role-mismatch",
+            claimed=policy.sop.role_title(event.role),
+            role=policy.sop.role_title(responsible),
+            step=step.no,
+            title=step.title,
+        )
     if event.on_behalf is not None:
         if not step.on_behalf:
             raise fail("on-behalf-not-allowed", step=step.no, title=step.title)
@@ -124,7 +129,13 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
             raise fail("on-behalf-role", name=person.name, step=step.no, roles=titles)
         return person
     if not person.holds(responsible):
-        raise fail("wrong-role", name=person.name, role=policy.sop.role_title(responsible), step=step.no, title=step.title)
+        raise fail(
+            "wrong-role",
+            name=person.name,
+            role=policy.sop.role_title(responsible),
+            step=step.no,
+            title=step.title,
+        )
     role = policy.sop.roles[responsible]
     if role.office == "kabkota":
         expected = event_kabkota(event)
@@ -149,7 +160,13 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
 # --- what an event does ----------------------------------------------------------------------
 
 
-def _check_fields(fields: tuple, data: Mapping[str, Any], policy: Policy, step_no: int, optional: frozenset[str] = frozenset()) -> None:
+def _check_fields(
+    fields: tuple,
+    data: Mapping[str, Any],
+    policy: Policy,
+    step_no: int,
+    optional: frozenset[str] = frozenset(),
+) -> None:
     problems: list[Violation] = []
     known = {f.name for f in fields}
     for name in data:
@@ -207,7 +224,9 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
         raise fail("use-distribution")
     # With no share above zero (e.g. every blank arrived damaged) there is nobody to schedule.
     no_shares = not _owed(state)
-    schedules = frozenset(f.name for f in step.fields if f.type == "schedule") if no_shares else frozenset()
+    schedules = (
+        frozenset(f.name for f in step.fields if f.type == "schedule") if no_shares else frozenset()
+    )
     _check_fields(step.fields, event.data, policy, step.no, optional=schedules)
     _check_quantities(state, step, event.data, policy)
     data = {k: v for k, v in event.data.items() if v not in (None, {})}
@@ -243,7 +262,12 @@ def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> Requ
     _check_fields(step0.fields, event.data, policy, 0)
     code = event.data["kabkota"]
     if code in state.kabkota:
-        raise fail("permohonan-duplicate", kabkota=policy.settings.office_name(code), request=state.id, field="kabkota")
+        raise fail(
+            "permohonan-duplicate",
+            kabkota=policy.settings.office_name(code),
+            request=state.id,
+            field="kabkota",
+        )
     record = dict(event.data)
     first = not state.events
     return replace(
@@ -256,12 +280,21 @@ def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> Requ
     )
 
 
-def _check_quantities(state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy) -> None:
+def _check_quantities(
+    state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy
+) -> None:
     if step.no == 15:
         shipped = state.value(13, "blanks_shipped", 0)
         good, damaged = data["received_good"], data["damaged_missing"]
         if good + damaged != shipped and not str(data.get("discrepancy_note") or "").strip():
-            raise fail("received-mismatch", field="discrepancy_note", good=good, damaged=damaged, total=good + damaged, shipped=shipped)
+            raise fail(
+                "received-mismatch",
+                field="discrepancy_note",
+                good=good,
+                damaged=damaged,
+                total=good + damaged,
+                shipped=shipped,
+            )
     if step.no in (16, 17):
         name = "proposed_shares" if step.no == 16 else "shares"
         total = sum(data[name].values())
@@ -275,7 +308,9 @@ def _check_quantities(state: RequestState, step: Step, data: Mapping[str, Any], 
             raise fail("schedule-mismatch", field="schedule", expected=names)
 
 
-def _apply_distribution(state: RequestState, event: Event, policy: Policy, step: Step) -> RequestState:
+def _apply_distribution(
+    state: RequestState, event: Event, policy: Policy, step: Step
+) -> RequestState:
     fields = step.fields_for(event.action)
     _check_fields(fields, event.data, policy, step.no)
     code = event.data["kabkota"]
@@ -289,7 +324,13 @@ def _apply_distribution(state: RequestState, event: Event, policy: Policy, step:
         if code in handovers:
             raise fail("handover-duplicate", field="kabkota", kabkota=name)
         if event.data["blanks"] > share:
-            raise fail("handover-over", field="blanks", blanks=event.data["blanks"], kabkota=name, share=share)
+            raise fail(
+                "handover-over",
+                field="blanks",
+                blanks=event.data["blanks"],
+                kabkota=name,
+                share=share,
+            )
         handovers[code] = dict(event.data)
     else:
         if code not in handovers:
@@ -298,7 +339,12 @@ def _apply_distribution(state: RequestState, event: Event, policy: Policy, step:
             raise fail("receipt-duplicate", field="kabkota", kabkota=name)
         handed = handovers[code]["blanks"]
         if event.data["blanks_received"] != handed:
-            raise fail("receipt-mismatch", field="blanks_received", received=event.data["blanks_received"], handed=handed)
+            raise fail(
+                "receipt-mismatch",
+                field="blanks_received",
+                received=event.data["blanks_received"],
+                handed=handed,
+            )
         receipts[code] = dict(event.data)
     new = replace(state, events=state.events + (event,), handovers=handovers, receipts=receipts)
     owed = _owed(state)
@@ -324,7 +370,9 @@ def letters_of_events(events: tuple[Event, ...] | list[Event], sop: Sop) -> list
     return out
 
 
-def apply(state: RequestState | None, event: Event, policy: Policy, letters: LetterLookup | None = None) -> RequestState:
+def apply(
+    state: RequestState | None, event: Event, policy: Policy, letters: LetterLookup | None = None
+) -> RequestState:
     """Authorise and apply one event, including ledger-wide letter-number uniqueness.
 
     `letters(number)` returns the id of the request already using a normalised letter

@@ -30,7 +30,9 @@ def _clean(value: Any) -> Any:
     if isinstance(value, datetime):
         return clock.to_wib(value)
     if isinstance(value, dict):
-        keys = sorted(value) if all(re.fullmatch(r"\d+\.\d+", str(k)) for k in value) else list(value)
+        keys = (
+            sorted(value) if all(re.fullmatch(r"\d+\.\d+", str(k)) for k in value) else list(value)
+        )
         return {str(k): _clean(value[k]) for k in keys}
     return value
 
@@ -125,14 +127,21 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     if not isinstance(at, datetime) or at.tzinfo is None:
         raise ValueError("'at' harus tanggal-jam dengan zona waktu")
     step, by, role = raw.get("step"), raw.get("by"), raw.get("role")
-    if isinstance(step, bool) or not isinstance(step, int) or not isinstance(by, str) or not isinstance(role, str):
+    if (
+        isinstance(step, bool)
+        or not isinstance(step, int)
+        or not isinstance(by, str)
+        or not isinstance(role, str)
+    ):
         raise ValueError("'step', 'by' dan 'role' wajib ada")
     ob = raw.get("on_behalf")
     on_behalf = None
     if ob is not None:
         if not isinstance(ob, dict):
             raise ValueError("'on_behalf' harus berupa tabel")
-        on_behalf = OnBehalf(str(ob.get("of", "")), str(ob.get("reason", "")), str(ob.get("evidence", "")))
+        on_behalf = OnBehalf(
+            str(ob.get("of", "")), str(ob.get("reason", "")), str(ob.get("evidence", ""))
+        )
     data = raw.get("data", {})
     if not isinstance(data, dict):
         raise ValueError("'data' harus berupa tabel")
@@ -160,7 +169,11 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise LedgerError(Violation("file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line)) from None
+        raise LedgerError(
+            Violation(
+                "file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line
+            )
+        ) from None
 
     def invalid(reason: str, key: str | None = None) -> LedgerError:
         line = _line_of_key(text, key) if key else None
@@ -189,7 +202,11 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
         def bad_event(reason: str, index: int = index) -> LedgerError:
             # The line is looked up only when something is wrong: listing 20,000 files stays fast.
             line = _line_of_event(text, index)
-            return LedgerError(Violation("file-event-invalid", {"path": path, "seq": index, "reason": reason}, path, line))
+            return LedgerError(
+                Violation(
+                    "file-event-invalid", {"path": path, "seq": index, "reason": reason}, path, line
+                )
+            )
 
         try:
             event = event_from_dict(item)
@@ -213,10 +230,19 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
         if recorded.get("step") != state.step:
             mismatch.append(f"step {recorded.get('step')!r} ≠ {state.step}")
         since = recorded.get("since")
-        if state.since is not None and (not isinstance(since, datetime) or clock.to_wib(since) != state.since):
+        if state.since is not None and (
+            not isinstance(since, datetime) or clock.to_wib(since) != state.since
+        ):
             mismatch.append("since")
     if mismatch:
-        raise LedgerError(Violation("file-state-mismatch", {"path": path, "reason": "; ".join(mismatch)}, path, _line_of_key(text, "state") or 1))
+        raise LedgerError(
+            Violation(
+                "file-state-mismatch",
+                {"path": path, "reason": "; ".join(mismatch)},
+                path,
+                _line_of_key(text, "state") or 1,
+            )
+        )
     return state
 
 

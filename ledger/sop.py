@@ -15,7 +15,18 @@ from typing import Any
 from .rules import fail
 
 FIELD_TYPES = frozenset(
-    {"text", "int", "date", "datetime", "bool", "choice", "office", "letter_number", "counts", "schedule"}
+    {
+        "text",
+        "int",
+        "date",
+        "datetime",
+        "bool",
+        "choice",
+        "office",
+        "letter_number",
+        "counts",
+        "schedule",
+    }
 )
 STEP_KINDS = frozenset({"permohonan", "task", "review", "distribution"})
 
@@ -154,7 +165,8 @@ def _fields(raw: list[dict[str, Any]]) -> tuple[Field, ...]:
 def _build(raw: dict[str, Any]) -> Sop:
     meta = dict(raw["sop"])
     roles = {
-        r["id"]: Role(r["id"], r["title"], r["office"], r.get("seed_column", "")) for r in raw["role"]
+        r["id"]: Role(r["id"], r["title"], r["office"], r.get("seed_column", ""))
+        for r in raw["role"]
     }
     steps = []
     for s in raw["step"]:

@@ -66,17 +66,19 @@ def split_commit(raw: bytes) -> RawCommit:
         kept.append(line)
         headers.setdefault(name, []).append(value)
     payload = b"\n".join(kept) + sep + message
-    return RawCommit(payload, b"\n".join(signature) + b"\n" if signature is not None else None, headers, message)
+    return RawCommit(
+        payload, b"\n".join(signature) + b"\n" if signature is not None else None, headers, message
+    )
 
 
 def _string(buf: bytes, pos: int) -> tuple[bytes, int]:
     if pos + 4 > len(buf):
         raise ValueError("truncated")
-    (n,) = struct.unpack(">I", buf[pos:pos + 4])
+    (n,) = struct.unpack(">I", buf[pos : pos + 4])
     end = pos + 4 + n
     if end > len(buf):
         raise ValueError("truncated")
-    return buf[pos + 4:end], end
+    return buf[pos + 4 : end], end
 
 
 def _pack(*parts: bytes) -> bytes:
@@ -109,11 +111,11 @@ def verify(armored: bytes, payload: bytes) -> bytes | None:
         text = armored.strip()
         if not (text.startswith(BEGIN) and text.endswith(END)):
             return None
-        sig = base64.b64decode(b"".join(text[len(BEGIN):-len(END)].split()), validate=True)
+        sig = base64.b64decode(b"".join(text[len(BEGIN) : -len(END)].split()), validate=True)
         if not sig.startswith(MAGIC):
             return None
         pos = len(MAGIC)
-        (version,) = struct.unpack(">I", sig[pos:pos + 4])
+        (version,) = struct.unpack(">I", sig[pos : pos + 4])
         pos += 4
         key_blob, pos = _string(sig, pos)
         namespace, pos = _string(sig, pos)
@@ -148,9 +150,13 @@ def sign(private: Ed25519PrivateKey, payload: bytes) -> bytes:
     digest = hashlib.sha512(payload).digest()
     signed = MAGIC + _pack(NAMESPACE, b"", b"sha512", digest)
     wrapped = _pack(KEY_TYPE, private.sign(signed))
-    blob = MAGIC + struct.pack(">I", 1) + _pack(key_blob_of(private), NAMESPACE, b"", b"sha512", wrapped)
+    blob = (
+        MAGIC
+        + struct.pack(">I", 1)
+        + _pack(key_blob_of(private), NAMESPACE, b"", b"sha512", wrapped)
+    )
     body = base64.b64encode(blob)
-    lines = [body[i:i + 70] for i in range(0, len(body), 70)]
+    lines = [body[i : i + 70] for i in range(0, len(body), 70)]
     return b"\n".join([BEGIN, *lines, END]) + b"\n"
 
 

@@ -81,7 +81,9 @@ def signing_key_path(person_id: str) -> Path:
     return keys_dir() / f"{person_id}_ed25519"
 
 
-_KEY_FILES: dict[tuple[Path, int, int], tuple[str | None, object]] = {}  # (path, mtime, size) -> (public, private)
+_KEY_FILES: dict[
+    tuple[Path, int, int], tuple[str | None, object]
+] = {}  # (path, mtime, size) -> (public, private)
 
 
 def _key_file(key: Path) -> tuple[str | None, object]:
@@ -138,7 +140,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def git_env(name: str, email: str, at: datetime, committed: datetime | None = None) -> dict[str, str]:
+def git_env(
+    name: str, email: str, at: datetime, committed: datetime | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         GIT_AUTHOR_NAME=name,
@@ -232,12 +236,23 @@ class Ledger:
 
     # --- low-level git --------------------------------------------------------------------
 
-    def git(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def git(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: bytes | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
         self.flush_objects()
-        proc = subprocess.run(["git", *args], cwd=self.root, env=env, input=input, capture_output=True)
+        proc = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, input=input, capture_output=True
+        )
         if check and proc.returncode != 0:
             reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise fail("git-failed", reason=reason[-1] if reason else f"git {args[0]} exit {proc.returncode}")
+            raise fail(
+                "git-failed",
+                reason=reason[-1] if reason else f"git {args[0]} exit {proc.returncode}",
+            )
         return proc
 
     def head(self) -> str:
@@ -329,7 +344,9 @@ class Ledger:
             return key, cached
         people_raw = self._read_object(people_id)[1] if people_id else b""
         sop_raw = self._read_object(sop_id)[1]
-        policy = parse_policy(settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8"))
+        policy = parse_policy(
+            settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8")
+        )
         if len(self._policy_cache) > 16:
             self._policy_cache.clear()
         self._policy_cache[key] = policy
@@ -345,7 +362,9 @@ class Ledger:
             raise fail("unknown-request", request=request_id)
         return loads(raw.decode("utf-8"), path, self.policy(sha))
 
-    def list_requests(self, progress: Callable[[int, int], None] | None = None) -> list[RequestSummary]:
+    def list_requests(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> list[RequestSummary]:
         """Every request file at HEAD, broken ones included (as rows with their reason)."""
         head = self.head()
         key, policy = self._policy_and_key(head)
@@ -498,7 +517,9 @@ class Ledger:
         tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
         for rel, data in files.items():
             blob = None if data is None else self._write_object(b"blob", data)
-            tree = tree_with(self._read_object, self._write_object, tree, rel.split("/"), blob) or self._write_object(b"tree", b"")
+            tree = tree_with(
+                self._read_object, self._write_object, tree, rel.split("/"), blob
+            ) or self._write_object(b"tree", b"")
         private = _key_file(key)[1] if do_sign else None
         if in_process and (private is not None or not do_sign):
             from .sshsig import sign as sshsig_sign
@@ -514,11 +535,22 @@ class Ledger:
         sign_args: list[str] = []
         if do_sign:
             sign_args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
-        return self.git(
-            *sign_args, "commit-tree", *(["-S"] if do_sign else []), tree, "-p", parent, "-F", "-",
-            env=git_env(author.name, author.email, at, committed),
-            input=message.encode("utf-8"),
-        ).stdout.decode().strip()
+        return (
+            self.git(
+                *sign_args,
+                "commit-tree",
+                *(["-S"] if do_sign else []),
+                tree,
+                "-p",
+                parent,
+                "-F",
+                "-",
+                env=git_env(author.name, author.email, at, committed),
+                input=message.encode("utf-8"),
+            )
+            .stdout.decode()
+            .strip()
+        )
 
     def commit_files(
         self,
@@ -544,7 +576,16 @@ class Ledger:
         self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
         _crash_point("after-journal")
         try:
-            new = self.write_commit(files, message, author, at, parent=parent, committed=committed, sign=sign, policy=policy)
+            new = self.write_commit(
+                files,
+                message,
+                author,
+                at,
+                parent=parent,
+                committed=committed,
+                sign=sign,
+                policy=policy,
+            )
             for rel, data in files.items():
                 target = self.root / rel
                 if data is None:
@@ -564,8 +605,15 @@ class Ledger:
         self._maybe_gc()
         return new
 
-    def state_at(self, rev: str, request_id: str, policy: Policy, *, creating: bool = False,
-                 policy_key: str | None = None) -> RequestState:
+    def state_at(
+        self,
+        rev: str,
+        request_id: str,
+        policy: Policy,
+        *,
+        creating: bool = False,
+        policy_key: str | None = None,
+    ) -> RequestState:
         """A request's state at a commit (for 'create': the empty state, if the id is free)."""
         path = request_path(request_id)
         raw = self.blob(rev, path)
@@ -608,7 +656,9 @@ class Ledger:
         see `write_commit`). Either way the listing cache follows the new commit.
         """
         path = request_path(request_id)
-        state = self.state_at(parent, request_id, policy, creating=event.action == "create", policy_key=policy_key)
+        state = self.state_at(
+            parent, request_id, policy, creating=event.action == "create", policy_key=policy_key
+        )
         new_state = apply(state, event, policy, letters)
         recorded = new_state.events[-1]
         files = {path: dumps(new_state).encode("utf-8")}
@@ -616,14 +666,32 @@ class Ledger:
         message = commit_message(new_state, recorded, policy)
         author = policy.person(event.by)
         if move_head:
-            sha = self.commit_files(files, message, author, recorded.at, parent=parent, committed=committed, policy=policy)
+            sha = self.commit_files(
+                files,
+                message,
+                author,
+                recorded.at,
+                parent=parent,
+                committed=committed,
+                policy=policy,
+            )
         else:
-            sha = self.write_commit(files, message, author, recorded.at, parent=parent, committed=committed,
-                                    policy=policy, in_process=in_process)
+            sha = self.write_commit(
+                files,
+                message,
+                author,
+                recorded.at,
+                parent=parent,
+                committed=committed,
+                policy=policy,
+                in_process=in_process,
+            )
         self.cache.note_commit(parent, sha, path, summarize(new_state, path, policy), policy_key)
         return Recorded(sha=sha, request=new_state, path=path)
 
-    def record(self, request_id: str | None, event: Event, *, committed: datetime | None = None) -> Recorded:
+    def record(
+        self, request_id: str | None, event: Event, *, committed: datetime | None = None
+    ) -> Recorded:
         """Apply one event to one request and commit it: the only way a step enters the ledger.
 
         `request_id` None (with a 'create' event) allocates the next id under the lock.
@@ -635,8 +703,15 @@ class Ledger:
             head = self.head()
             key, policy = self._policy_and_key(head)
             self._check_clean(head, request_path(request_id))
-            return self.commit_operation(head, request_id, event, policy_key=key, policy=policy,
-                                         letters=self._letter_lookup(head), committed=committed)
+            return self.commit_operation(
+                head,
+                request_id,
+                event,
+                policy_key=key,
+                policy=policy,
+                letters=self._letter_lookup(head),
+                committed=committed,
+            )
 
     def create(self, event: Event, request_id: str | None = None) -> Recorded:
         """Open a new request with its first Kab/Kota letter (allocates the next id)."""

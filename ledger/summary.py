@@ -52,7 +52,9 @@ class RequestSummary:
         """Whether this request waits on `person` now (the 'Tugas saya' filter)."""
         from .request import waits_on
 
-        return not self.broken and any(waits_on(person, w["role"], w["office"], sop) for w in self.waiting)
+        return not self.broken and any(
+            waits_on(person, w["role"], w["office"], sop) for w in self.waiting
+        )
 
     def waited_minutes(self, now: datetime | None = None) -> int | None:
         if self.since is None or self.done:
@@ -61,7 +63,11 @@ class RequestSummary:
 
     def to_json(self) -> dict[str, Any]:
         if self.error is not None:
-            return {"id": self.id, "path": self.path, "error": {**self.error.to_dict(), **error_to_json(self.error)}}
+            return {
+                "id": self.id,
+                "path": self.path,
+                "error": {**self.error.to_dict(), **error_to_json(self.error)},
+            }
         return {
             "id": self.id,
             "path": self.path,
@@ -89,17 +95,37 @@ class RequestSummary:
     def from_json(cls, raw: dict[str, Any]) -> RequestSummary:
         if "error" in raw:
             err = raw["error"]
-            return cls(id=raw["id"], path=raw["path"], error=Violation(err["code"], err.get("params", {}), err.get("path"), err.get("line")))
+            return cls(
+                id=raw["id"],
+                path=raw["path"],
+                error=Violation(
+                    err["code"], err.get("params", {}), err.get("path"), err.get("line")
+                ),
+            )
 
         def when(key: str) -> datetime | None:
             return datetime.fromisoformat(raw[key]) if raw.get(key) else None
 
         return cls(
-            id=raw["id"], path=raw["path"], status=raw["status"], step=raw["step"], step_title=raw["step_title"],
-            since=when("since"), due=when("due"), waiting=tuple(raw["waiting"]), kabkota=tuple(raw["kabkota"]),
-            letters=tuple(raw["letters"]), kabkota_letters=tuple(raw.get("kabkota_letters", ())), created=when("created"), requested=raw["requested"], shipped=raw["shipped"],
-            received_good=raw["received_good"], shares=raw["shares"], handed_over=raw["handed_over"],
-            confirmed=raw["confirmed"], returns=raw["returns"],
+            id=raw["id"],
+            path=raw["path"],
+            status=raw["status"],
+            step=raw["step"],
+            step_title=raw["step_title"],
+            since=when("since"),
+            due=when("due"),
+            waiting=tuple(raw["waiting"]),
+            kabkota=tuple(raw["kabkota"]),
+            letters=tuple(raw["letters"]),
+            kabkota_letters=tuple(raw.get("kabkota_letters", ())),
+            created=when("created"),
+            requested=raw["requested"],
+            shipped=raw["shipped"],
+            received_good=raw["received_good"],
+            shares=raw["shares"],
+            handed_over=raw["handed_over"],
+            confirmed=raw["confirmed"],
+            returns=raw["returns"],
         )
 
 
@@ -139,4 +165,9 @@ def broken_summary(path: str, violation: Violation) -> RequestSummary:
 
 
 def error_to_json(violation: Violation) -> dict[str, Any]:
-    return {"code": violation.code, "params": {k: str(v) for k, v in violation.params.items()}, "path": violation.path, "line": violation.line}
+    return {
+        "code": violation.code,
+        "params": {k: str(v) for k, v in violation.params.items()},
+        "path": violation.path,
+        "line": violation.line,
+    }

@@ -50,10 +50,30 @@ PARKED_PREFIX = "refs/ktpel/parked/"
 STATE_FILE = "sync.json"
 MAX_ATTEMPTS = int(os.environ.get("KTPEL_SYNC_ATTEMPTS", "12"))
 # Test hook points (KTPEL_TEST_CRASH_AT), in order: see store._crash_point.
-SYNC_CRASH_POINTS = ("sync-after-fetch", "sync-after-replay", "sync-after-read-tree", "sync-after-move", "sync-after-push")
+SYNC_CRASH_POINTS = (
+    "sync-after-fetch",
+    "sync-after-replay",
+    "sync-after-read-tree",
+    "sync-after-move",
+    "sync-after-push",
+)
 
-_RETRYABLE_REMOTE = ("fast-forward", "failed to update ref", "cannot lock ref", "incorrect old value", "failed to lock", "fetch first")
-_AUTH = ("authentication failed", "permission denied", "could not read username", "access denied", "403", "401")
+_RETRYABLE_REMOTE = (
+    "fast-forward",
+    "failed to update ref",
+    "cannot lock ref",
+    "incorrect old value",
+    "failed to lock",
+    "fetch first",
+)
+_AUTH = (
+    "authentication failed",
+    "permission denied",
+    "could not read username",
+    "access denied",
+    "403",
+    "401",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,17 +143,25 @@ def _count(ledger: Ledger, old: str | None, new: str) -> int:
 
 
 def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
-    lines = [line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    lines = [
+        line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
     lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
     return lines[-1] if lines else f"exit {proc.returncode}"
 
 
-_BOILERPLATE = ("could not read from remote repository.", "please make sure you have the correct access rights",
-                "and the repository exists.")
+_BOILERPLATE = (
+    "could not read from remote repository.",
+    "please make sure you have the correct access rights",
+    "and the repository exists.",
+)
 
 
 def _network_error(remote: str, proc: subprocess.CompletedProcess[bytes]) -> LedgerError:
-    lines = [line.strip().removeprefix("fatal: ").removeprefix("error: ") for line in proc.stderr.decode("utf-8", "replace").splitlines()]
+    lines = [
+        line.strip().removeprefix("fatal: ").removeprefix("error: ")
+        for line in proc.stderr.decode("utf-8", "replace").splitlines()
+    ]
     said = [line for line in lines if line and line.lower() not in _BOILERPLATE]
     reason = " ".join(said) if said else _last_line(proc)
     if any(word in proc.stderr.decode("utf-8", "replace").lower() for word in _AUTH):
@@ -156,18 +184,24 @@ def last_sync(ledger: Ledger) -> datetime | None:
 def _save_last_sync(ledger: Ledger, remote: str, head: str) -> None:
     path = ledger.state_dir / STATE_FILE
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"last_sync": clock.now().isoformat(), "remote": remote, "head": head}))
+    tmp.write_text(
+        json.dumps({"last_sync": clock.now().isoformat(), "remote": remote, "head": head})
+    )
     os.replace(tmp, path)
 
 
 # --- parked operations ---------------------------------------------------------------------------
 
-_PARKED_FORMAT = "%(refname)%1f%(authorname)%1f%(authoremail:trim)%1f%(authordate:iso-strict)%1f%(contents)%1e"
+_PARKED_FORMAT = (
+    "%(refname)%1f%(authorname)%1f%(authoremail:trim)%1f%(authordate:iso-strict)%1f%(contents)%1e"
+)
 
 
 def parked(ledger: Ledger) -> list[Parked]:
     """Every parked operation in this clone, oldest operation first."""
-    out = ledger.git("for-each-ref", f"--format={_PARKED_FORMAT}", PARKED_PREFIX).stdout.decode("utf-8", "replace")
+    out = ledger.git("for-each-ref", f"--format={_PARKED_FORMAT}", PARKED_PREFIX).stdout.decode(
+        "utf-8", "replace"
+    )
     items = []
     for record in out.split("\x1e"):
         record = record.strip("\n")
@@ -188,8 +222,14 @@ def _parked_from(ref: str, author: str, email: str, at: datetime, body: str) -> 
     summary = paragraphs[0] if paragraphs else ""
     reason = "\n\n".join(paragraphs[1:-1]) if len(paragraphs) > 2 else ""
     return Parked(
-        ref=ref, request=trailers.get("Ktpel-Request") or None, summary=summary, reason=reason,
-        code=trailers.get("Ktpel-Parked-Code", ""), author=author, email=email, at=clock.to_wib(at),
+        ref=ref,
+        request=trailers.get("Ktpel-Request") or None,
+        summary=summary,
+        reason=reason,
+        code=trailers.get("Ktpel-Parked-Code", ""),
+        author=author,
+        email=email,
+        at=clock.to_wib(at),
         original=trailers.get("Ktpel-Parked-Commit", ""),
     )
 
@@ -249,14 +289,31 @@ _LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1f"
 
 
 def _commits(ledger: Ledger, rev_range: str) -> list[_Commit]:
-    out = ledger.git("log", "--reverse", "--topo-order", "--no-renames", "--name-only", f"--format={_LOG_FORMAT}", rev_range).stdout.decode("utf-8", "replace")
+    out = ledger.git(
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--no-renames",
+        "--name-only",
+        f"--format={_LOG_FORMAT}",
+        rev_range,
+    ).stdout.decode("utf-8", "replace")
     items = []
     for record in out.split("\x1e"):
         if not record.strip():
             continue
         sha, parents, author, email, at, message, names = record.split("\x1f", 6)
-        items.append(_Commit(sha, tuple(parents.split()), author, email, datetime.fromisoformat(at), message,
-                             tuple(n for n in names.split("\n") if n.strip())))
+        items.append(
+            _Commit(
+                sha,
+                tuple(parents.split()),
+                author,
+                email,
+                datetime.fromisoformat(at),
+                message,
+                tuple(n for n in names.split("\n") if n.strip()),
+            )
+        )
     return items
 
 
@@ -284,7 +341,9 @@ def _park_for(code: str, **params: object) -> _Parking:
 class _Replay:
     """Re-apply commits on top of `tip`, one commit object at a time (HEAD does not move)."""
 
-    def __init__(self, ledger: Ledger, onto: str, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, onto: str, progress: Callable[[str], None] | None = None
+    ) -> None:
         self.ledger = ledger
         self.tip = onto
         self.progress = progress
@@ -296,21 +355,29 @@ class _Replay:
         self._events: dict[bytes, list] = {}  # sha-1 of a file's bytes -> its [[event]] tables
         self._highest: dict[int, int] = {}  # year -> highest request number at the tip
         self.made = 0  # commits made on top of `onto`
-        self._last_file: tuple[str, str, bytes | None] | None = None  # (original commit, path, its bytes there)
+        self._last_file: tuple[str, str, bytes | None] | None = (
+            None  # (original commit, path, its bytes there)
+        )
         self.now = clock.now()
 
     def run(self, commits: list[_Commit]) -> None:
         """Replay `commits` in order; the new objects are stored as one pack at the end."""
         key, policy = self._policy_at(self.tip)
-        self.ledger.cache.refresh(self.tip, policy, policy_key=key)  # then it follows each replayed step
+        self.ledger.cache.refresh(
+            self.tip, policy, policy_key=key
+        )  # then it follows each replayed step
         with self.ledger.buffered_objects():
             self._run(commits)
 
     def _run(self, commits: list[_Commit]) -> None:
         for index, commit in enumerate(commits, start=1):
             if self.progress:
-                self.progress(T(f"Menerapkan ulang {index}/{len(commits)}: {commit.subject}",
-                                f"Re-applying {index}/{len(commits)}: {commit.subject}"))
+                self.progress(
+                    T(
+                        f"Menerapkan ulang {index}/{len(commits)}: {commit.subject}",
+                        f"Re-applying {index}/{len(commits)}: {commit.subject}",
+                    )
+                )
             try:
                 self.tip = self._one(commit)
                 self.made += 1
@@ -321,15 +388,25 @@ class _Replay:
 
     def _one(self, commit: _Commit) -> str:
         if len(commit.parents) != 1:
-            raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=T("commit gabungan", "a merge commit"))
+            raise _park_for(
+                "sync-not-one-op",
+                commit=commit.sha[:12],
+                reason=T("commit gabungan", "a merge commit"),
+            )
         trailers = parse_trailers(commit.message)
         paths = commit.paths
         if paths and all(is_policy_path(p) for p in paths):
             return self._policy(commit, trailers)
         request = trailers.get("Ktpel-Request")
         if not request or not REQUEST_ID_RE.match(request) or paths != (request_path(request),):
-            raise _park_for("sync-not-one-op", commit=commit.sha[:12],
-                            reason=T("tidak mengubah tepat satu berkas permohonan", "it does not change exactly one request file"))
+            raise _park_for(
+                "sync-not-one-op",
+                commit=commit.sha[:12],
+                reason=T(
+                    "tidak mengubah tepat satu berkas permohonan",
+                    "it does not change exactly one request file",
+                ),
+            )
         return self._request_op(commit, request)
 
     def _signed(self, sha: str) -> bool:
@@ -340,14 +417,20 @@ class _Replay:
         ledger = self.ledger
         old_path = request_path(original_id)
         last = self._last_file
-        before = last[2] if last and last[:2] == (commit.parents[0], old_path) else ledger.blob(commit.parents[0], old_path)
+        before = (
+            last[2]
+            if last and last[:2] == (commit.parents[0], old_path)
+            else ledger.blob(commit.parents[0], old_path)
+        )
         after = ledger.blob(commit.sha, old_path)
         self._last_file = (commit.sha, old_path, after)
         try:
             old_events = self._events_in(before)
             new_events = self._events_in(after)
             if len(new_events) != len(old_events) + 1 or new_events[:-1] != old_events:
-                raise ValueError(T("tidak menambah tepat satu kejadian", "it does not add exactly one event"))
+                raise ValueError(
+                    T("tidak menambah tepat satu kejadian", "it does not add exactly one event")
+                )
             event = event_from_dict(new_events[-1])
         except (ValueError, UnicodeDecodeError, AttributeError) as exc:
             raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=str(exc)) from None
@@ -362,9 +445,17 @@ class _Replay:
             self.renumbered.append((original_id, request_id))
         self._check_key(commit, policy.person(event.by))
         try:
-            sha = ledger.commit_operation(tip, request_id, event, policy_key=key, policy=policy,
-                                          letters=self._letters(tip, key, policy), committed=self.now,
-                                          move_head=False, in_process=True).sha
+            sha = ledger.commit_operation(
+                tip,
+                request_id,
+                event,
+                policy_key=key,
+                policy=policy,
+                letters=self._letters(tip, key, policy),
+                committed=self.now,
+                move_head=False,
+                in_process=True,
+            ).sha
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -428,11 +519,21 @@ class _Replay:
         ledger = self.ledger
         tip = self.tip
         if trailers.get("Ktpel-Action") != POLICY_ACTION:
-            raise _park_for("sync-not-one-op", commit=commit.sha[:12], reason=T("perubahan kebijakan tanpa 'Ktpel-Action: policy'",
-                                                                                "a policy change without 'Ktpel-Action: policy'"))
+            raise _park_for(
+                "sync-not-one-op",
+                commit=commit.sha[:12],
+                reason=T(
+                    "perubahan kebijakan tanpa 'Ktpel-Action: policy'",
+                    "a policy change without 'Ktpel-Action: policy'",
+                ),
+            )
         files: dict[str, bytes | None] = {}
         for path in commit.paths:
-            base, ours, theirs = ledger.blob(commit.parents[0], path), ledger.blob(commit.sha, path), ledger.blob(tip, path)
+            base, ours, theirs = (
+                ledger.blob(commit.parents[0], path),
+                ledger.blob(commit.sha, path),
+                ledger.blob(tip, path),
+            )
             if theirs != base:
                 raise _park_for("sync-policy-conflict", path=path)
             files[path] = ours
@@ -443,33 +544,69 @@ class _Replay:
             return (data or b"").decode("utf-8")
 
         settings_text = text(SETTINGS_FILE)
-        parse_policy(settings_text, text(PEOPLE_FILE), text(sop_path(parse_settings(settings_text).sop)))
+        parse_policy(
+            settings_text, text(PEOPLE_FILE), text(sop_path(parse_settings(settings_text).sop))
+        )
         author = policy.person_by_email(commit.email)
         if author is None:
             raise fail("unknown-person", person=commit.email)
         if not author.holds("admin"):
             raise fail("not-admin", name=author.name)
         self._check_key(commit, author)
-        return ledger.write_commit(files, commit.message, author, commit.at, parent=tip, committed=self.now, policy=policy,
-                                   in_process=True)
+        return ledger.write_commit(
+            files,
+            commit.message,
+            author,
+            commit.at,
+            parent=tip,
+            committed=self.now,
+            policy=policy,
+            in_process=True,
+        )
 
     def _park(self, commit: _Commit, violation: Violation) -> Parked:
         """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
         original_id = parse_trailers(commit.message).get("Ktpel-Request")
         request = self.renumber.get(original_id, original_id) if original_id else None
         reason = violation.message()
-        lines = [commit.subject, "", reason, "", f"Ktpel-Parked-Code: {violation.code}", f"Ktpel-Parked-Commit: {commit.sha}"]
+        lines = [
+            commit.subject,
+            "",
+            reason,
+            "",
+            f"Ktpel-Parked-Code: {violation.code}",
+            f"Ktpel-Parked-Commit: {commit.sha}",
+        ]
         if request:
             lines.append(f"Ktpel-Request: {request}")
         message = "\n".join(lines) + "\n"
         name = f"{PARKED_PREFIX}{request or 'kebijakan'}-{commit.sha[:12]}"
-        wrapper = self.ledger.git(
-            "commit-tree", f"{commit.sha}^{{tree}}", "-p", commit.sha, "-F", "-",
-            env=git_env(commit.author, commit.email, commit.at, self.now), input=message.encode("utf-8"),
-        ).stdout.decode().strip()
+        wrapper = (
+            self.ledger.git(
+                "commit-tree",
+                f"{commit.sha}^{{tree}}",
+                "-p",
+                commit.sha,
+                "-F",
+                "-",
+                env=git_env(commit.author, commit.email, commit.at, self.now),
+                input=message.encode("utf-8"),
+            )
+            .stdout.decode()
+            .strip()
+        )
         self.ledger.git("update-ref", "-m", "ktpel: parked", name, wrapper)
-        return Parked(ref=name, request=request, summary=commit.subject, reason=reason, code=violation.code,
-                      author=commit.author, email=commit.email, at=clock.to_wib(commit.at), original=commit.sha)
+        return Parked(
+            ref=name,
+            request=request,
+            summary=commit.subject,
+            reason=reason,
+            code=violation.code,
+            author=commit.author,
+            email=commit.email,
+            at=clock.to_wib(commit.at),
+            original=commit.sha,
+        )
 
 
 # --- moving HEAD ---------------------------------------------------------------------------------
@@ -508,8 +645,17 @@ def _move_head(ledger: Ledger, old: str, new: str) -> None:
 def _fetch(ledger: Ledger, remote: str) -> str | None:
     """Fetch the hub's main strictly. Returns its tip, or None when the hub has no main yet."""
     tracking = f"refs/remotes/{remote}/{MAIN}"
-    proc = ledger.git("fetch", "--no-progress", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
-                      f"refs/heads/{MAIN}:{tracking}", env=_net_env(), check=False)
+    proc = ledger.git(
+        "fetch",
+        "--no-progress",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--refmap=",
+        remote,
+        f"refs/heads/{MAIN}:{tracking}",
+        env=_net_env(),
+        check=False,
+    )
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace")
         if "couldn't find remote ref" in err:
@@ -533,12 +679,26 @@ def _check_incoming(ledger: Ledger, remote: str, theirs: str, incoming: set[str]
     bad = [f for f in report.errors if f.commit in incoming]
     if bad:
         first = bad[0]
-        raise fail("sync-incoming-invalid", remote=remote, count=len(bad), commit=(first.commit or "")[:12], reason=first.message())
+        raise fail(
+            "sync-incoming-invalid",
+            remote=remote,
+            count=len(bad),
+            commit=(first.commit or "")[:12],
+            reason=first.message(),
+        )
 
 
 def _push(ledger: Ledger, remote: str, sha: str) -> bool:
     """Push `sha` to the hub's main, never forced. False when the hub moved in between."""
-    proc = ledger.git("push", "--porcelain", "--no-verify", remote, f"{sha}:refs/heads/{MAIN}", env=_net_env(), check=False)
+    proc = ledger.git(
+        "push",
+        "--porcelain",
+        "--no-verify",
+        remote,
+        f"{sha}:refs/heads/{MAIN}",
+        env=_net_env(),
+        check=False,
+    )
     if proc.returncode == 0:
         return True
     out = proc.stdout.decode("utf-8", "replace")
@@ -548,12 +708,17 @@ def _push(ledger: Ledger, remote: str, sha: str) -> bool:
     text = status[0].lower()
     if "[rejected]" in text or any(word in text for word in _RETRYABLE_REMOTE):
         return False
-    said = [line.removeprefix("remote:").strip() for line in proc.stderr.decode("utf-8", "replace").splitlines()
-            if line.startswith("remote:") and line.removeprefix("remote:").strip()]
+    said = [
+        line.removeprefix("remote:").strip()
+        for line in proc.stderr.decode("utf-8", "replace").splitlines()
+        if line.startswith("remote:") and line.removeprefix("remote:").strip()
+    ]
     raise fail("sync-rejected", reason="; ".join(said) or status[0].split("\t")[-1])
 
 
-def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None] | None = None) -> SyncResult:
+def sync(
+    ledger: Ledger, remote: str = "origin", progress: Callable[[str], None] | None = None
+) -> SyncResult:
     """Bring this clone and the hub to the same history; see the module docstring.
 
     Raises LedgerError with a plain sentence when the hub cannot be reached, refuses access or
@@ -570,7 +735,9 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
         theirs = _fetch(ledger, remote)
         _crash_point("sync-after-fetch")
         seen = ledger.head()
-        mine_only, theirs_only = _divergence(ledger, seen, theirs) if theirs is not None else ([], [])
+        mine_only, theirs_only = (
+            _divergence(ledger, seen, theirs) if theirs is not None else ([], [])
+        )
         if theirs is not None:
             _check_incoming(ledger, remote, theirs, set(theirs_only))
         with ledger.locked():
@@ -584,14 +751,23 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
                 target, pushing = ours, len(mine_only)
             elif not mine_only:  # only the hub moved: fast-forward
                 pulled += len(theirs_only)
-                say(T(f"Menerima {pulled} langkah dari hub ...", f"Taking {pulled} steps from the hub ..."))
+                say(
+                    T(
+                        f"Menerima {pulled} langkah dari hub ...",
+                        f"Taking {pulled} steps from the hub ...",
+                    )
+                )
                 _move_head(ledger, ours, theirs)
                 target, pushing = theirs, 0
             else:
                 pulled += len(theirs_only)
                 mine = _commits(ledger, f"{theirs}..{ours}")
-                say(T(f"Hub dan ledger ini sama-sama berubah: menerapkan ulang {len(mine)} langkah di atas riwayat hub ...",
-                      f"Both the hub and this ledger moved: re-applying {len(mine)} steps on top of the hub's history ..."))
+                say(
+                    T(
+                        f"Hub dan ledger ini sama-sama berubah: menerapkan ulang {len(mine)} langkah di atas riwayat hub ...",
+                        f"Both the hub and this ledger moved: re-applying {len(mine)} steps on top of the hub's history ...",
+                    )
+                )
                 replay = _Replay(ledger, theirs, say)
                 replay.run(mine)
                 parked_now += replay.parked
@@ -613,9 +789,21 @@ def sync(ledger: Ledger, remote: str = "origin", progress: Callable[[str], None]
             # Record what the hub now holds, so the next sync starts from it even if it is offline.
             ledger.git("update-ref", f"refs/remotes/{remote}/{MAIN}", target, check=False)
             break
-        say(T("Hub berubah sementara itu; mengambil lagi ...", "The hub moved meanwhile; fetching again ..."))
+        say(
+            T(
+                "Hub berubah sementara itu; mengambil lagi ...",
+                "The hub moved meanwhile; fetching again ...",
+            )
+        )
         time.sleep(random.uniform(0.05, 0.25) * attempt)
     else:
         raise fail("sync-retries", attempts=MAX_ATTEMPTS)
     _save_last_sync(ledger, remote, target)
-    return SyncResult(pulled=pulled, pushed=pushing, parked=parked_now, renumbered=renumbered, head=target, attempts=attempt)
+    return SyncResult(
+        pulled=pulled,
+        pushed=pushing,
+        parked=parked_now,
+        renumbered=renumbered,
+        head=target,
+        attempts=attempt,
+    )

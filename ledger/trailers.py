@@ -1,11 +1,11 @@
 """Commit messages: an Indonesian summary line plus git trailers tools can parse.
 
-    [2026-0003] Langkah 9/19 Penomoran surat: 470/112/DP3ACSKB/2026
+[2026-0003] Langkah 9/19 Penomoran surat: 470/112/DP3ACSKB/2026
 
-    Ktpel-Request: 2026-0003
-    Ktpel-Step: 9
-    Ktpel-Action: advance
-    Ktpel-Role: kasubag-umum
+Ktpel-Request: 2026-0003
+Ktpel-Step: 9
+Ktpel-Action: advance
+Ktpel-Role: kasubag-umum
 """
 
 from __future__ import annotations
@@ -29,16 +29,28 @@ def summary_line(state: RequestState, event: Event, policy: Policy) -> str:
     data = event.data
     head = f"[{state.id}] "
     if event.action == "create":
-        return head + f"Permohonan baru: {settings.office_name(data['kabkota'])}, {data['blanks_requested']} keping"
+        return (
+            head
+            + f"Permohonan baru: {settings.office_name(data['kabkota'])}, {data['blanks_requested']} keping"
+        )
     if event.action == "permohonan":
-        return head + f"Surat permohonan {settings.office_name(data['kabkota'])}: {data['blanks_requested']} keping"
+        return (
+            head
+            + f"Surat permohonan {settings.office_name(data['kabkota'])}: {data['blanks_requested']} keping"
+        )
     base = head + f"Langkah {step.no}/{last} {step.title}"
     if event.action == "return":
         return base + f": dikembalikan ke langkah {step.return_to}"
     if event.action == "handover":
-        return base + f": serah terima {settings.office_name(data['kabkota'])} {data['blanks']} keping (BAST {data['bast_number']})"
+        return (
+            base
+            + f": serah terima {settings.office_name(data['kabkota'])} {data['blanks']} keping (BAST {data['bast_number']})"
+        )
     if event.action == "receipt":
-        return base + f": diterima {settings.office_name(data['kabkota'])} {data['blanks_received']} keping"
+        return (
+            base
+            + f": diterima {settings.office_name(data['kabkota'])} {data['blanks_received']} keping"
+        )
     if step.kind == "review":
         return base + ": disetujui"
     for f in step.fields:
@@ -53,7 +65,10 @@ def commit_message(state: RequestState, event: Event, policy: Policy) -> str:
     if event.note:
         lines += [_clean(event.note), ""]
     if event.on_behalf is not None:
-        lines += [f"Dicatat atas nama {_clean(event.on_behalf.of)}: {_clean(event.on_behalf.reason)} (bukti: {_clean(event.on_behalf.evidence)})", ""]
+        lines += [
+            f"Dicatat atas nama {_clean(event.on_behalf.of)}: {_clean(event.on_behalf.reason)} (bukti: {_clean(event.on_behalf.evidence)})",
+            "",
+        ]
     lines += [
         f"Ktpel-Request: {state.id}",
         f"Ktpel-Step: {event.step}",

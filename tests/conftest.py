@@ -28,7 +28,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["KTPEL_CONFIG"] = str(_SESSION_DIR / "config.toml")
     os.environ["GIT_CONFIG_GLOBAL"] = str(_SESSION_DIR / "gitconfig")
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
-    (_SESSION_DIR / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
+    (_SESSION_DIR / "gitconfig").write_text(
+        '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
+    )
     for var in ("KTPEL_LEDGER", "KTPEL_USER", "KTPEL_NOW", "KTPEL_LANG", "LC_ALL", "LC_MESSAGES"):
         os.environ.pop(var, None)
     os.environ["LANG"] = "C.UTF-8"
@@ -86,4 +88,6 @@ def demo(demo_path: Path):
 def head_of(path: Path) -> str:
     import subprocess
 
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, check=True
+    ).stdout.strip()

@@ -39,8 +39,12 @@ def _at():
     return FIXED_NOW + timedelta(minutes=next(_minutes))
 
 
-def git(root: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env, check=check)
+def git(
+    root: Path, *args: str, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, env=env, check=check
+    )
 
 
 def unchecked(state, event, policy):
@@ -49,9 +53,14 @@ def unchecked(state, event, policy):
         return apply_event(state, event, policy)
     except LedgerError:
         ev = replace(event, seq=len(state.events) + 1, at=clock.to_wib(event.at))
-        return replace(state, events=state.events + (ev,), step=event.step + 1, since=ev.at,
-                       step_data={**state.step_data, event.step: dict(event.data)},
-                       completed_at={**state.completed_at, event.step: ev.at})
+        return replace(
+            state,
+            events=state.events + (ev,),
+            step=event.step + 1,
+            since=ev.at,
+            step_data={**state.step_data, event.step: dict(event.data)},
+            completed_at={**state.completed_at, event.step: ev.at},
+        )
 
 
 def sign_args(key: Path | None) -> list[str]:
@@ -60,18 +69,34 @@ def sign_args(key: Path | None) -> list[str]:
     return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "-c", "commit.gpgsign=true"]
 
 
-def commit_raw(root: Path, files: dict[str, str], message: str, author: Person, key: Path | None, at) -> str:
+def commit_raw(
+    root: Path, files: dict[str, str], message: str, author: Person, key: Path | None, at
+) -> str:
     """Write files and commit them with plain git, as someone bypassing ktpel would."""
     for rel, text in files.items():
         (root / rel).write_text(text, encoding="utf-8")
     git(root, "add", "--", *files)
-    subprocess.run(["git", *sign_args(key), "commit", "-q", "--no-verify", "-F", "-"], cwd=root, input=message,
-                   text=True, capture_output=True, check=True, env=git_env(author.name, author.email, at))
+    subprocess.run(
+        ["git", *sign_args(key), "commit", "-q", "--no-verify", "-F", "-"],
+        cwd=root,
+        input=message,
+        text=True,
+        capture_output=True,
+        check=True,
+        env=git_env(author.name, author.email, at),
+    )
     return head_of(root)
 
 
-def forge(root: Path, request_id: str, event: Event, *, author: str | None = None, key: Path | None | str = "actor",
-          extra: dict[str, str] | None = None) -> str:
+def forge(
+    root: Path,
+    request_id: str,
+    event: Event,
+    *,
+    author: str | None = None,
+    key: Path | None | str = "actor",
+    extra: dict[str, str] | None = None,
+) -> str:
     """Commit `event` on `request_id` outside the rules; signed by the actor's own key unless told."""
     with Ledger.open(root) as led:
         policy = led.policy()
@@ -80,7 +105,14 @@ def forge(root: Path, request_id: str, event: Event, *, author: str | None = Non
         person = policy.person(author or event.by)
         message = commit_message(new, new.events[-1], policy)
     signing = signing_key_path(event.by) if key == "actor" else key
-    return commit_raw(root, {request_path(request_id): dumps(new), **(extra or {})}, message, person, signing, event.at)
+    return commit_raw(
+        root,
+        {request_path(request_id): dumps(new), **(extra or {})},
+        message,
+        person,
+        signing,
+        event.at,
+    )
 
 
 def codes(root: Path, **kw) -> list[str]:
@@ -116,7 +148,9 @@ def hub_snapshot(hub: Path) -> tuple[str, str]:
     return refs, history
 
 
-def assert_refused(demo_path: Path, hub: Path, code: str, *, refspec: str = "main", force: bool = False) -> str:
+def assert_refused(
+    demo_path: Path, hub: Path, code: str, *, refspec: str = "main", force: bool = False
+) -> str:
     before = hub_snapshot(hub)
     head = head_of(demo_path)
     proc = git(demo_path, "push", *(["-f"] if force else []), str(hub), refspec, check=False)
@@ -124,7 +158,9 @@ def assert_refused(demo_path: Path, hub: Path, code: str, *, refspec: str = "mai
     assert f"[{code}]" in proc.stderr, proc.stderr
     assert hub_snapshot(hub) == before
     if refspec == "main" and not force:
-        assert git(hub, "cat-file", "-e", head, check=False).returncode != 0  # quarantined objects are gone
+        assert (
+            git(hub, "cat-file", "-e", head, check=False).returncode != 0
+        )  # quarantined objects are gone
     return proc.stderr
 
 
@@ -151,7 +187,12 @@ def test_hub_accepts_good_steps(demo_path, hub):
 
 def test_step_signed_with_another_persons_key_under_the_authors_name(demo_path, hub):
     # Dedi signs with his own key but types Maya's name as author and as the event's actor.
-    sha = forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=signing_key_path("dedi"))
+    sha = forge(
+        demo_path,
+        "2026-0006",
+        Event("advance", 1, _at(), "maya", "kasi", STEP1),
+        key=signing_key_path("dedi"),
+    )
     f = finding(demo_path, "signer-not-author")
     assert f.commit == sha
     assert "Dedi Kurniawan" in f.message() and "Maya Lestari" in f.message()
@@ -168,7 +209,9 @@ def test_unsigned_step(demo_path, hub):
 
 def test_unknown_key(demo_path, hub, tmp_path):
     stranger, _, _ = create_key("stranger", path=tmp_path / "stranger_ed25519")
-    sha = forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=stranger)
+    sha = forge(
+        demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=stranger
+    )
     assert finding(demo_path, "unknown-key").commit == sha
     with Ledger.open(demo_path) as led:
         assert signature_status(led, [sha]) == {sha: "unknown-key"}
@@ -181,7 +224,9 @@ def test_retired_key(demo_path, hub):
         retire_key(led, "yusuf", "maya", maya_key, at=_at())
     assert codes(demo_path) == []  # retiring is a good policy change by the admin
     assert git(demo_path, "push", "-q", str(hub), "main", check=False).returncode == 0
-    with Ledger.open(demo_path) as led:  # Maya still has the old key on her machine: ktpel refuses it
+    with Ledger.open(
+        demo_path
+    ) as led:  # Maya still has the old key on her machine: ktpel refuses it
         head = led.head()
         with pytest.raises(LedgerError) as err:
             led.record("2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1))
@@ -199,8 +244,14 @@ def test_commit_edited_after_signing(demo_path, hub):
     raw = git(demo_path, "cat-file", "commit", "HEAD").stdout
     edited = raw.replace("Rapat monev stok & kebutuhan", "Rapat monev stok dan kebutuhan")
     assert edited != raw
-    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=demo_path, input=edited,
-                         text=True, capture_output=True, check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=demo_path,
+        input=edited,
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
     git(demo_path, "update-ref", "HEAD", sha)
     assert finding(demo_path, "bad-signature").commit == sha
     with Ledger.open(demo_path) as led:
@@ -219,9 +270,16 @@ def test_wrong_role(demo_path, hub):
 
 
 def test_kabkota_head_acting_for_another_kabkota(demo_path, hub):
-    data = {"kabkota": "19.02", "letter_number": "470/77/Dukcapil-19.02/2026", "letter_date": date(2026, 11, 27),
-            "blanks_requested": 500, "stock_left": 20}
-    forge(demo_path, "2026-0006", Event("permohonan", 0, _at(), "kadis-1901", "kadis-kabkota", data))
+    data = {
+        "kabkota": "19.02",
+        "letter_number": "470/77/Dukcapil-19.02/2026",
+        "letter_date": date(2026, 11, 27),
+        "blanks_requested": 500,
+        "stock_left": 20,
+    }
+    forge(
+        demo_path, "2026-0006", Event("permohonan", 0, _at(), "kadis-1901", "kadis-kabkota", data)
+    )
     f = finding(demo_path, "wrong-office")
     assert "Kab. Belitung" in f.message()
     assert_refused(demo_path, hub, "wrong-office")
@@ -246,8 +304,14 @@ def test_an_earlier_event_edited_by_hand_is_a_file_mismatch_not_a_step(demo_path
         state = led.read_request("2026-0003")
         message = commit_message(state, state.events[-1], policy)
         person = policy.person(state.events[-1].by)
-    sha = commit_raw(demo_path, {path: text.replace("blanks_requested = 1000\n", "blanks_requested = 9000\n", 1)},
-                     message, person, signing_key_path(person.id), _at())
+    sha = commit_raw(
+        demo_path,
+        {path: text.replace("blanks_requested = 1000\n", "blanks_requested = 9000\n", 1)},
+        message,
+        person,
+        signing_key_path(person.id),
+        _at(),
+    )
     with Ledger.open(demo_path) as led:
         report = audit(led, use_cache=False)
     mine = [f for f in report.findings if f.commit == sha]
@@ -257,7 +321,12 @@ def test_an_earlier_event_edited_by_hand_is_a_file_mismatch_not_a_step(demo_path
 
 def test_two_requests_in_one_commit(demo_path, hub):
     other = (demo_path / request_path("2026-0005")).read_text() + "# disisipkan\n"
-    forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), extra={request_path("2026-0005"): other})
+    forge(
+        demo_path,
+        "2026-0006",
+        Event("advance", 1, _at(), "maya", "kasi", STEP1),
+        extra={request_path("2026-0005"): other},
+    )
     f = finding(demo_path, "files-count")
     assert "2026-0005" in f.message() and "2026-0006" in f.message()
     assert_refused(demo_path, hub, "files-count")
@@ -273,7 +342,14 @@ def test_history_of_a_request_rewritten_inside_its_file(demo_path, hub):
         message = commit_message(new, new.events[-1], policy)
     text = dumps(new).replace("blanks_requested = 3000", "blanks_requested = 9000", 1)
     assert text != dumps(new)
-    commit_raw(demo_path, {request_path("2026-0006"): text}, message, person, signing_key_path("maya"), new.events[-1].at)
+    commit_raw(
+        demo_path,
+        {request_path("2026-0006"): text},
+        message,
+        person,
+        signing_key_path("maya"),
+        new.events[-1].at,
+    )
     assert finding(demo_path, "file-mismatch").request == "2026-0006"
     assert_refused(demo_path, hub, "file-mismatch")
 
@@ -283,14 +359,24 @@ def test_shares_above_what_was_received(demo_path, hub):
 
     rng = random.Random(1)
     with Ledger.open(demo_path) as led:  # 2026-0004 goes legitimately from step 13 to 16
-        for no, by, role in ((13, "bambang", "bapeng"), (14, "dedi", "pelaksana"), (15, "agus", "kasubag-umum")):
+        for no, by, role in (
+            (13, "bambang", "bapeng"),
+            (14, "dedi", "pelaksana"),
+            (15, "agus", "kasubag-umum"),
+        ):
             state = led.read_request("2026-0004")
             at = _at()
-            led.record("2026-0004", Event("advance", no, at, by, role, _step_data(led, state, no, at, rng)))
+            led.record(
+                "2026-0004", Event("advance", no, at, by, role, _step_data(led, state, no, at, rng))
+            )
         good = led.read_request("2026-0004").received_good
     assert git(demo_path, "push", "-q", str(hub), "main", check=False).returncode == 0
     shares = {"19.03": good, "19.05": 100}
-    forge(demo_path, "2026-0004", Event("advance", 16, _at(), "rudi", "kabid", {"proposed_shares": shares}))
+    forge(
+        demo_path,
+        "2026-0004",
+        Event("advance", 16, _at(), "rudi", "kabid", {"proposed_shares": shares}),
+    )
     f = finding(demo_path, "share-over")
     assert str(good + 100) in f.message()
     assert_refused(demo_path, hub, "share-over")
@@ -317,8 +403,14 @@ def test_admin_adding_their_own_key(demo_path, hub, tmp_path):
         assert err.value.code == "admin-own-key"
         yusuf = led.policy().person("yusuf")
     assert codes(demo_path) == []
-    commit_raw(demo_path, {"people.toml": _people_with_key(demo_path, "yusuf", public)},
-               "Kebijakan: tambah kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n", yusuf, signing_key_path("yusuf"), _at())
+    commit_raw(
+        demo_path,
+        {"people.toml": _people_with_key(demo_path, "yusuf", public)},
+        "Kebijakan: tambah kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
+        yusuf,
+        signing_key_path("yusuf"),
+        _at(),
+    )
     assert finding(demo_path, "admin-own-key").message().startswith("Admin Yusuf Pratama")
     assert_refused(demo_path, hub, "admin-own-key")
 
@@ -330,15 +422,30 @@ def test_non_admin_editing_people(demo_path, hub, tmp_path):
             add_key(led, "maya", "dedi", public)
         assert err.value.code == "not-admin"
         maya = led.policy().person("maya")
-    commit_raw(demo_path, {"people.toml": _people_with_key(demo_path, "dedi", public)},
-               "Kebijakan: tambah kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n", maya, signing_key_path("maya"), _at())
+    commit_raw(
+        demo_path,
+        {"people.toml": _people_with_key(demo_path, "dedi", public)},
+        "Kebijakan: tambah kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
+        maya,
+        signing_key_path("maya"),
+        _at(),
+    )
     assert "Maya Lestari" in finding(demo_path, "policy-not-admin").message()
     assert_refused(demo_path, hub, "policy-not-admin")
 
 
-def test_a_new_person_and_key_from_another_admin_audit_clean_and_a_key_cannot_be_reused(demo_path, hub, tmp_path):
+def test_a_new_person_and_key_from_another_admin_audit_clean_and_a_key_cannot_be_reused(
+    demo_path, hub, tmp_path
+):
     _, public, _ = create_key("rina")
-    rina = Person("rina", "Rina Marlina, S.Sos", "198505102010012003", "rina@dp3acskb.babelprov.go.id", "prov", ("kasi",))
+    rina = Person(
+        "rina",
+        "Rina Marlina, S.Sos",
+        "198505102010012003",
+        "rina@dp3acskb.babelprov.go.id",
+        "prov",
+        ("kasi",),
+    )
     with Ledger.open(demo_path) as led:
         add_person(led, "yusuf", rina, at=_at())
         add_key(led, "yusuf", "rina", public, at=_at())
@@ -357,12 +464,18 @@ def test_deleting_a_key_is_caught(demo_path):
     with Ledger.open(demo_path) as led:
         yusuf = led.policy().person("yusuf")
     text = (demo_path / "people.toml").read_text()
-    block = text[text.index('id = "dedi"'):]
+    block = text[text.index('id = "dedi"') :]
     key_start = block.index("[[person.key]]")
     key_end = block.index("\n\n", key_start) if "\n\n" in block[key_start:] else len(block)
     new = text.replace(block[key_start:key_end], "", 1)
-    commit_raw(demo_path, {"people.toml": new}, "Kebijakan: hapus kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
-               yusuf, signing_key_path("yusuf"), _at())
+    commit_raw(
+        demo_path,
+        {"people.toml": new},
+        "Kebijakan: hapus kunci\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
+        yusuf,
+        signing_key_path("yusuf"),
+        _at(),
+    )
     assert "Dedi Kurniawan" in finding(demo_path, "key-removed").message()
 
 
@@ -377,7 +490,9 @@ def test_backdated_commit_is_a_warning(demo_path, capsys):
         led.record("2026-0006", Event("advance", 1, past, "maya", "kasi", STEP1), committed=past)
     with Ledger.open(demo_path) as led:
         found = audit(led, use_cache=False).findings
-    assert {f.code for f in found} == {"time-backwards"} and all(f.severity == "warning" for f in found)
+    assert {f.code for f in found} == {"time-backwards"} and all(
+        f.severity == "warning" for f in found
+    )
     assert main(["--ledger", str(demo_path), "audit", "--no-cache"]) == 0
     assert "time-backwards" in capsys.readouterr().out
     assert main(["--ledger", str(demo_path), "audit", "--no-cache", "--strict"]) == 1
@@ -386,8 +501,17 @@ def test_backdated_commit_is_a_warning(demo_path, capsys):
 def test_hub_rolled_back_by_two_commits_is_caught_only_with_a_pin(demo_path, hub, tmp_path):
     with Ledger.open(demo_path) as led:
         led.record("2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1))
-        led.record("2026-0006", Event("advance", 2, _at(), "maya", "kasi",
-                                      {"subject": "Permohonan blanko", "blanks_asked": 3000}))
+        led.record(
+            "2026-0006",
+            Event(
+                "advance",
+                2,
+                _at(),
+                "maya",
+                "kasi",
+                {"subject": "Permohonan blanko", "blanks_asked": 3000},
+            ),
+        )
     assert git(demo_path, "push", "-q", str(hub), "main", check=False).returncode == 0
     pin = git(hub, "rev-parse", "main").stdout.strip()
     git(hub, "update-ref", "refs/heads/main", f"{pin}~2")  # someone with disk access on the hub
@@ -421,7 +545,12 @@ def test_second_audit_checks_only_new_commits_and_keeps_old_findings(demo_path):
     with Ledger.open(demo_path) as led:
         third = audit(led)
         assert third.checked == 1 and [f.code for f in third.findings] == ["unsigned"]
-        led.record("2026-0006", Event("advance", 2, _at(), "maya", "kasi", {"subject": "Permohonan", "blanks_asked": 3000}))
+        led.record(
+            "2026-0006",
+            Event(
+                "advance", 2, _at(), "maya", "kasi", {"subject": "Permohonan", "blanks_asked": 3000}
+            ),
+        )
         fourth = audit(led)
         assert fourth.checked == 1 and [f.code for f in fourth.findings] == ["unsigned"]
 
@@ -440,10 +569,19 @@ def test_cached_findings_survive_a_save_cut_short_and_sync_reads_only_new_ones(d
     with Ledger.open(demo_path) as led:
         again = audit(led)
         assert again.checked == 0 and [f.code for f in again.findings] == ["unsigned"]
-        led.record("2026-0006", Event("advance", 2, _at(), "maya", "kasi", {"subject": "Permohonan", "blanks_asked": 3000}))
-        two = forge(demo_path, "2026-0005", Event("advance", 3, _at(), "rudi", "kabid", {}), key=None)
+        led.record(
+            "2026-0006",
+            Event(
+                "advance", 2, _at(), "maya", "kasi", {"subject": "Permohonan", "blanks_asked": 3000}
+            ),
+        )
+        two = forge(
+            demo_path, "2026-0005", Event("advance", 3, _at(), "rudi", "kabid", {}), key=None
+        )
         new_only = audit_git_dir(led.git_dir, "HEAD", old_findings=False)
-        assert new_only.checked == 2 and [(f.code, f.commit) for f in new_only.findings] == [("unsigned", two)]
+        assert new_only.checked == 2 and [(f.code, f.commit) for f in new_only.findings] == [
+            ("unsigned", two)
+        ]
         everything = audit(led)
     assert everything.checked == 0 and [f.commit for f in everything.findings] == [one, two]
     assert b"half-written" not in findings_file.read_bytes()
@@ -462,7 +600,9 @@ def test_cli_audit_exit_codes_json_and_csv(demo_path, capsys):
     done = [d for d in data["request_steps"] if d["request"] == "2026-0001"]
     assert [d["step"] for d in done] == list(range(1, 20))
     assert all(d["minutes"] >= 0 and d["standard_minutes"] > 0 for d in done)
-    assert sum(k["confirmed"] for k in data["stock"]) == sum(d["blanks_received"] for d in _receipts(demo_path))
+    assert sum(k["confirmed"] for k in data["stock"]) == sum(
+        d["blanks_received"] for d in _receipts(demo_path)
+    )
     assert data["findings"][0]["request"] == "2026-0006"
     assert main(["--ledger", str(demo_path), "--lang", "en", "audit", "--csv"]) == 1
     lines = capsys.readouterr().out.splitlines()
@@ -493,20 +633,29 @@ def test_cli_keys_new_add_and_refusals(demo_path, capsys, tmp_path):
     err = capsys.readouterr().err
     assert "[admin-own-key]" in err and "Traceback" not in err
     before = head_of(demo_path)
-    assert main(["--ledger", str(demo_path), "--as", "yusuf", "keys", "add", "maya", "bukan kunci"]) == 1
+    assert (
+        main(["--ledger", str(demo_path), "--as", "yusuf", "keys", "add", "maya", "bukan kunci"])
+        == 1
+    )
     assert "[key-invalid]" in capsys.readouterr().err
     assert head_of(demo_path) == before
     assert main(["--ledger", str(demo_path), "audit"]) == 0
 
 
-def test_plain_git_verifies_every_signature_with_the_allowed_signers_file(demo_path, tmp_path, capsys):
+def test_plain_git_verifies_every_signature_with_the_allowed_signers_file(
+    demo_path, tmp_path, capsys
+):
     from ktpel_tui.cli import main
 
     signers = tmp_path / "allowed_signers"
     assert main(["--ledger", str(demo_path), "keys", "allowed-signers", "-o", str(signers)]) == 0
-    out = git(demo_path, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%G? %ae %GS").stdout.splitlines()
+    out = git(
+        demo_path, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%G? %ae %GS"
+    ).stdout.splitlines()
     assert out and all(line.startswith("G ") for line in out)
-    assert all(line.split()[1] == line.split()[2] for line in out)  # signer principal == author email
+    assert all(
+        line.split()[1] == line.split()[2] for line in out
+    )  # signer principal == author email
 
 
 def test_cli_audit_still_reports_when_the_policy_at_head_does_not_parse(demo_path, capsys):
@@ -515,19 +664,36 @@ def test_cli_audit_still_reports_when_the_policy_at_head_does_not_parse(demo_pat
     from ktpel_tui.cli import main
 
     settings = demo_path / "ledger.toml"
-    settings.write_text(settings.read_text().replace("signatures_required = true", 'signatures_required = "false"'))
-    git(demo_path, "-c", "user.name=Yusuf", "-c", "user.email=yusuf@example.org", "-c", "commit.gpgsign=false",
-        "commit", "-qam", "ubah pengaturan")
+    settings.write_text(
+        settings.read_text().replace("signatures_required = true", 'signatures_required = "false"')
+    )
+    git(
+        demo_path,
+        "-c",
+        "user.name=Yusuf",
+        "-c",
+        "user.email=yusuf@example.org",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-qam",
+        "ubah pengaturan",
+    )
     assert main(["--ledger", str(demo_path), "audit"]) == 1
     out = capsys.readouterr().out
     assert "[policy-invalid]" in out and "'signatures_required' harus true atau false" in out
     assert "Angka ringkasan tidak dapat dihitung" in out
     assert main(["--ledger", str(demo_path), "audit", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert "policy-invalid" in [f["code"] for f in data["findings"]] and "signatures_required" in data["figures_error"]
+    assert (
+        "policy-invalid" in [f["code"] for f in data["findings"]]
+        and "signatures_required" in data["figures_error"]
+    )
 
 
-def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(demo_path, capsys, tmp_path):
+def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(
+    demo_path, capsys, tmp_path
+):
     from ktpel_tui.cli import main
 
     machine = tmp_path / "keys-of-mayas-machine"
@@ -556,10 +722,24 @@ def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(demo_
     out = capsys.readouterr().out
     second = [x for x in out.splitlines() if x.startswith("ssh-ed25519 ")][0]
     assert second != first and "tidak dihapus" in out
-    kept = [p for p in machine.iterdir() if p.name.startswith("maya_ed25519.old-") and not p.name.endswith(".pub")]
+    kept = [
+        p
+        for p in machine.iterdir()
+        if p.name.startswith("maya_ed25519.old-") and not p.name.endswith(".pub")
+    ]
     assert len(kept) == 1 and (machine / f"{kept[0].name}.pub").read_text().startswith(first)
     assert admin("add", "maya", second) == 0
-    assert at_mayas("advance", "2026-0006", "--set", "meeting_date=2026-11-28", "--set", "minutes_summary=Rapat") == 0
+    assert (
+        at_mayas(
+            "advance",
+            "2026-0006",
+            "--set",
+            "meeting_date=2026-11-28",
+            "--set",
+            "minutes_summary=Rapat",
+        )
+        == 0
+    )
     assert main(["--ledger", str(demo_path), "audit"]) == 0
 
 
@@ -572,7 +752,10 @@ def test_a_cache_from_the_previous_version_is_carried_over_not_audited_again(dem
     raw = json.loads((state / "audit.json").read_text())
     lines = (state / "audit-findings").read_text().splitlines()
     raw.pop("findings_bytes")
-    raw.update(version=1, findings=[{**json.loads(line), "message": "x", "severity": "error"} for line in lines])
+    raw.update(
+        version=1,
+        findings=[{**json.loads(line), "message": "x", "severity": "error"} for line in lines],
+    )
     (state / "audit.json").write_text(json.dumps(raw))
     (state / "audit-findings").unlink()
     with Ledger.open(demo_path) as led:

@@ -36,16 +36,29 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def ktpel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*KTPEL, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "KTPEL_NOW": NOW, **(env or {})})
+    return subprocess.run(
+        [*KTPEL, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KTPEL_NOW": NOW, **(env or {})},
+    )
 
 
 def porcelain(root: Path) -> str:
-    return subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def git_log(root: Path, fmt: str, *args: str) -> str:
-    return subprocess.run(["git", "log", f"--format={fmt}", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "log", f"--format={fmt}", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 # --- init ---------------------------------------------------------------------------------------
@@ -53,19 +66,42 @@ def git_log(root: Path, fmt: str, *args: str) -> str:
 
 def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
     root = tmp_path / "babel"
-    code, out, err = run(capsys, "init", str(root), "--admin", "yusuf", "--name", "Yusuf Pratama, S.Kom",
-                         "--nip", GOOD_NIP, "--email", "yusuf@dp3acskb.babelprov.go.id", "--role", "pelaksana")
+    code, out, err = run(
+        capsys,
+        "init",
+        str(root),
+        "--admin",
+        "yusuf",
+        "--name",
+        "Yusuf Pratama, S.Kom",
+        "--nip",
+        GOOD_NIP,
+        "--email",
+        "yusuf@dp3acskb.babelprov.go.id",
+        "--role",
+        "pelaksana",
+    )
     assert (code, err) == (0, "")
     assert f"Ledger dibuat di {root}. Admin: Yusuf Pratama, S.Kom." in out
-    assert {p.name for p in root.iterdir()} >= {"ledger.toml", "people.toml", "sop", "requests", ".git"}
+    assert {p.name for p in root.iterdir()} >= {
+        "ledger.toml",
+        "people.toml",
+        "sop",
+        "requests",
+        ".git",
+    }
     assert (root / "sop/ktpel-blanko-2020.toml").is_file()
-    assert git_log(root, "%an <%ae>|%s").strip() == \
-        "Yusuf Pratama, S.Kom <yusuf@dp3acskb.babelprov.go.id>|Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku"
+    assert (
+        git_log(root, "%an <%ae>|%s").strip()
+        == "Yusuf Pratama, S.Kom <yusuf@dp3acskb.babelprov.go.id>|Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku"
+    )
     assert porcelain(root) == ""
     code, out, _ = run(capsys, "--ledger", str(root), "people", "--json")
     assert code == 0
     people = json.loads(out)
-    assert [(p["id"], p["nip"], p["office"], p["roles"]) for p in people] == [("yusuf", GOOD_NIP, "prov", ["admin", "pelaksana"])]
+    assert [(p["id"], p["nip"], p["office"], p["roles"]) for p in people] == [
+        ("yusuf", GOOD_NIP, "prov", ["admin", "pelaksana"])
+    ]
     code, out, _ = run(capsys, "--ledger", str(root), "list")
     assert (code, out.strip()) == (0, "Tidak ada permohonan.")
 
@@ -74,23 +110,48 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
     root = tmp_path / "arsip"
     root.mkdir()
     (root / "catatan.txt").write_text("jangan dihapus\n")
-    out = ktpel("init", str(root), "--admin", "yusuf", "--name", "Yusuf", "--nip", GOOD_NIP, "--email", "y@example.org")
+    out = ktpel(
+        "init",
+        str(root),
+        "--admin",
+        "yusuf",
+        "--name",
+        "Yusuf",
+        "--nip",
+        GOOD_NIP,
+        "--email",
+        "y@example.org",
+    )
     assert out.returncode == 1
     assert f"Galat [ledger-exists]: {root} sudah berisi berkas; pilih folder kosong." in out.stderr
     assert "Traceback" not in out.stderr
     assert sorted(p.name for p in root.iterdir()) == ["catatan.txt"]
 
 
-@pytest.mark.parametrize(("nip", "reason"), [
-    ("12345", "harus 18 angka"),
-    ("198802302014031002", "tanggal lahir (8 angka pertama) bukan tanggal yang ada"),
-    ("198803151980031002", "pengangkatan harus sesudah kelahiran"),
-    ("198803152014033002", "digit jenis kelamin (angka ke-15) harus 1 atau 2"),
-    ("198803152014031000", "nomor urut (3 angka terakhir) tidak boleh 000"),
-])
+@pytest.mark.parametrize(
+    ("nip", "reason"),
+    [
+        ("12345", "harus 18 angka"),
+        ("198802302014031002", "tanggal lahir (8 angka pertama) bukan tanggal yang ada"),
+        ("198803151980031002", "pengangkatan harus sesudah kelahiran"),
+        ("198803152014033002", "digit jenis kelamin (angka ke-15) harus 1 atau 2"),
+        ("198803152014031000", "nomor urut (3 angka terakhir) tidak boleh 000"),
+    ],
+)
 def test_init_refuses_a_bad_nip_and_writes_nothing(tmp_path, nip, reason):
     root = tmp_path / "baru"
-    out = ktpel("init", str(root), "--admin", "yusuf", "--name", "Yusuf", "--nip", nip, "--email", "y@example.org")
+    out = ktpel(
+        "init",
+        str(root),
+        "--admin",
+        "yusuf",
+        "--name",
+        "Yusuf",
+        "--nip",
+        nip,
+        "--email",
+        "y@example.org",
+    )
     assert out.returncode == 1
     assert f"Galat [bad-nip]: NIP {nip} milik yusuf tidak sah: {reason}." in out.stderr
     assert "Traceback" not in out.stderr
@@ -111,7 +172,10 @@ def test_demo_builds_into_a_folder_and_rebuilds_only_a_demo(tmp_path):
     root = tmp_path / "demo"
     out = ktpel("demo", str(root), "--no-tui")
     assert out.returncode == 0, out.stderr
-    assert f"Ledger demo dibangun di {root}: 6 permohonan, satu orang untuk setiap peran." in out.stdout
+    assert (
+        f"Ledger demo dibangun di {root}: 6 permohonan, satu orang untuk setiap peran."
+        in out.stdout
+    )
     assert f"ktpel --ledger {root} --as maya list --mine" in out.stdout
     story = git_log(root, "%an|%ad|%s")
     (root / "requests/2026/2026-0001.toml").unlink()  # a demo someone played with
@@ -125,7 +189,22 @@ def test_demo_builds_into_a_folder_and_rebuilds_only_a_demo(tmp_path):
 
 def test_demo_refuses_to_overwrite_a_folder_that_is_not_a_demo(tmp_path, capsys):
     real = tmp_path / "ledger-dinas"
-    assert run(capsys, "init", str(real), "--admin", "yusuf", "--name", "Yusuf", "--nip", GOOD_NIP, "--email", "y@example.org")[0] == 0
+    assert (
+        run(
+            capsys,
+            "init",
+            str(real),
+            "--admin",
+            "yusuf",
+            "--name",
+            "Yusuf",
+            "--nip",
+            GOOD_NIP,
+            "--email",
+            "y@example.org",
+        )[0]
+        == 0
+    )
     before = head_of(real)
     out = ktpel("demo", str(real), "--no-tui")
     assert out.returncode == 1
@@ -143,14 +222,20 @@ def test_people_lists_everyone_with_office_and_role(demo_path, capsys):
     lines = out.splitlines()
     assert len(lines) == 16
     maya = next(line for line in lines if line.startswith("maya "))
-    assert "Maya Lestari, S.IP" in maya and "Dinas P3ACSKB" in maya and "Kasi Fasilitasi Pendaftaran Penduduk" in maya
+    assert (
+        "Maya Lestari, S.IP" in maya
+        and "Dinas P3ACSKB" in maya
+        and "Kasi Fasilitasi Pendaftaran Penduduk" in maya
+    )
     kab = next(line for line in lines if line.startswith("kadis-1971"))
     assert "Kota Pangkalpinang" in kab and "Kepala Dinas Dukcapil Kab/Kota" in kab
 
     code, out, _ = run(capsys, "--ledger", str(demo_path), "people", "--json")
     people = {p["id"]: p for p in json.loads(out)}
     assert len(people) == 16
-    assert people["kadis-1905"]["office"] == "19.05" and people["kadis-1905"]["roles"] == ["kadis-kabkota"]
+    assert people["kadis-1905"]["office"] == "19.05" and people["kadis-1905"]["roles"] == [
+        "kadis-kabkota"
+    ]
     assert people["yusuf"]["roles"] == ["admin", "pelaksana"]
 
 
@@ -161,7 +246,10 @@ def test_sop_lists_the_steps_with_role_minutes_and_output(demo_path, capsys):
     assert lines[0].startswith("FASILITASI PENGAMBILAN DAN PENDISTRIBUSIAN BLANKO KTP-EL")
     assert len(lines) == 21
     step3 = lines[4]
-    assert step3.lstrip().startswith("3. Koreksi/persetujuan konsep") and "Kepala Bidang Dukcapil" in step3
+    assert (
+        step3.lstrip().startswith("3. Koreksi/persetujuan konsep")
+        and "Kepala Bidang Dukcapil" in step3
+    )
     assert "(kembali ke 2)" in step3
     assert "60–4320 menit" in lines[20] and "→ Blanko KTP-el Tersalurkan" in lines[20]
 
@@ -185,47 +273,107 @@ def test_sop_works_without_a_ledger(tmp_path, capsys):
 
 def test_new_and_permohonan_with_typed_values(demo_path, capsys):
     led = ["--ledger", str(demo_path)]
-    code, out, err = run(capsys, *led, "--as", "kadis-1903", "new", "--set", "kabkota=19.03",
-                         "--set", "letter_number=470/ 55 /Dukcapil-19.03/2026", "--set", "letter_date=27-11-2026",
-                         "--set", "blanks_requested=1.500", "--set", "stock_left=20")
+    code, out, err = run(
+        capsys,
+        *led,
+        "--as",
+        "kadis-1903",
+        "new",
+        "--set",
+        "kabkota=19.03",
+        "--set",
+        "letter_number=470/ 55 /Dukcapil-19.03/2026",
+        "--set",
+        "letter_date=27-11-2026",
+        "--set",
+        "blanks_requested=1.500",
+        "--set",
+        "stock_left=20",
+    )
     assert (code, err) == (0, "")
-    assert out.startswith("Tercatat: [2026-0007] Permohonan baru: Kab. Bangka Selatan, 1500 keping\n")
+    assert out.startswith(
+        "Tercatat: [2026-0007] Permohonan baru: Kab. Bangka Selatan, 1500 keping\n"
+    )
     assert "Ahmad Fauzi, S.STP, M.Si · 2026-11-28 10:00 WIB" in out
 
-    code, out, err = run(capsys, *led, "--as", "dedi", "permohonan", "2026-0007", "--set", "kabkota=19.05",
-                         "--set", "letter_number=470/12/Dukcapil-19.05/2026", "--set", "letter_date=2026-11-26",
-                         "--set", "blanks_requested=800", "--set", "stock_left=0",
-                         "--on-behalf", "Kepala Dinas Dukcapil Kab. Bangka Barat", "--reason", "Surat kertas",
-                         "--evidence", "Agenda surat masuk 88/2026")
+    code, out, err = run(
+        capsys,
+        *led,
+        "--as",
+        "dedi",
+        "permohonan",
+        "2026-0007",
+        "--set",
+        "kabkota=19.05",
+        "--set",
+        "letter_number=470/12/Dukcapil-19.05/2026",
+        "--set",
+        "letter_date=2026-11-26",
+        "--set",
+        "blanks_requested=800",
+        "--set",
+        "stock_left=0",
+        "--on-behalf",
+        "Kepala Dinas Dukcapil Kab. Bangka Barat",
+        "--reason",
+        "Surat kertas",
+        "--evidence",
+        "Agenda surat masuk 88/2026",
+    )
     assert (code, err) == (0, "")
     assert "Surat permohonan Kab. Bangka Barat: 800 keping" in out
 
     code, out, _ = run(capsys, *led, "show", "2026-0007", "--json")
     shown = json.loads(out)
     first, second = shown["permohonan"]
-    assert first == {"kabkota": "19.03", "letter_number": "470/ 55 /Dukcapil-19.03/2026", "letter_date": "2026-11-27",
-                     "blanks_requested": 1500, "stock_left": 20}
+    assert first == {
+        "kabkota": "19.03",
+        "letter_number": "470/ 55 /Dukcapil-19.03/2026",
+        "letter_date": "2026-11-27",
+        "blanks_requested": 1500,
+        "stock_left": 20,
+    }
     assert second["blanks_requested"] == 800 and second["stock_left"] == 0
-    assert shown["events"][1]["on_behalf"] == {"of": "Kepala Dinas Dukcapil Kab. Bangka Barat", "reason": "Surat kertas",
-                                               "evidence": "Agenda surat masuk 88/2026"}
+    assert shown["events"][1]["on_behalf"] == {
+        "of": "Kepala Dinas Dukcapil Kab. Bangka Barat",
+        "reason": "Surat kertas",
+        "evidence": "Agenda surat masuk 88/2026",
+    }
     assert shown["events"][0]["at"] == "2026-11-28T10:00:00+07:00"
     log = git_log(demo_path, "%an|%B", "-1")
-    assert log.startswith("Dedi Kurniawan|[2026-0007] Surat permohonan Kab. Bangka Barat: 800 keping")
+    assert log.startswith(
+        "Dedi Kurniawan|[2026-0007] Surat permohonan Kab. Bangka Barat: 800 keping"
+    )
     assert "Ktpel-On-Behalf-Of: Kepala Dinas Dukcapil Kab. Bangka Barat" in log
 
 
 def test_advance_types_each_value_and_fills_suggestions(demo_path, capsys):
     led = ["--ledger", str(demo_path)]
-    code, out, err = run(capsys, *led, "--as", "maya", "advance", "2026-0006", "--set", "meeting_date=28/11/2026",
-                         "--set", "minutes_summary=Stok   menipis di Bangka")
+    code, out, err = run(
+        capsys,
+        *led,
+        "--as",
+        "maya",
+        "advance",
+        "2026-0006",
+        "--set",
+        "meeting_date=28/11/2026",
+        "--set",
+        "minutes_summary=Stok   menipis di Bangka",
+    )
     assert (code, err) == (0, "")
-    assert out.startswith("Tercatat: [2026-0006] Langkah 1/19 Rapat monev stok & kebutuhan: Stok menipis di Bangka")
+    assert out.startswith(
+        "Tercatat: [2026-0006] Langkah 1/19 Rapat monev stok & kebutuhan: Stok menipis di Bangka"
+    )
     # Step 2 with no --set: the SOP's suggestions (subject; blanks asked = sum requested) are recorded.
     code, out, err = run(capsys, *led, "--as", "maya", "advance", "2026-0006", "--json")
     assert (code, err) == (0, "")
     rec = json.loads(out)
     assert (rec["request"], rec["step"], rec["action"]) == ("2026-0006", 2, "advance")
-    assert rec["data"] == {"subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el", "blanks_asked": 3000}
+    assert rec["data"] == {
+        "subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
+        "blanks_asked": 3000,
+    }
     assert rec["commit"] == head_of(demo_path)
 
     raw = tomllib.loads((demo_path / "requests/2026/2026-0006.toml").read_text(encoding="utf-8"))
@@ -243,22 +391,100 @@ def test_a_request_through_the_command_line_to_selesai(demo_path, capsys):
         assert (code, err) == (0, ""), err
         return out
 
-    ok("--as", "bambang", "advance", "2026-0004", "--step", "13", "--set", "blanks_shipped=3.100", "--set", "carrier=Garuda Cargo",
-       "--set", "airway_bill=126-55555555", "--set", "ship_date=2026-11-27")
-    ok("--as", "dedi", "advance", "2026-0004", "--set", "parcels=7", "--set", "airway_bill_matches=ya")
-    ok("--as", "agus", "advance", "2026-0004", "--set", "received_good=3090", "--set", "damaged_missing=10")
+    ok(
+        "--as",
+        "bambang",
+        "advance",
+        "2026-0004",
+        "--step",
+        "13",
+        "--set",
+        "blanks_shipped=3.100",
+        "--set",
+        "carrier=Garuda Cargo",
+        "--set",
+        "airway_bill=126-55555555",
+        "--set",
+        "ship_date=2026-11-27",
+    )
+    ok(
+        "--as",
+        "dedi",
+        "advance",
+        "2026-0004",
+        "--set",
+        "parcels=7",
+        "--set",
+        "airway_bill_matches=ya",
+    )
+    ok(
+        "--as",
+        "agus",
+        "advance",
+        "2026-0004",
+        "--set",
+        "received_good=3090",
+        "--set",
+        "damaged_missing=10",
+    )
     ok("--as", "rudi", "advance", "2026-0004", "--set", "proposed_shares=19.03=1500, 19.05=1590")
     out = ok("--as", "hendra", "advance", "2026-0004")  # shares default to the proposal
     assert "shares = 19.03=1500,19.05=1590" in out
-    ok("--as", "maya", "advance", "2026-0004", "--set", "schedule=19.03=2026-12-01/ambil,19.05=02-12-2026/antar")
-    out = ok("--as", "dedi", "handover", "2026-0004", "--set", "kabkota=19.03", "--set", "blanks=1500",
-             "--set", "bast_number=BAST/2026-0004/01/DP3ACSKB", "--set", "hibah_statement=SPH/19.03/2026/7", "--set", "mode=ambil")
+    ok(
+        "--as",
+        "maya",
+        "advance",
+        "2026-0004",
+        "--set",
+        "schedule=19.03=2026-12-01/ambil,19.05=02-12-2026/antar",
+    )
+    out = ok(
+        "--as",
+        "dedi",
+        "handover",
+        "2026-0004",
+        "--set",
+        "kabkota=19.03",
+        "--set",
+        "blanks=1500",
+        "--set",
+        "bast_number=BAST/2026-0004/01/DP3ACSKB",
+        "--set",
+        "hibah_statement=SPH/19.03/2026/7",
+        "--set",
+        "mode=ambil",
+    )
     assert "serah terima Kab. Bangka Selatan 1500 keping (BAST BAST/2026-0004/01/DP3ACSKB)" in out
-    out = ok("--as", "kadis-1903", "receipt", "2026-0004", "--set", "kabkota=19.03")  # the count comes from the BAST
+    out = ok(
+        "--as", "kadis-1903", "receipt", "2026-0004", "--set", "kabkota=19.03"
+    )  # the count comes from the BAST
     assert "diterima Kab. Bangka Selatan 1500 keping" in out
-    ok("--as", "dedi", "handover", "2026-0004", "--set", "kabkota=19.05", "--set", "blanks=1590",
-       "--set", "bast_number=BAST/2026-0004/02/DP3ACSKB", "--set", "hibah_statement=SPH/19.05/2026/8", "--set", "mode=antar")
-    ok("--as", "kadis-1905", "receipt", "2026-0004", "--set", "kabkota=19.05", "--set", "blanks_received=1.590")
+    ok(
+        "--as",
+        "dedi",
+        "handover",
+        "2026-0004",
+        "--set",
+        "kabkota=19.05",
+        "--set",
+        "blanks=1590",
+        "--set",
+        "bast_number=BAST/2026-0004/02/DP3ACSKB",
+        "--set",
+        "hibah_statement=SPH/19.05/2026/8",
+        "--set",
+        "mode=antar",
+    )
+    ok(
+        "--as",
+        "kadis-1905",
+        "receipt",
+        "2026-0004",
+        "--set",
+        "kabkota=19.05",
+        "--set",
+        "blanks_received=1.590",
+    )
 
     out = ok("show", "2026-0004")
     assert out.startswith("Permohonan 2026-0004 · SELESAI · requests/2026/2026-0004.toml\n")
@@ -266,9 +492,16 @@ def test_a_request_through_the_command_line_to_selesai(demo_path, capsys):
     assert "porsi 3090 · diserahkan 3090 · dikonfirmasi 3090 · sisa di gudang 0" in out
     shown = json.loads(ok("show", "2026-0004", "--json"))
     assert shown["status"] == "selesai"
-    assert shown["events"][-1]["data"] == {"kabkota": "19.05", "blanks_received": 1590, "received_date": "2026-11-28"}
+    assert shown["events"][-1]["data"] == {
+        "kabkota": "19.05",
+        "blanks_received": 1590,
+        "received_date": "2026-11-28",
+    }
     schedule = next(e for e in shown["events"] if e["step"] == 18)["data"]["schedule"]
-    assert schedule == {"19.03": {"date": "2026-12-01", "mode": "ambil"}, "19.05": {"date": "2026-12-02", "mode": "antar"}}
+    assert schedule == {
+        "19.03": {"date": "2026-12-01", "mode": "ambil"},
+        "19.05": {"date": "2026-12-02", "mode": "antar"},
+    }
     rows = {r["id"]: r for r in json.loads(ok("list", "--json"))}
     assert rows["2026-0004"]["status"] == "selesai" and rows["2026-0004"]["confirmed"] == 3090
     assert porcelain(demo_path) == ""
@@ -276,25 +509,44 @@ def test_a_request_through_the_command_line_to_selesai(demo_path, capsys):
 
 def test_return_with_a_note_goes_back_and_shows_in_the_request(demo_path, capsys):
     led = ["--ledger", str(demo_path)]
-    code, out, err = run(capsys, *led, "--as", "rudi", "return", "2026-0005", "--note", "Perihal surat kurang lengkap.")
+    code, out, err = run(
+        capsys,
+        *led,
+        "--as",
+        "rudi",
+        "return",
+        "2026-0005",
+        "--note",
+        "Perihal surat kurang lengkap.",
+    )
     assert (code, err) == (0, "")
-    assert out.startswith("Tercatat: [2026-0005] Langkah 3/19 Koreksi/persetujuan konsep: dikembalikan ke langkah 2")
+    assert out.startswith(
+        "Tercatat: [2026-0005] Langkah 3/19 Koreksi/persetujuan konsep: dikembalikan ke langkah 2"
+    )
     code, out, _ = run(capsys, *led, "show", "2026-0005", "--json")
     shown = json.loads(out)
     assert shown["step"] == 2
     assert shown["returns"][-1]["step"] == 3 and shown["returns"][-1]["to"] == 2
     assert shown["returns"][-1]["note"] == "Perihal surat kurang lengkap."
     code, out, _ = run(capsys, *led, "show", "2026-0005")
-    assert "↩ langkah 3 dikembalikan ke 2 oleh Rudi Hartono, S.Sos, M.Si 28-11 10:00: Perihal surat kurang lengkap." in out
+    assert (
+        "↩ langkah 3 dikembalikan ke 2 oleh Rudi Hartono, S.Sos, M.Si 28-11 10:00: Perihal surat kurang lengkap."
+        in out
+    )
 
 
 def test_return_needs_a_note_and_a_review_step(demo_path):
     before = head_of(demo_path)
     out = ktpel("--ledger", str(demo_path), "--as", "rudi", "return", "2026-0005")
     assert out.returncode == 2 and "--note" in out.stderr
-    out = ktpel("--ledger", str(demo_path), "--as", "maya", "return", "2026-0006", "--note", "Ulang.")
+    out = ktpel(
+        "--ledger", str(demo_path), "--as", "maya", "return", "2026-0006", "--note", "Ulang."
+    )
     assert out.returncode == 1
-    assert "Galat [not-review-step]: Langkah 1 (Rapat monev stok & kebutuhan) bukan langkah pemeriksaan; tidak dapat dikembalikan." in out.stderr
+    assert (
+        "Galat [not-review-step]: Langkah 1 (Rapat monev stok & kebutuhan) bukan langkah pemeriksaan; tidak dapat dikembalikan."
+        in out.stderr
+    )
     assert head_of(demo_path) == before
 
 
@@ -333,15 +585,23 @@ def test_list_all_mine_overdue_and_json_at_a_fixed_time(demo_path, capsys, monke
     assert _ids(run(capsys, *led, "--as", "hendra", "list", "--mine")[1]) == ["2026-0003"]
     assert _ids(run(capsys, *led, "--as", "maya", "list", "--mine")[1]) == ["2026-0006"]
     assert _ids(run(capsys, *led, "--as", "kadis-1905", "list", "--mine")[1]) == ["2026-0002"]
-    assert _ids(run(capsys, *led, "--as", "dedi", "list", "--mine")[1]) == ["2026-0002"]  # handover to 19.03
-    assert run(capsys, *led, "--as", "kadis-1903", "list", "--mine")[1].strip() == "Tidak ada permohonan."
+    assert _ids(run(capsys, *led, "--as", "dedi", "list", "--mine")[1]) == [
+        "2026-0002"
+    ]  # handover to 19.03
+    assert (
+        run(capsys, *led, "--as", "kadis-1903", "list", "--mine")[1].strip()
+        == "Tidak ada permohonan."
+    )
 
     rows = json.loads(run(capsys, *led, "list", "--json")[1])
     assert [r["id"] for r in rows] == [f"2026-000{n}" for n in range(1, 7)]
     assert [r["id"] for r in rows if r["overdue"]] == ["2026-0003"]
     r2 = rows[1]
     assert r2["step"] == 19 and r2["status"] == "berjalan"
-    assert {(w["action"], w["kabkota"]) for w in r2["waiting"]} == {("receipt", "19.05"), ("handover", "19.03")}
+    assert {(w["action"], w["kabkota"]) for w in r2["waiting"]} == {
+        ("receipt", "19.05"),
+        ("handover", "19.03"),
+    }
 
     # Two days later the air shipment of 2026-0004 (2880 minutes) is late too.
     monkeypatch.setenv("KTPEL_NOW", FIXED_NOW.replace(day=30).isoformat())
@@ -351,7 +611,10 @@ def test_list_all_mine_overdue_and_json_at_a_fixed_time(demo_path, capsys, monke
 def test_list_mine_needs_to_know_who(demo_path):
     out = ktpel("--ledger", str(demo_path), "list", "--mine")
     assert out.returncode == 1
-    assert "Galat [no-user]: Siapa yang bertindak? Pilih dengan --as ORANG atau KTPEL_USER." in out.stderr
+    assert (
+        "Galat [no-user]: Siapa yang bertindak? Pilih dengan --as ORANG atau KTPEL_USER."
+        in out.stderr
+    )
     out = ktpel("--ledger", str(demo_path), "list", "--mine", env={"KTPEL_USER": "maya"})
     assert out.returncode == 0 and _ids(out.stdout) == ["2026-0006"]
 
@@ -375,29 +638,108 @@ def test_log_tells_the_requests_story(demo_path, capsys):
 
 ERRORS = [
     (["show", "2026-0099"], 1, "Galat [unknown-request]: Permohonan '2026-0099' tidak ditemukan."),
-    (["show", "26-3"], 1, "Galat [bad-request-id]: Nomor permohonan '26-3' tidak sah (contoh: 2026-0003)."),
+    (
+        ["show", "26-3"],
+        1,
+        "Galat [bad-request-id]: Nomor permohonan '26-3' tidak sah (contoh: 2026-0003).",
+    ),
     (["log", "2026-0099"], 1, "Galat [unknown-request]"),
-    (["--as", "maya", "advance", "2026-0006", "--set", "peserta=semua", "--set", "meeting_date=2026-11-28"], 1,
-     "Galat [bad-input] (peserta): isian 'peserta' tidak ada pada langkah ini (yang ada: meeting_date, minutes_summary)"),
-    (["--as", "maya", "advance", "2026-0006", "--set", "meeting_date=31-02-2026", "--set", "minutes_summary=x"], 1,
-     "Galat [field-type] (meeting_date): Isian 'Tanggal rapat' harus berupa tanggal (TTTT-BB-HH): '31-02-2026' tidak sesuai."),
-    (["--as", "maya", "advance", "2026-0006", "--set", "meeting_date"], 1, "Galat [bad-input]: 'meeting_date' harus berbentuk NAMA=NILAI"),
-    (["--as", "maya", "advance", "2026-0006", "--set", "meeting_date=2026-11-28"], 1,
-     "Galat [field-missing] (minutes_summary): Isian 'Ringkasan notulen' wajib diisi."),
-    (["--as", "bambang", "advance", "2026-0004", "--set", "blanks_shipped=-3", "--set", "carrier=x", "--set", "airway_bill=1",
-      "--set", "ship_date=2026-11-28"], 1, "Galat [bad-count] (blanks_shipped): Isian 'Jumlah blanko dikirim (keping)' harus bilangan bulat tidak negatif"),
-    (["advance", "2026-0006", "--set", "meeting_date=2026-11-28"], 1, "Galat [no-user]: Siapa yang bertindak?"),
-    (["--as", "budi", "advance", "2026-0006"], 1, "Galat [unknown-person]: Orang 'budi' tidak terdaftar di people.toml."),
-    (["--as", "maya", "advance", "2026-0005"], 1, "Galat [wrong-role]: Maya Lestari, S.IP tidak memegang peran 'Kepala Bidang Dukcapil'"),
-    (["--as", "maya", "advance", "2026-0006", "--step", "2"], 1, "Galat [wrong-step]: Permohonan 2026-0006 sedang di langkah 1"),
-    (["--as", "dedi", "advance", "2026-0001"], 1, "Galat [request-done]: Permohonan 2026-0001 sudah selesai"),
+    (
+        [
+            "--as",
+            "maya",
+            "advance",
+            "2026-0006",
+            "--set",
+            "peserta=semua",
+            "--set",
+            "meeting_date=2026-11-28",
+        ],
+        1,
+        "Galat [bad-input] (peserta): isian 'peserta' tidak ada pada langkah ini (yang ada: meeting_date, minutes_summary)",
+    ),
+    (
+        [
+            "--as",
+            "maya",
+            "advance",
+            "2026-0006",
+            "--set",
+            "meeting_date=31-02-2026",
+            "--set",
+            "minutes_summary=x",
+        ],
+        1,
+        "Galat [field-type] (meeting_date): Isian 'Tanggal rapat' harus berupa tanggal (TTTT-BB-HH): '31-02-2026' tidak sesuai.",
+    ),
+    (
+        ["--as", "maya", "advance", "2026-0006", "--set", "meeting_date"],
+        1,
+        "Galat [bad-input]: 'meeting_date' harus berbentuk NAMA=NILAI",
+    ),
+    (
+        ["--as", "maya", "advance", "2026-0006", "--set", "meeting_date=2026-11-28"],
+        1,
+        "Galat [field-missing] (minutes_summary): Isian 'Ringkasan notulen' wajib diisi.",
+    ),
+    (
+        [
+            "--as",
+            "bambang",
+            "advance",
+            "2026-0004",
+            "--set",
+            "blanks_shipped=-3",
+            "--set",
+            "carrier=x",
+            "--set",
+            "airway_bill=1",
+            "--set",
+            "ship_date=2026-11-28",
+        ],
+        1,
+        "Galat [bad-count] (blanks_shipped): Isian 'Jumlah blanko dikirim (keping)' harus bilangan bulat tidak negatif",
+    ),
+    (
+        ["advance", "2026-0006", "--set", "meeting_date=2026-11-28"],
+        1,
+        "Galat [no-user]: Siapa yang bertindak?",
+    ),
+    (
+        ["--as", "budi", "advance", "2026-0006"],
+        1,
+        "Galat [unknown-person]: Orang 'budi' tidak terdaftar di people.toml.",
+    ),
+    (
+        ["--as", "maya", "advance", "2026-0005"],
+        1,
+        "Galat [wrong-role]: Maya Lestari, S.IP tidak memegang peran 'Kepala Bidang Dukcapil'",
+    ),
+    (
+        ["--as", "maya", "advance", "2026-0006", "--step", "2"],
+        1,
+        "Galat [wrong-step]: Permohonan 2026-0006 sedang di langkah 1",
+    ),
+    (
+        ["--as", "dedi", "advance", "2026-0001"],
+        1,
+        "Galat [request-done]: Permohonan 2026-0001 sudah selesai",
+    ),
     (["--as", "dedi", "advance", "2026-0002"], 1, "Galat [use-distribution]"),
-    (["--as", "maya", "advance", "2026-0006", "--reason", "cuti"], 1, "Galat [on-behalf-incomplete]"),
+    (
+        ["--as", "maya", "advance", "2026-0006", "--reason", "cuti"],
+        1,
+        "Galat [on-behalf-incomplete]",
+    ),
     (["--as", "maya", "bogus"], 2, "Perintah tidak sesuai: "),
 ]
 
 
-@pytest.mark.parametrize(("args", "code", "sentence"), ERRORS, ids=[" ".join(a[:3]) + f" #{i}" for i, (a, _, _) in enumerate(ERRORS)])
+@pytest.mark.parametrize(
+    ("args", "code", "sentence"),
+    ERRORS,
+    ids=[" ".join(a[:3]) + f" #{i}" for i, (a, _, _) in enumerate(ERRORS)],
+)
 def test_wrong_input_gives_a_sentence_and_changes_nothing(demo_path, args, code, sentence):
     before = head_of(demo_path)
     out = ktpel("--ledger", str(demo_path), *args)
@@ -411,10 +753,18 @@ def test_wrong_input_gives_a_sentence_and_changes_nothing(demo_path, args, code,
 
 def test_a_missing_ledger_folder_is_named(tmp_path):
     missing = tmp_path / "tidak-ada"
-    for args in (["list"], ["show", "2026-0001"], ["--as", "maya", "advance", "2026-0001"], ["people"]):
+    for args in (
+        ["list"],
+        ["show", "2026-0001"],
+        ["--as", "maya", "advance", "2026-0001"],
+        ["people"],
+    ):
         out = ktpel("--ledger", str(missing), *args)
         assert out.returncode == 1
-        assert f"Galat [not-a-ledger]: {missing} bukan ledger ktpel (tidak ada repositori git dengan ledger.toml)." in out.stderr
+        assert (
+            f"Galat [not-a-ledger]: {missing} bukan ledger ktpel (tidak ada repositori git dengan ledger.toml)."
+            in out.stderr
+        )
         assert "Traceback" not in out.stderr
     out = ktpel("list", env={"KTPEL_LEDGER": str(missing)})
     assert out.returncode == 1 and f"{missing} bukan ledger ktpel" in out.stderr
@@ -442,8 +792,23 @@ def test_lang_en_gives_english(demo_path, capsys):
     assert out.returncode == 1
     assert "Error [unknown-request]: Request '2026-0099' was not found." in out.stderr
     out = ktpel(*led, "--lang", "en", "--as", "maya", "advance", "2026-0005")
-    assert "Error [wrong-role]: Maya Lestari, S.IP does not hold the role 'Kepala Bidang Dukcapil' responsible for step 3" in out.stderr
-    out = ktpel(*led, "--lang", "en", "--as", "maya", "advance", "2026-0006", "--set", "meeting_date=kemarin", "--set", "minutes_summary=x")
+    assert (
+        "Error [wrong-role]: Maya Lestari, S.IP does not hold the role 'Kepala Bidang Dukcapil' responsible for step 3"
+        in out.stderr
+    )
+    out = ktpel(
+        *led,
+        "--lang",
+        "en",
+        "--as",
+        "maya",
+        "advance",
+        "2026-0006",
+        "--set",
+        "meeting_date=kemarin",
+        "--set",
+        "minutes_summary=x",
+    )
     assert "'Tanggal rapat' must be a date (YYYY-MM-DD): 'kemarin' does not fit." in out.stderr
     out = ktpel(*led, "--lang", "en", "bogus")
     assert out.returncode == 2 and out.stderr.startswith("Wrong usage: ")
@@ -457,7 +822,10 @@ def test_help_and_usage_errors_speak_indonesian_by_default(demo_path):
     assert out.stdout.startswith("pemakaian: ktpel advance ")
     assert "\nargumen:\n" in out.stdout and "\nopsi:\n" in out.stdout
     assert out.stdout.count("\nopsi:\n") == 1  # the shared options sit in the same section
-    assert "tampilkan bantuan ini lalu keluar" in out.stdout and "positional arguments" not in out.stdout
+    assert (
+        "tampilkan bantuan ini lalu keluar" in out.stdout
+        and "positional arguments" not in out.stdout
+    )
     out = ktpel("--ledger", str(demo_path), "advance")
     assert out.returncode == 2
     assert out.stderr.startswith("Perintah tidak sesuai: argumen ini wajib diisi: PERMOHONAN\n")

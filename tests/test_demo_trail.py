@@ -5,19 +5,27 @@ import tomllib
 
 
 def _git(path, *args):
-    return subprocess.run(["git", *args], cwd=path, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=path, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_plain_git_log_shows_the_complete_request_step_by_step(demo_path):
-    people = {p["email"]: p for p in tomllib.loads((demo_path / "people.toml").read_text())["person"]}
+    people = {
+        p["email"]: p for p in tomllib.loads((demo_path / "people.toml").read_text())["person"]
+    }
     sop = tomllib.loads(next((demo_path / "sop").glob("*.toml")).read_text())
     roles_of_step = {s["no"]: s["role"] for s in sop["step"]}
     receipt_role = next(s for s in sop["step"] if s["no"] == 19)["receipt_role"]
 
-    fmt = "%ae%x1f%aI%x1f%(trailers:key=Ktpel-Request,valueonly,separator=)%x1f" \
-          "%(trailers:key=Ktpel-Step,valueonly,separator=)%x1f%(trailers:key=Ktpel-Action,valueonly,separator=)%x1f" \
-          "%(trailers:key=Ktpel-Role,valueonly,separator=)%x1f%(trailers:key=Ktpel-On-Behalf-Of,valueonly,separator=)%x1e"
-    out = _git(demo_path, "log", "--reverse", f"--format={fmt}", "--", "requests/2026/2026-0001.toml")
+    fmt = (
+        "%ae%x1f%aI%x1f%(trailers:key=Ktpel-Request,valueonly,separator=)%x1f"
+        "%(trailers:key=Ktpel-Step,valueonly,separator=)%x1f%(trailers:key=Ktpel-Action,valueonly,separator=)%x1f"
+        "%(trailers:key=Ktpel-Role,valueonly,separator=)%x1f%(trailers:key=Ktpel-On-Behalf-Of,valueonly,separator=)%x1e"
+    )
+    out = _git(
+        demo_path, "log", "--reverse", f"--format={fmt}", "--", "requests/2026/2026-0001.toml"
+    )
     commits = [c.strip("\n").split("\x1f") for c in out.split("\x1e") if c.strip()]
 
     advanced = [int(step) for _, _, _, step, action, _, _ in commits if action == "advance"]

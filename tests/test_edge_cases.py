@@ -14,10 +14,38 @@ def _advance(led, request, person, role, step, data, at):
 def _to_step_18(demo, at, good, damaged, shares):
     state = demo.read_request("2026-0004")
     assert state.step == 13
-    _advance(demo, "2026-0004", "bambang", "bapeng", 13, {
-        "blanks_shipped": 500, "carrier": "Garuda Indonesia Cargo", "airway_bill": "126-1", "ship_date": at.date()}, at)
-    _advance(demo, "2026-0004", "dedi", "pelaksana", 14, {"pickup_date": at.date(), "parcels": 1, "airway_bill_matches": True}, at)
-    _advance(demo, "2026-0004", "agus", "kasubag-umum", 15, {"received_good": good, "damaged_missing": damaged}, at)
+    _advance(
+        demo,
+        "2026-0004",
+        "bambang",
+        "bapeng",
+        13,
+        {
+            "blanks_shipped": 500,
+            "carrier": "Garuda Indonesia Cargo",
+            "airway_bill": "126-1",
+            "ship_date": at.date(),
+        },
+        at,
+    )
+    _advance(
+        demo,
+        "2026-0004",
+        "dedi",
+        "pelaksana",
+        14,
+        {"pickup_date": at.date(), "parcels": 1, "airway_bill_matches": True},
+        at,
+    )
+    _advance(
+        demo,
+        "2026-0004",
+        "agus",
+        "kasubag-umum",
+        15,
+        {"received_good": good, "damaged_missing": damaged},
+        at,
+    )
     _advance(demo, "2026-0004", "rudi", "kabid", 16, {"proposed_shares": shares}, at)
     return _advance(demo, "2026-0004", "hendra", "kadis", 17, {"shares": shares}, at)
 
@@ -28,7 +56,15 @@ def test_every_blank_damaged_the_request_closes_after_the_schedule_step(demo, fi
     _to_step_18(demo, at, 0, 500, {"19.03": 0, "19.05": 0})
     # A schedule for a Kab/Kota without a share is still refused...
     with pytest.raises(LedgerError) as err:
-        _advance(demo, "2026-0004", "maya", "kasi", 18, {"schedule": {"19.03": {"date": at.date(), "mode": "ambil"}}}, at)
+        _advance(
+            demo,
+            "2026-0004",
+            "maya",
+            "kasi",
+            18,
+            {"schedule": {"19.03": {"date": at.date(), "mode": "ambil"}}},
+            at,
+        )
     assert err.value.code == "schedule-mismatch"
     # ...and an empty one closes the request.
     state = _advance(demo, "2026-0004", "maya", "kasi", 18, {}, at)
@@ -44,7 +80,15 @@ def test_schedule_still_required_when_someone_has_a_share(demo, fixed_clock):
     with pytest.raises(LedgerError) as err:
         _advance(demo, "2026-0004", "maya", "kasi", 18, {}, at)
     assert err.value.code == "field-missing" and demo.head() == head
-    state = _advance(demo, "2026-0004", "maya", "kasi", 18, {"schedule": {"19.03": {"date": at.date(), "mode": "antar"}}}, at)
+    state = _advance(
+        demo,
+        "2026-0004",
+        "maya",
+        "kasi",
+        18,
+        {"schedule": {"19.03": {"date": at.date(), "mode": "antar"}}},
+        at,
+    )
     assert state.step == 19 and not state.done
 
 
@@ -57,13 +101,23 @@ def test_step_19_says_it_waits_on_the_kabkota_receipt_not_only_the_pelaksana(dem
     assert "Pelaksana" in current.role  # 19.03 still to be handed over
 
 
-def test_loose_objects_are_packed_by_git_gc_auto_as_git_commit_would(demo, fixed_clock, monkeypatch):
+def test_loose_objects_are_packed_by_git_gc_auto_as_git_commit_would(
+    demo, fixed_clock, monkeypatch
+):
     """ktpel commits with commit-tree/update-ref, so it must trigger git's housekeeping itself."""
     import subprocess
 
     def loose() -> int:
-        out = subprocess.run(["git", "count-objects", "-v"], cwd=demo.root, capture_output=True, text=True, check=True).stdout
-        return int(next(line.split(": ")[1] for line in out.splitlines() if line.startswith("count:")))
+        out = subprocess.run(
+            ["git", "count-objects", "-v"],
+            cwd=demo.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return int(
+            next(line.split(": ")[1] for line in out.splitlines() if line.startswith("count:"))
+        )
 
     # A low threshold (git's gc.auto) stands in for months of work; gc runs in the foreground here.
     subprocess.run(["git", "config", "gc.auto", "20"], cwd=demo.root, check=True)
@@ -85,17 +139,40 @@ def test_loose_objects_are_packed_by_git_gc_auto_as_git_commit_would(demo, fixed
     assert demo.read_request("2026-0005").step == 4
 
 
-def test_a_ledger_without_required_signatures_audits_clean_with_a_warning_per_unsigned_step(tmp_path, fixed_clock):
+def test_a_ledger_without_required_signatures_audits_clean_with_a_warning_per_unsigned_step(
+    tmp_path, fixed_clock
+):
     """signatures_required = false: unsigned steps are allowed; the audit says so, as warnings."""
     from ledger.audit import audit
     from ledger.bootstrap import init_ledger
     from ledger.policy import Person
 
-    admin = Person("nokey-admin", "Admin Tanpa Kunci", "198803152014031002", "admin@nokey.test", "prov", ("admin",))
-    head = Person("nokey-1901", "Kadis Tanpa Kunci", "196908081995031002", "kadis@nokey.test", "19.01", ("kadis-kabkota",))
-    led = init_ledger(tmp_path / "ledger", admin, people=[head], signatures_required=False, at=fixed_clock)
-    data = {"kabkota": "19.01", "letter_number": "470/1/X", "letter_date": fixed_clock.date(),
-            "blanks_requested": 100, "stock_left": 5}
+    admin = Person(
+        "nokey-admin",
+        "Admin Tanpa Kunci",
+        "198803152014031002",
+        "admin@nokey.test",
+        "prov",
+        ("admin",),
+    )
+    head = Person(
+        "nokey-1901",
+        "Kadis Tanpa Kunci",
+        "196908081995031002",
+        "kadis@nokey.test",
+        "19.01",
+        ("kadis-kabkota",),
+    )
+    led = init_ledger(
+        tmp_path / "ledger", admin, people=[head], signatures_required=False, at=fixed_clock
+    )
+    data = {
+        "kabkota": "19.01",
+        "letter_number": "470/1/X",
+        "letter_date": fixed_clock.date(),
+        "blanks_requested": 100,
+        "stock_left": 5,
+    }
     led.record(None, Event("create", 0, fixed_clock, "nokey-1901", "kadis-kabkota", data))
     report = audit(led)
     assert report.errors == [] and report.ok

@@ -156,7 +156,9 @@ def test_roles_and_seed_columns(sop: dict, seed_lines: list[str]) -> None:
     columns = {norm(c) for c in cells(header)}
     for role in sop["role"]:
         if role["seed_column"]:
-            assert role["seed_column"] in columns, f"role {role['id']}: no seed column {role['seed_column']!r}"
+            assert role["seed_column"] in columns, (
+                f"role {role['id']}: no seed column {role['seed_column']!r}"
+            )
 
 
 def test_every_step_role_is_a_role(sop: dict) -> None:
@@ -179,4 +181,6 @@ def test_seed_copy_is_current():
     """The copy under tests/data is byte for byte the shared seed (when the shared folder is there)."""
     assert SEED_COPY.is_file(), f"{SEED_COPY} is missing"
     if SEED_PATH.is_file():
-        assert SEED_COPY.read_bytes() == SEED_PATH.read_bytes(), "tests/data seed copy is out of date"
+        assert SEED_COPY.read_bytes() == SEED_PATH.read_bytes(), (
+            "tests/data seed copy is out of date"
+        )

@@ -32,7 +32,9 @@ NOW_ENV = {"KTPEL_NOW": (FIXED_NOW + timedelta(minutes=30)).isoformat()}
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=check
+    ).stdout
 
 
 def porcelain(root: Path) -> str:
@@ -43,16 +45,36 @@ def commits_since(root: Path, base: str) -> int:
     return int(git(root, "rev-list", "--count", f"{base}..HEAD").strip())
 
 
-def ktpel(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def ktpel(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **NOW_ENV, **(env or {})}
-    return subprocess.run([*KTPEL, "--ledger", str(root), *args], capture_output=True, text=True, env=full, timeout=120)
+    return subprocess.run(
+        [*KTPEL, "--ledger", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=120,
+    )
 
 
 def commit_by_hand(root: Path, message: str, *paths: str) -> str:
     """A change made with plain git, outside ktpel (a hand edit, or a file arrived from elsewhere)."""
     git(root, "add", "--", *paths)
-    git(root, "-c", "user.name=Tangan", "-c", "user.email=tangan@example.org", "-c", "commit.gpgsign=false",
-        "commit", "-q", "--no-verify", "-m", message)
+    git(
+        root,
+        "-c",
+        "user.name=Tangan",
+        "-c",
+        "user.email=tangan@example.org",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        message,
+    )
     return head_of(root)
 
 
@@ -99,14 +121,24 @@ def break_a_count(root: Path) -> tuple[str, str, int, str]:
     blanks = _line_index(text, r"blanks = \d+", header)
     lines[blanks] = "blanks = 99999"
     (root / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return rel, "file-event-invalid", header + 1, f"Berkas {rel}, kejadian #{seq}: Serah terima 99999 keping melebihi porsi Kota Pangkalpinang"
+    return (
+        rel,
+        "file-event-invalid",
+        header + 1,
+        f"Berkas {rel}, kejadian #{seq}: Serah terima 99999 keping melebihi porsi Kota Pangkalpinang",
+    )
 
 
 def break_state(root: Path) -> tuple[str, str, int, str]:
     rel = "requests/2026/2026-0004.toml"
     text = (root / rel).read_text(encoding="utf-8")
     (root / rel).write_text(text.replace("\nstep = 13\n", "\nstep = 14\n", 1), encoding="utf-8")
-    return rel, "file-state-mismatch", _line_index(text, r"\[state\]") + 1, f"Berkas {rel}: bagian [state] tidak sesuai dengan riwayat kejadiannya (step 14 ≠ 13)"
+    return (
+        rel,
+        "file-state-mismatch",
+        _line_index(text, r"\[state\]") + 1,
+        f"Berkas {rel}: bagian [state] tidak sesuai dengan riwayat kejadiannya (step 14 ≠ 13)",
+    )
 
 
 def break_folder(root: Path) -> tuple[str, str, int, str]:
@@ -114,11 +146,20 @@ def break_folder(root: Path) -> tuple[str, str, int, str]:
     (root / "requests/2025").mkdir()
     git(root, "mv", "requests/2026/2026-0006.toml", rel)
     text = (root / rel).read_text(encoding="utf-8")
-    return rel, "file-invalid", _line_index(text, r'id = "2026-0006"') + 1, \
-        f"Berkas {rel} tidak sesuai format permohonan: id 2026-0006 harus disimpan di requests/2026/2026-0006.toml"
+    return (
+        rel,
+        "file-invalid",
+        _line_index(text, r'id = "2026-0006"') + 1,
+        f"Berkas {rel} tidak sesuai format permohonan: id 2026-0006 harus disimpan di requests/2026/2026-0006.toml",
+    )
 
 
-BREAKERS = {"bad-toml": break_toml, "count": break_a_count, "state": break_state, "folder": break_folder}
+BREAKERS = {
+    "bad-toml": break_toml,
+    "count": break_a_count,
+    "state": break_state,
+    "folder": break_folder,
+}
 
 
 @pytest.mark.parametrize("kind", BREAKERS)
@@ -131,7 +172,9 @@ def test_a_broken_file_is_one_row_with_file_line_and_reason(demo_path, fixed_clo
     with Ledger.open(demo_path) as led:
         rows = led.list_requests()
         bad = [s for s in rows if s.broken]
-        assert [(s.id, s.path, s.error.code, s.error.line) for s in bad] == [(broken_id, rel, code, line)]
+        assert [(s.id, s.path, s.error.code, s.error.line) for s in bad] == [
+            (broken_id, rel, code, line)
+        ]
         assert bad[0].error.path == rel
         assert sentence in bad[0].error.message(), bad[0].error.message()
         # Every other request is listed exactly as before.
@@ -141,8 +184,20 @@ def test_a_broken_file_is_one_row_with_file_line_and_reason(demo_path, fixed_clo
         target = "2026-0005" if broken_id == "2026-0006" else "2026-0006"
         step = led.read_request(target).step
         person = {1: "maya", 3: "rudi"}[step]
-        data = {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat."} if step == 1 else {}
-        rec = led.record(target, Event("advance", step, FIXED_NOW + timedelta(minutes=5), person, led.policy().sop.step(step).role, data))
+        data = (
+            {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat."} if step == 1 else {}
+        )
+        rec = led.record(
+            target,
+            Event(
+                "advance",
+                step,
+                FIXED_NOW + timedelta(minutes=5),
+                person,
+                led.policy().sop.step(step).role,
+                data,
+            ),
+        )
         assert rec.request.step == step + 1
         assert porcelain(demo_path) == ""
 
@@ -195,7 +250,9 @@ def test_list_and_show_print_the_sentence_without_a_traceback(demo_path, kind):
 
 def test_a_file_under_the_wrong_name_is_reported(demo_path):
     # A copy of 2026-0005 saved as 2026-0042: the id inside does not match the place.
-    shutil.copy(demo_path / "requests/2026/2026-0005.toml", demo_path / "requests/2026/2026-0042.toml")
+    shutil.copy(
+        demo_path / "requests/2026/2026-0005.toml", demo_path / "requests/2026/2026-0042.toml"
+    )
     commit_by_hand(demo_path, "Salinan", "requests")
     with Ledger.open(demo_path) as led:
         rows = {s.path: s for s in led.list_requests()}
@@ -215,8 +272,23 @@ def test_two_ktpel_commands_racing_on_the_same_step(demo_path):
     env = {**os.environ, **NOW_ENV}
     for step, person in actors.items():
         base = head_of(demo_path)
-        cmd = [*KTPEL, "--ledger", str(demo_path), "--as", person, "advance", "2026-0005", "--step", str(step)]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+        cmd = [
+            *KTPEL,
+            "--ledger",
+            str(demo_path),
+            "--as",
+            person,
+            "advance",
+            "2026-0005",
+            "--step",
+            str(step),
+        ]
+        procs = [
+            subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            )
+            for _ in range(2)
+        ]
         results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
         codes = sorted(rc for rc, _, _ in results)
         assert codes == [0, 1], results
@@ -237,8 +309,14 @@ def _race_child(root: str, request_id: str, person: str, summary: str, barrier, 
         with Ledger.open(root) as led:
             state = led.read_request(request_id)
             step = led.policy().sop.step(state.step)
-            data = {"meeting_date": date(2026, 11, 28), "minutes_summary": summary} if state.step == 1 else {}
-            ev = Event("advance", state.step, FIXED_NOW + timedelta(minutes=1), person, step.role, data)
+            data = (
+                {"meeting_date": date(2026, 11, 28), "minutes_summary": summary}
+                if state.step == 1
+                else {}
+            )
+            ev = Event(
+                "advance", state.step, FIXED_NOW + timedelta(minutes=1), person, step.role, data
+            )
             barrier.wait(timeout=60)
             rec = led.record(request_id, ev)
             results.put(("ok", summary, rec.sha))
@@ -252,8 +330,10 @@ def _run_children(specs: list[tuple[str, str, str]], root: Path) -> list[tuple[s
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(len(specs))
     results = ctx.Queue()
-    procs = [ctx.Process(target=_race_child, args=(str(root), rid, person, summary, barrier, results))
-             for rid, person, summary in specs]
+    procs = [
+        ctx.Process(target=_race_child, args=(str(root), rid, person, summary, barrier, results))
+        for rid, person, summary in specs
+    ]
     for p in procs:
         p.start()
     out = [results.get(timeout=120) for _ in procs]
@@ -270,7 +350,10 @@ def test_four_processes_recording_the_same_step_one_wins(demo_path):
     winners = [r for r in results if r[0] == "ok"]
     losers = [r for r in results if r[0] != "ok"]
     assert len(winners) == 1, results
-    assert {r[0] for r in losers} == {"refused"} and {r[2] for r in losers} <= {"wrong-step", "ledger-busy"}, results
+    assert {r[0] for r in losers} == {"refused"} and {r[2] for r in losers} <= {
+        "wrong-step",
+        "ledger-busy",
+    }, results
     assert commits_since(demo_path, base) == 1
     assert head_of(demo_path) == winners[0][2]
     assert porcelain(demo_path) == ""
@@ -283,7 +366,9 @@ def test_four_processes_recording_the_same_step_one_wins(demo_path):
 
 def test_two_processes_on_different_requests_both_land(demo_path):
     base = head_of(demo_path)
-    results = _run_children([("2026-0006", "maya", "Rapat A"), ("2026-0005", "rudi", "-")], demo_path)
+    results = _run_children(
+        [("2026-0006", "maya", "Rapat A"), ("2026-0005", "rudi", "-")], demo_path
+    )
     assert sorted(r[0] for r in results) == ["ok", "ok"], results
     assert commits_since(demo_path, base) == 2
     assert git(demo_path, "rev-list", "--merges", f"{base}..HEAD") == ""
@@ -297,10 +382,37 @@ def test_two_processes_on_different_requests_both_land(demo_path):
 # --- (c) a process killed in the middle of an operation ----------------------------------------------
 
 OPERATIONS = {
-    "advance": ("2026-0006", ["--as", "maya", "advance", "2026-0006", "--set", "meeting_date=2026-11-28",
-                              "--set", "minutes_summary=Rapat monev bersama tujuh Kab/Kota"]),
-    "create": ("2026-0007", ["--as", "kadis-1903", "new", "--set", "kabkota=19.03", "--set", "letter_number=470/55/Dukcapil-19.03/2026",
-                             "--set", "letter_date=2026-11-27", "--set", "blanks_requested=700", "--set", "stock_left=15"]),
+    "advance": (
+        "2026-0006",
+        [
+            "--as",
+            "maya",
+            "advance",
+            "2026-0006",
+            "--set",
+            "meeting_date=2026-11-28",
+            "--set",
+            "minutes_summary=Rapat monev bersama tujuh Kab/Kota",
+        ],
+    ),
+    "create": (
+        "2026-0007",
+        [
+            "--as",
+            "kadis-1903",
+            "new",
+            "--set",
+            "kabkota=19.03",
+            "--set",
+            "letter_number=470/55/Dukcapil-19.03/2026",
+            "--set",
+            "letter_date=2026-11-27",
+            "--set",
+            "blanks_requested=700",
+            "--set",
+            "stock_left=15",
+        ],
+    ),
 }
 
 
@@ -315,7 +427,9 @@ def test_a_killed_process_leaves_a_ledger_that_opens_cleanly(demo_path, operatio
     journal = demo_path / ".git/ktpel/pending.json"
     assert journal.exists(), "the child did not die inside the operation"
     if point.endswith("+index.lock"):
-        (demo_path / ".git/index.lock").write_bytes(b"")  # as a git killed while committing leaves it
+        (demo_path / ".git/index.lock").write_bytes(
+            b""
+        )  # as a git killed while committing leaves it
     committed = crash_at == "after-commit"
     assert commits_since(demo_path, base) == (1 if committed else 0)
     # Between writing the file and committing it, the dead process left the tree dirty.
@@ -332,7 +446,12 @@ def test_a_killed_process_leaves_a_ledger_that_opens_cleanly(demo_path, operatio
     assert not journal.exists()
     assert not (demo_path / ".git/index.lock").exists()
     assert commits_since(demo_path, base) == (1 if committed else 0)
-    assert subprocess.run(["git", "fsck", "--no-progress"], cwd=demo_path, capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            ["git", "fsck", "--no-progress"], cwd=demo_path, capture_output=True
+        ).returncode
+        == 0
+    )
     with Ledger.open(demo_path) as led:
         assert not any(s.broken for s in led.list_requests())
         if committed:
@@ -371,20 +490,41 @@ def test_warm_listing_equals_cold_and_parses_nothing(demo_path, fixed_clock):
 def test_listing_follows_a_plain_git_revert(demo_path, fixed_clock):
     listing(demo_path)  # warm the cache
     assert git(demo_path, "log", "-1", "--format=%s").startswith("[2026-0005] Langkah 2/19")
-    git(demo_path, "-c", "user.name=Yusuf", "-c", "user.email=y@example.org", "-c", "commit.gpgsign=false",
-        "revert", "--no-edit", "HEAD")
+    git(
+        demo_path,
+        "-c",
+        "user.name=Yusuf",
+        "-c",
+        "user.email=y@example.org",
+        "-c",
+        "commit.gpgsign=false",
+        "revert",
+        "--no-edit",
+        "HEAD",
+    )
     rows = {r["id"]: r for r in listing(demo_path)}
     assert rows["2026-0005"]["step"] == 2
     assert list(rows.values()) == cold_listing(demo_path)
 
 
-def test_listing_follows_a_request_file_arriving_from_another_clone(demo_path, tmp_path, fixed_clock):
+def test_listing_follows_a_request_file_arriving_from_another_clone(
+    demo_path, tmp_path, fixed_clock
+):
     listing(demo_path)  # warm the cache
     other = tmp_path / "other"
     shutil.copytree(demo_path, other, symlinks=True)
     with Ledger.open(other) as led:
-        led.record("2026-0006", Event("advance", 1, FIXED_NOW, "maya", "kasi",
-                                      {"meeting_date": date(2026, 11, 28), "minutes_summary": "Dari klon lain"}))
+        led.record(
+            "2026-0006",
+            Event(
+                "advance",
+                1,
+                FIXED_NOW,
+                "maya",
+                "kasi",
+                {"meeting_date": date(2026, 11, 28), "minutes_summary": "Dari klon lain"},
+            ),
+        )
     shutil.copy(other / "requests/2026/2026-0006.toml", demo_path / "requests/2026/2026-0006.toml")
     commit_by_hand(demo_path, "Berkas dari klon lain", "requests/2026/2026-0006.toml")
     with Ledger.open(demo_path) as led:
@@ -399,15 +539,43 @@ def test_letter_numbers_follow_a_revert(demo_path):
     with Ledger.open(demo_path) as led:
         led.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis", {}))
         number = led.next_letter_number(2026)
-        led.record("2026-0003", Event("advance", 9, FIXED_NOW + timedelta(minutes=1), "agus", "kasubag-umum",
-                                      {"letter_number": number, "letter_date": date(2026, 11, 28)}))
+        led.record(
+            "2026-0003",
+            Event(
+                "advance",
+                9,
+                FIXED_NOW + timedelta(minutes=1),
+                "agus",
+                "kasubag-umum",
+                {"letter_number": number, "letter_date": date(2026, 11, 28)},
+            ),
+        )
         assert led.next_letter_number(2026) != number
-    git(demo_path, "-c", "user.name=Yusuf", "-c", "user.email=y@example.org", "-c", "commit.gpgsign=false",
-        "revert", "--no-edit", "HEAD")
+    git(
+        demo_path,
+        "-c",
+        "user.name=Yusuf",
+        "-c",
+        "user.email=y@example.org",
+        "-c",
+        "commit.gpgsign=false",
+        "revert",
+        "--no-edit",
+        "HEAD",
+    )
     with Ledger.open(demo_path) as led:
         assert led.next_letter_number(2026) == number  # free again
-        rec = led.record("2026-0003", Event("advance", 9, FIXED_NOW + timedelta(minutes=2), "agus", "kasubag-umum",
-                                            {"letter_number": number, "letter_date": date(2026, 11, 28)}))
+        rec = led.record(
+            "2026-0003",
+            Event(
+                "advance",
+                9,
+                FIXED_NOW + timedelta(minutes=2),
+                "agus",
+                "kasubag-umum",
+                {"letter_number": number, "letter_date": date(2026, 11, 28)},
+            ),
+        )
         assert rec.request.value(9, "letter_number") == number
 
 
@@ -425,7 +593,9 @@ def test_a_cache_keyed_to_a_vanished_head_is_rebuilt(demo_path, fixed_clock):
     cold = cold_listing(demo_path)
     db = sqlite3.connect(demo_path / ".git/ktpel/cache.sqlite")
     db.execute("UPDATE meta SET value=? WHERE key='head'", ("0" * 40,))
-    db.execute("DELETE FROM req WHERE id='2026-0001'")  # would be missed if the cache trusted itself
+    db.execute(
+        "DELETE FROM req WHERE id='2026-0001'"
+    )  # would be missed if the cache trusted itself
     db.commit()
     db.close()
     assert listing(demo_path) == cold
@@ -433,18 +603,51 @@ def test_a_cache_keyed_to_a_vanished_head_is_rebuilt(demo_path, fixed_clock):
 
 def _start_together(root: Path, *commands: list[str]) -> list[tuple[int, str, str]]:
     env = {**os.environ, **NOW_ENV}
-    procs = [subprocess.Popen([*KTPEL, "--ledger", str(root), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env=env) for cmd in commands]
+    procs = [
+        subprocess.Popen(
+            [*KTPEL, "--ledger", str(root), *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for cmd in commands
+    ]
     return [(p.wait(timeout=120), *p.communicate()) for p in procs]
 
 
 def test_two_new_requests_at_the_same_moment_get_two_ids(demo_path):
     base = head_of(demo_path)
-    letter = ["--set", "letter_date=2026-11-27", "--set", "blanks_requested=500", "--set", "stock_left=5"]
+    letter = [
+        "--set",
+        "letter_date=2026-11-27",
+        "--set",
+        "blanks_requested=500",
+        "--set",
+        "stock_left=5",
+    ]
     results = _start_together(
         demo_path,
-        ["--as", "kadis-1903", "new", "--set", "kabkota=19.03", "--set", "letter_number=470/1/A/2026", *letter],
-        ["--as", "kadis-1906", "new", "--set", "kabkota=19.06", "--set", "letter_number=470/1/B/2026", *letter],
+        [
+            "--as",
+            "kadis-1903",
+            "new",
+            "--set",
+            "kabkota=19.03",
+            "--set",
+            "letter_number=470/1/A/2026",
+            *letter,
+        ],
+        [
+            "--as",
+            "kadis-1906",
+            "new",
+            "--set",
+            "kabkota=19.06",
+            "--set",
+            "letter_number=470/1/B/2026",
+            *letter,
+        ],
     )
     assert [rc for rc, _, _ in results] == [0, 0], results
     assert commits_since(demo_path, base) == 2
@@ -460,15 +663,36 @@ def test_two_clerks_numbering_letters_at_once_never_share_a_number(demo_path):
     with Ledger.open(demo_path) as led:
         led.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis", {}))
         sop = led.policy().sop
-        data = {1: {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat."},
-                2: {"subject": "Permohonan", "blanks_asked": 3000}}
-        actors = {"kasi": "maya", "kabid": "rudi", "sekretaris": "sri", "kadis": "hendra", "pelaksana": "dedi"}
+        data = {
+            1: {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat."},
+            2: {"subject": "Permohonan", "blanks_asked": 3000},
+        }
+        actors = {
+            "kasi": "maya",
+            "kabid": "rudi",
+            "sekretaris": "sri",
+            "kadis": "hendra",
+            "pelaksana": "dedi",
+        }
         for no in range(1, 9):
             role = sop.step(no).role
-            led.record("2026-0006", Event("advance", no, FIXED_NOW + timedelta(minutes=no), actors[role], role, data.get(no, {})))
+            led.record(
+                "2026-0006",
+                Event(
+                    "advance",
+                    no,
+                    FIXED_NOW + timedelta(minutes=no),
+                    actors[role],
+                    role,
+                    data.get(no, {}),
+                ),
+            )
     base = head_of(demo_path)
-    results = _start_together(demo_path, ["--as", "agus", "advance", "2026-0003", "--json"],
-                              ["--as", "agus", "advance", "2026-0006", "--json"])
+    results = _start_together(
+        demo_path,
+        ["--as", "agus", "advance", "2026-0003", "--json"],
+        ["--as", "agus", "advance", "2026-0006", "--json"],
+    )
     for rc, _, err in results:
         assert "Traceback" not in err
         assert rc == 0 or "Galat [letter-reused]" in err, err
@@ -487,7 +711,9 @@ def test_an_uncommitted_hand_edit_never_enters_the_listing(demo_path, fixed_cloc
     committed_text = (demo_path / rel).read_text(encoding="utf-8")
     edited = committed_text.replace("\nstep = 13\n", "\nstep = 14\n", 1)
     (demo_path / rel).write_text(edited, encoding="utf-8")
-    (demo_path / "requests/2026/2026-0099.toml").write_text("bukan = [toml\n", encoding="utf-8")  # a stray, untracked file
+    (demo_path / "requests/2026/2026-0099.toml").write_text(
+        "bukan = [toml\n", encoding="utf-8"
+    )  # a stray, untracked file
     # Cold or warm, the list shows what is committed, as `show` does.
     assert cold_listing(demo_path) == cold
     assert listing(demo_path) == cold
@@ -514,8 +740,17 @@ def test_a_recorded_state_is_the_state_read_back_from_its_file(demo_path):
         for summary in led.list_requests():
             state = led.read_request(summary.id)
             assert loads(dumps(state), f"requests/2026/{summary.id}.toml", policy) == state
-        recorded = led.record("2026-0006", Event("advance", 1, FIXED_NOW, "maya", "kasi",
-                                                 {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat"}))
+        recorded = led.record(
+            "2026-0006",
+            Event(
+                "advance",
+                1,
+                FIXED_NOW,
+                "maya",
+                "kasi",
+                {"meeting_date": date(2026, 11, 28), "minutes_summary": "Rapat"},
+            ),
+        )
     with Ledger.open(demo_path) as fresh:  # nothing remembered: parsed from the file
         assert fresh.read_request("2026-0006") == recorded.request
 
@@ -530,7 +765,12 @@ def test_request_file_text_is_exactly_what_tomli_w_writes(demo_path):
     from ledger.requestfile import HEADER, dumps, event_to_dict
 
     def plain(state) -> str:
-        head = {"format": 1, "id": state.id, "sop": state.sop_id, "state": {"status": state.status, "step": state.step}}
+        head = {
+            "format": 1,
+            "id": state.id,
+            "sop": state.sop_id,
+            "state": {"status": state.status, "step": state.step},
+        }
         if state.since is not None:
             head["state"]["since"] = ledger_clock.to_wib(state.since)
         return HEADER + tomli_w.dumps({**head, "event": [event_to_dict(e) for e in state.events]})

@@ -47,7 +47,9 @@ def at() -> object:
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=check
+    ).stdout
 
 
 def hub_log(hub: Path) -> list[tuple[str, str, str]]:
@@ -70,8 +72,13 @@ def kadis(code: str) -> str:
 
 def create_event(code: str, person: str | None = None) -> Event:
     when = at()
-    data = {"kabkota": code, "letter_number": f"470/{next(_letters)}/Dukcapil-{code}/2026", "letter_date": when.date(),
-            "blanks_requested": 100 + KABKOTA.index(code), "stock_left": 10}
+    data = {
+        "kabkota": code,
+        "letter_number": f"470/{next(_letters)}/Dukcapil-{code}/2026",
+        "letter_date": when.date(),
+        "blanks_requested": 100 + KABKOTA.index(code),
+        "stock_left": 10,
+    }
     return Event("create", 0, when, person or kadis(code), "kadis-kabkota", data)
 
 
@@ -80,8 +87,15 @@ def permohonan_event(code: str) -> Event:
     return Event("permohonan", 0, ev.at, ev.by, ev.role, ev.data)
 
 
-ACTOR = {"kasi": "maya", "kabid": "rudi", "sekretaris": "sri", "kadis": "hendra", "kasubag-umum": "agus",
-         "pelaksana": "dedi", "bapeng": "bambang"}
+ACTOR = {
+    "kasi": "maya",
+    "kabid": "rudi",
+    "sekretaris": "sri",
+    "kadis": "hendra",
+    "kasubag-umum": "agus",
+    "pelaksana": "dedi",
+    "bapeng": "bambang",
+}
 
 
 def advance(led: Ledger, request_id: str, person: str | None = None) -> str:
@@ -90,7 +104,9 @@ def advance(led: Ledger, request_id: str, person: str | None = None) -> str:
     step = led.policy().sop.step(state.step)
     when = at()
     data = _step_data(led, state, step.no, when, random.Random(step.no))
-    return led.record(request_id, Event("advance", step.no, when, person or ACTOR[step.role], step.role, data)).sha
+    return led.record(
+        request_id, Event("advance", step.no, when, person or ACTOR[step.role], step.role, data)
+    ).sha
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -115,9 +131,20 @@ class Daemon:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["git", "daemon", "--reuseaddr", f"--base-path={self.base}", "--export-all", "--enable=receive-pack",
-             "--informative-errors", "--listen=127.0.0.1", f"--port={self.port}", str(self.base)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                f"--base-path={self.base}",
+                "--export-all",
+                "--enable=receive-pack",
+                "--informative-errors",
+                "--listen=127.0.0.1",
+                f"--port={self.port}",
+                str(self.base),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 20
         while True:
@@ -209,7 +236,10 @@ def test_clone_is_ready_and_fetch_refspec_is_strict(hub: Path, offices, demo_pat
     led = offices(str(hub), "prov")
     assert led.head() == head_of(demo_path)
     assert len(led.list_requests()) == 6
-    assert git(led.root, "config", "--get-all", "remote.origin.fetch").strip() == "refs/heads/main:refs/remotes/origin/main"
+    assert (
+        git(led.root, "config", "--get-all", "remote.origin.fetch").strip()
+        == "refs/heads/main:refs/remotes/origin/main"
+    )
     assert last_sync(led) is None
     result = sync(led)
     assert (result.pulled, result.pushed, result.parked) == (0, 0, [])
@@ -262,10 +292,17 @@ def test_replayed_commits_are_signed_again_with_the_authors_key(hub: Path, offic
     # git itself verifies each replayed commit, and the objects (stored as one pack) are sound.
     signers = tmp_path / "allowed_signers"
     signers.write_text(allowed_signers(b.policy()))
-    shown = git(b.root, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "-3", "--format=%G? %ae").split("\n")
+    shown = git(
+        b.root, "-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "-3", "--format=%G? %ae"
+    ).split("\n")
     assert [line.split()[0] for line in shown if line] == ["G", "G", "G"]
     for repo in (b.root, hub):
-        assert subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=repo, capture_output=True).returncode == 0
+        assert (
+            subprocess.run(
+                ["git", "fsck", "--strict", "--no-dangling"], cwd=repo, capture_output=True
+            ).returncode
+            == 0
+        )
 
 
 def test_a_create_whose_id_was_taken_is_renumbered_with_its_later_steps(hub: Path, offices):
@@ -287,7 +324,9 @@ def test_a_create_whose_id_was_taken_is_renumbered_with_its_later_steps(hub: Pat
 # --- the whole request across the offices, over a git daemon ------------------------------------
 
 
-def test_whole_request_across_province_bapeng_and_seven_kabkota(demo_path: Path, daemon: Daemon, offices):
+def test_whole_request_across_province_bapeng_and_seven_kabkota(
+    demo_path: Path, daemon: Daemon, offices
+):
     with Ledger.open(demo_path) as seed:
         init_hub(daemon.base / "hub.git")
         git(seed.root, "remote", "add", "origin", daemon.url("hub.git"))
@@ -322,14 +361,33 @@ def test_whole_request_across_province_bapeng_and_seven_kabkota(demo_path: Path,
     state = prov.read_request(first)
     for code in KABKOTA:
         share = state.shares[code]
-        data = {"kabkota": code, "blanks": share, "bast_number": f"BAST/{first}/{code}", "hibah_statement": f"SPH/{code}",
-                "handover_date": FIXED_NOW.date(), "mode": "ambil"}
+        data = {
+            "kabkota": code,
+            "blanks": share,
+            "bast_number": f"BAST/{first}/{code}",
+            "hibah_statement": f"SPH/{code}",
+            "handover_date": FIXED_NOW.date(),
+            "mode": "ambil",
+        }
         prov.record(first, Event("handover", 19, at(), "dedi", "pelaksana", data))
     assert sync(prov).pushed == 7
     for code in KABKOTA:
         sync(kab[code])
-        kab[code].record(first, Event("receipt", 19, at(), kadis(code), "kadis-kabkota",
-                                      {"kabkota": code, "blanks_received": state.shares[code], "received_date": FIXED_NOW.date()}))
+        kab[code].record(
+            first,
+            Event(
+                "receipt",
+                19,
+                at(),
+                kadis(code),
+                "kadis-kabkota",
+                {
+                    "kabkota": code,
+                    "blanks_received": state.shares[code],
+                    "received_date": FIXED_NOW.date(),
+                },
+            ),
+        )
         sync(kab[code])
     for led in (prov, bapeng, *kab.values()):
         sync(led)
@@ -342,9 +400,18 @@ def test_whole_request_across_province_bapeng_and_seven_kabkota(demo_path: Path,
     log = git(hub_root, "log", "--format=%ae %s", "--", f"requests/2026/{first}.toml").splitlines()
     assert len(log) == 7 + 18 + 7 + 7
     receipts = [line for line in log if "diterima" in line]
-    assert {line.split()[0] for line in receipts} == {f"kadis@dukcapil.{d}" for d in (
-        "bangka.go.id", "belitung.go.id", "bangkaselatankab.go.id", "bangkatengahkab.go.id", "bangkabaratkab.go.id",
-        "belitungtimurkab.go.id", "pangkalpinangkota.go.id")}
+    assert {line.split()[0] for line in receipts} == {
+        f"kadis@dukcapil.{d}"
+        for d in (
+            "bangka.go.id",
+            "belitung.go.id",
+            "bangkaselatankab.go.id",
+            "bangkatengahkab.go.id",
+            "bangkabaratkab.go.id",
+            "belitungtimurkab.go.id",
+            "pangkalpinangkota.go.id",
+        )
+    }
     shipment = [line for line in log if "Langkah 13/" in line]
     assert shipment and shipment[0].startswith("bambang@bapeng")
 
@@ -352,7 +419,9 @@ def test_whole_request_across_province_bapeng_and_seven_kabkota(demo_path: Path,
 # --- concurrency ------------------------------------------------------------------------------
 
 
-def test_eight_clones_syncing_at_once_converge_with_every_operation_once(hub: Path, offices, daemon: Daemon):
+def test_eight_clones_syncing_at_once_converge_with_every_operation_once(
+    hub: Path, offices, daemon: Daemon
+):
     url = daemon.url("hub.git")
     hub_root = daemon.base / "hub.git"
     base_count = int(git(hub_root, "rev-list", "--count", "main"))
@@ -396,7 +465,9 @@ def test_eight_clones_syncing_at_once_converge_with_every_operation_once(hub: Pa
 # --- conflict ----------------------------------------------------------------------------------
 
 
-def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Path, offices, capsys):
+def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(
+    hub: Path, offices, capsys
+):
     from ktpel_tui.cli import main
 
     a, b = offices(str(hub), "dedi"), offices(str(hub), "fitri")
@@ -414,7 +485,9 @@ def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Pa
     assert item.code == "wrong-step" and item.request == "2026-0005"
     assert item.author == "Fitri Handayani, A.Md"
     assert "langkah 5" in item.reason
-    assert git(hub, "rev-list", "--count", f"{before}..main").strip() == "1"  # only the unrelated step
+    assert (
+        git(hub, "rev-list", "--count", f"{before}..main").strip() == "1"
+    )  # only the unrelated step
     log = git(hub, "log", "--format=%an", "-3", "--", "requests/2026/2026-0005.toml").splitlines()
     assert log[0] == "Dedi Kurniawan"
     assert parked(b) == [item]
@@ -436,7 +509,9 @@ def test_two_staff_advance_the_same_step_offline_one_is_parked_and_shown(hub: Pa
     assert err.value.code == "parked-unknown"
 
 
-def test_an_operation_whose_authors_key_is_not_here_is_parked_not_pushed_unsigned(hub: Path, offices, monkeypatch, tmp_path: Path):
+def test_an_operation_whose_authors_key_is_not_here_is_parked_not_pushed_unsigned(
+    hub: Path, offices, monkeypatch, tmp_path: Path
+):
     a, b = offices(str(hub), "a"), offices(str(hub), "b")
     advance(a, "2026-0005")
     sync(a)
@@ -467,15 +542,31 @@ def test_policy_change_replays_when_clean_and_parks_on_conflict(hub: Path, offic
     a, b = offices(str(hub), "a"), offices(str(hub), "b")
     advance(a, "2026-0005")
     sync(a)
-    add_person(b, "yusuf", Person("rina", "Rina Marlina", "199203142018012001", "rina@x.go.id", "prov", ("pelaksana",)),
-               at=at())
+    add_person(
+        b,
+        "yusuf",
+        Person(
+            "rina", "Rina Marlina", "199203142018012001", "rina@x.go.id", "prov", ("pelaksana",)
+        ),
+        at=at(),
+    )
     result = sync(b)
     assert result.parked == [] and result.pushed == 1
     assert "rina" in b.policy().people
     # Both clones change people.toml offline: the second is parked.
     sync(a)
-    add_person(a, "yusuf", Person("tono", "Tono", "199203142018011002", "tono@x.go.id", "prov", ("pelaksana",)), at=at())
-    add_person(b, "yusuf", Person("tini", "Tini", "199203142018012003", "tini@x.go.id", "prov", ("pelaksana",)), at=at())
+    add_person(
+        a,
+        "yusuf",
+        Person("tono", "Tono", "199203142018011002", "tono@x.go.id", "prov", ("pelaksana",)),
+        at=at(),
+    )
+    add_person(
+        b,
+        "yusuf",
+        Person("tini", "Tini", "199203142018012003", "tini@x.go.id", "prov", ("pelaksana",)),
+        at=at(),
+    )
     sync(a)
     result = sync(b)
     assert [p.code for p in result.parked] == ["sync-policy-conflict"]
@@ -534,11 +625,20 @@ def test_clone_killed_during_sync_loses_nothing(hub: Path, offices, point: str):
     base = int(git(hub, "rev-list", "--count", "main"))
     advance(a, "2026-0005")
     sync(a)
-    mine = [advance(b, "2026-0003"), b.record(None, create_event("19.04")).sha, b.record(None, create_event("19.06")).sha]
+    mine = [
+        advance(b, "2026-0003"),
+        b.record(None, create_event("19.04")).sha,
+        b.record(None, create_event("19.06")).sha,
+    ]
     b.close()
     env = {**os.environ, "KTPEL_TEST_CRASH_AT": point}
-    proc = subprocess.run([sys.executable, "-m", "ktpel_tui.cli", "--ledger", str(b.root), "sync"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ktpel_tui.cli", "--ledger", str(b.root), "sync"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 137, proc.stderr
     with Ledger.open(b.root) as again:
         assert git(again.root, "status", "--porcelain") == ""
@@ -575,7 +675,17 @@ def test_commits_from_a_hub_without_the_hook_that_break_the_rules_are_not_taken(
     state = a.read_request("2026-0003")
     forged = apply_event(state, Event("advance", 8, at(), "dedi", "kadis", {}), a.policy())
     (a.root / "requests/2026/2026-0003.toml").write_text(dumps(forged), encoding="utf-8")
-    git(a.root, "-c", "user.name=Dedi Kurniawan", "-c", "user.email=dedi@dp3acskb.babelprov.go.id", "commit", "-q", "-am", "[2026-0003] Langkah 8/19\n\nKtpel-Request: 2026-0003\nKtpel-Step: 8\nKtpel-Action: advance\nKtpel-Role: kadis")
+    git(
+        a.root,
+        "-c",
+        "user.name=Dedi Kurniawan",
+        "-c",
+        "user.email=dedi@dp3acskb.babelprov.go.id",
+        "commit",
+        "-q",
+        "-am",
+        "[2026-0003] Langkah 8/19\n\nKtpel-Request: 2026-0003\nKtpel-Step: 8\nKtpel-Action: advance\nKtpel-Role: kadis",
+    )
     git(a.root, "push", "-q", "origin", "HEAD:refs/heads/main")
     head = b.head()
     with pytest.raises(LedgerError) as err:
@@ -584,7 +694,9 @@ def test_commits_from_a_hub_without_the_hook_that_break_the_rules_are_not_taken(
     assert b.head() == head and b.read_request("2026-0003").step == 8
 
 
-def test_authentication_refused_is_a_plain_sentence(hub: Path, offices, monkeypatch, tmp_path: Path):
+def test_authentication_refused_is_a_plain_sentence(
+    hub: Path, offices, monkeypatch, tmp_path: Path
+):
     led = offices(str(hub), "prov")
     advance(led, "2026-0005")
     head = led.head()

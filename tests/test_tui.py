@@ -49,7 +49,9 @@ def rows(app: KtpelApp) -> list[str]:
 
 
 async def start(pilot, app: KtpelApp) -> None:
-    await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.screen.filled, "the list loaded")
+    await until(
+        pilot, lambda: isinstance(app.screen, ListScreen) and app.screen.filled, "the list loaded"
+    )
 
 
 def text_of(screen, selector: str) -> str:
@@ -65,8 +67,13 @@ def text_of(screen, selector: str) -> str:
 
 
 def git_log(path: Path, fmt: str, n: int = 1) -> str:
-    return subprocess.run(["git", "log", f"-n{n}", f"--format={fmt}"], cwd=path, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "log", f"-n{n}", f"--format={fmt}"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 async def select_row(pilot, app: KtpelApp, request_id: str) -> None:
@@ -84,13 +91,18 @@ async def fill(pilot, screen: ActScreen, values: dict[str, str]) -> None:
 # --- the list -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("person", "expected"), [
-    ("hendra", ["2026-0003"]),
-    ("rudi", ["2026-0005"]),
-    ("bambang", ["2026-0004"]),
-    ("kadis-1905", ["2026-0002"]),
-])
-async def test_my_tasks_differ_by_person(demo_path: Path, fixed_clock, person: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("hendra", ["2026-0003"]),
+        ("rudi", ["2026-0005"]),
+        ("bambang", ["2026-0004"]),
+        ("kadis-1905", ["2026-0002"]),
+    ],
+)
+async def test_my_tasks_differ_by_person(
+    demo_path: Path, fixed_clock, person: str, expected: list[str]
+) -> None:
     app = KtpelApp(demo_path, person, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
@@ -117,7 +129,9 @@ async def test_tabs_with_counts_and_late_shown_in_text(demo_path: Path, fixed_cl
         await until(pilot, lambda: rows(app) == ["2026-0001"], "the done one")
 
 
-async def test_search_by_kabkota_name_and_letter_number(demo_path: Path, demo: Ledger, fixed_clock) -> None:
+async def test_search_by_kabkota_name_and_letter_number(
+    demo_path: Path, demo: Ledger, fixed_clock
+) -> None:
     # The province's letter numbers (steps 9 and 12) find a request...
     letter = demo.read_request("2026-0004").value(9, "letter_number")
     app = KtpelApp(demo_path, "hendra", watch=False)
@@ -128,7 +142,9 @@ async def test_search_by_kabkota_name_and_letter_number(demo_path: Path, demo: L
         await pilot.press("slash")
         assert app.screen.query_one("#search", Input).has_focus
         await pilot.press(*"Bangka Tengah")
-        await until(pilot, lambda: sorted(rows(app)) == ["2026-0001", "2026-0005"], "19.04 Bangka Tengah")
+        await until(
+            pilot, lambda: sorted(rows(app)) == ["2026-0001", "2026-0005"], "19.04 Bangka Tengah"
+        )
         app.screen.query_one("#search", Input).value = letter.lower()
         await until(pilot, lambda: rows(app) == ["2026-0004"], "by letter number")
         # ...and so is the Kab/Kota's own letter number (the permohonan's).
@@ -149,18 +165,32 @@ async def test_sort_by_column(demo_path: Path, fixed_clock) -> None:
         assert rows(app)[0] == "2026-0003"
         app.screen.sort_column = "id"
         app.screen.refilter()
-        await until(pilot, lambda: rows(app) == sorted(rows(app)) and len(rows(app)) == 6, "sorted by id")
+        await until(
+            pilot, lambda: rows(app) == sorted(rows(app)) and len(rows(app)) == 6, "sorted by id"
+        )
         await pilot.press("o")  # next column: Kab/Kota
-        await until(pilot, lambda: rows(app)[:2] == ["2026-0006", "2026-0001"], "sorted by Kab/Kota")
+        await until(
+            pilot, lambda: rows(app)[:2] == ["2026-0006", "2026-0001"], "sorted by Kab/Kota"
+        )
         assert "Kab/Kota" in text_of(app.screen, "#list-status")
 
 
 async def test_broken_request_is_a_row_with_its_reason(demo_path: Path, fixed_clock) -> None:
     target = demo_path / "requests" / "2026" / "2026-0006.toml"
     target.write_text("this is [not toml\n")
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-qam", "break it"], cwd=demo_path, check=True,
-                   env={"GIT_AUTHOR_NAME": "x", "GIT_AUTHOR_EMAIL": "x@x", "GIT_COMMITTER_NAME": "x",
-                        "GIT_COMMITTER_EMAIL": "x@x", "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"})
+    subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "commit", "-qam", "break it"],
+        cwd=demo_path,
+        check=True,
+        env={
+            "GIT_AUTHOR_NAME": "x",
+            "GIT_AUTHOR_EMAIL": "x@x",
+            "GIT_COMMITTER_NAME": "x",
+            "GIT_COMMITTER_EMAIL": "x@x",
+            "PATH": "/usr/bin:/bin",
+            "GIT_CONFIG_NOSYSTEM": "1",
+        },
+    )
     app = KtpelApp(demo_path, "hendra", watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
@@ -178,16 +208,26 @@ async def test_broken_request_is_a_row_with_its_reason(demo_path: Path, fixed_cl
 # --- start: who is acting ---------------------------------------------------------------------
 
 
-async def test_person_picker_lists_people_and_saves_the_choice(demo_path: Path, fixed_clock) -> None:
+async def test_person_picker_lists_people_and_saves_the_choice(
+    demo_path: Path, fixed_clock
+) -> None:
     app = KtpelApp(demo_path, None, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
         options = app.screen.query_one("#people")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert any("Maya Lestari" in p and "Kasi Fasilitasi Pendaftaran Penduduk" in p for p in prompts)
-        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index("maya")
+        assert any(
+            "Maya Lestari" in p and "Kasi Fasilitasi Pendaftaran Penduduk" in p for p in prompts
+        )
+        options.highlighted = [
+            options.get_option_at_index(i).id for i in range(options.option_count)
+        ].index("maya")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.person_id == "maya", "maya chosen")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and app.person_id == "maya",
+            "maya chosen",
+        )
         assert "Maya Lestari" in app.sub_title
         await pilot.press("1")
         await until(pilot, lambda: rows(app) == ["2026-0006"], "maya's tasks")
@@ -202,7 +242,11 @@ async def test_detail_shows_timeline_quantities_and_letters(demo_path: Path, fix
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None, "detail")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None,
+            "detail",
+        )
         head = text_of(app.screen, "#detail-head")
         assert "Permohonan 2026-0003" in head and "langkah 8/19" in head and "TERLAMBAT" in head
         timeline = text_of(app.screen, "#detail-timeline")
@@ -235,18 +279,36 @@ async def test_advance_a_step_through_the_form(demo_path: Path, fixed_clock) -> 
         await start(pilot, app)
         form = await open_form(pilot, app, "2026-0006", tab="1")
         assert isinstance(form, ActScreen)
-        await fill(pilot, form, {"meeting_date": "28-11-2026", "minutes_summary": "Stok menipis; ajukan ke Ditjen."})
+        await fill(
+            pilot,
+            form,
+            {"meeting_date": "28-11-2026", "minutes_summary": "Stok menipis; ajukan ke Ditjen."},
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         confirm = text_of(app.screen, "#confirm-text")
-        assert "Maya Lestari, S.IP (maya)" in confirm and "Stok menipis; ajukan ke Ditjen." in confirm
+        assert (
+            "Maya Lestari, S.IP (maya)" in confirm and "Stok menipis; ajukan ke Ditjen." in confirm
+        )
         assert head_of(demo_path) == before  # nothing written before confirming
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before, "recorded")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
+            "recorded",
+        )
         # Step 2 is the Kasi's too: the row stays in her tasks, one step further.
-        await until(pilot, lambda: str(app.screen.query_one("#requests", DataTable).get_cell("2026-0006", "step"))
-                    .startswith("2/19"), "the row moved to step 2")
-    assert git_log(demo_path, "%an|%(trailers:key=Ktpel-Step,valueonly)").split("|") == ["Maya Lestari, S.IP", "1"]
+        await until(
+            pilot,
+            lambda: str(
+                app.screen.query_one("#requests", DataTable).get_cell("2026-0006", "step")
+            ).startswith("2/19"),
+            "the row moved to step 2",
+        )
+    assert git_log(demo_path, "%an|%(trailers:key=Ktpel-Step,valueonly)").split("|") == [
+        "Maya Lestari, S.IP",
+        "1",
+    ]
     with Ledger.open(demo_path) as led:
         assert led.read_request("2026-0006").step == 2
 
@@ -261,7 +323,9 @@ async def test_validation_error_shown_next_to_its_field(demo_path: Path, fixed_c
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ActScreen)
-        assert "Tanggal rapat" in text_of(form, "#err-meeting_date") or "harus berupa tanggal" in text_of(form, "#err-meeting_date")
+        assert "Tanggal rapat" in text_of(
+            form, "#err-meeting_date"
+        ) or "harus berupa tanggal" in text_of(form, "#err-meeting_date")
         assert "tanggal (TTTT-BB-HH)" in text_of(form, "#err-meeting_date")
         assert "wajib diisi" in text_of(form, "#err-minutes_summary")
         assert form.query_one("#f-meeting_date", Input).has_focus
@@ -278,13 +342,17 @@ async def test_core_refusal_shown_and_nothing_written(demo_path: Path, fixed_clo
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: "tidak memegang peran" in text_of(form, "#form-error"), "the refusal")
+        await until(
+            pilot, lambda: "tidak memegang peran" in text_of(form, "#form-error"), "the refusal"
+        )
         assert isinstance(app.screen, ActScreen)
         assert "Kasi Fasilitasi Pendaftaran Penduduk" in text_of(form, "#form-error")
     assert head_of(demo_path) == before
 
 
-async def test_return_for_revision_with_a_note_that_is_not_markup(demo_path: Path, fixed_clock) -> None:
+async def test_return_for_revision_with_a_note_that_is_not_markup(
+    demo_path: Path, fixed_clock
+) -> None:
     before = head_of(demo_path)
     note = "[/b] perbaiki [red]angka[/red]"
     app = KtpelApp(demo_path, "rudi", watch=False)
@@ -303,12 +371,20 @@ async def test_return_for_revision_with_a_note_that_is_not_markup(demo_path: Pat
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before, "recorded")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
+            "recorded",
+        )
         await pilot.press("2")
         await until(pilot, lambda: "2026-0005" in rows(app), "listed")
         await select_row(pilot, app, "2026-0005")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None, "detail")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None,
+            "detail",
+        )
         assert "langkah 2/19" in text_of(app.screen, "#detail-head")
         assert note in text_of(app.screen, "#detail-timeline")
     assert git_log(demo_path, "%(trailers:key=Ktpel-Action,valueonly)") == "return"
@@ -324,15 +400,23 @@ async def test_history_shows_the_new_commit_and_its_diff(demo_path: Path, fixed_
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and git_log(demo_path, "%an") == "Drs. Hendra Saputra, M.Si",
-                    "recorded")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ListScreen)
+                and git_log(demo_path, "%an") == "Drs. Hendra Saputra, M.Si"
+            ),
+            "recorded",
+        )
         assert form is not None
         head = head_of(demo_path)
         await pilot.press("2")
         await until(pilot, lambda: "2026-0003" in rows(app), "listed")
         await select_row(pilot, app, "2026-0003")
         await pilot.press("h")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "history")
+        await until(
+            pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "history"
+        )
         table = app.screen.query_one("#history", DataTable)
         first = next(iter(table.rows))
         assert first.value == head
@@ -344,11 +428,23 @@ async def test_history_shows_the_new_commit_and_its_diff(demo_path: Path, fixed_
         # Another entry's diff on moving down.
         await pilot.press("down")
         second = list(table.rows)[1].value
-        await until(pilot, lambda: f"commit {second}" in text_of(app.screen, "#diff"), "the second diff")
+        await until(
+            pilot, lambda: f"commit {second}" in text_of(app.screen, "#diff"), "the second diff"
+        )
         await pilot.press("escape", "H")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.request_id is None
-                    and app.screen.entries, "ledger history")
-        assert str(app.screen.query_one("#history", DataTable).get_cell(head, "request")) == "2026-0003"
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, HistoryScreen)
+                and app.screen.request_id is None
+                and app.screen.entries
+            ),
+            "ledger history",
+        )
+        assert (
+            str(app.screen.query_one("#history", DataTable).get_cell(head, "request"))
+            == "2026-0003"
+        )
 
 
 async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixed_clock) -> None:
@@ -367,18 +463,35 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
             form = app.screen
         assert form.choice.action == "handover"
         assert form.query_one("#f-kabkota", Input).value == "19.03"
-        await fill(pilot, form, {"blanks": str(share + 1), "bast_number": "BAST/01/2026", "hibah_statement": "ya",
-                                 "handover_date": "2026-11-28", "mode": "ambil"})
+        await fill(
+            pilot,
+            form,
+            {
+                "blanks": str(share + 1),
+                "bast_number": "BAST/01/2026",
+                "hibah_statement": "ya",
+                "handover_date": "2026-11-28",
+                "mode": "ambil",
+            },
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
-        await until(pilot, lambda: "melebihi porsi" in text_of(form, "#err-blanks"), "over-share refused next to the field")
+        await until(
+            pilot,
+            lambda: "melebihi porsi" in text_of(form, "#err-blanks"),
+            "over-share refused next to the field",
+        )
         assert head_of(demo_path) == before
         await fill(pilot, form, {"blanks": str(share)})
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before, "handed over")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
+            "handed over",
+        )
     assert git_log(demo_path, "%(trailers:key=Ktpel-Action,valueonly)") == "handover"
 
     app = KtpelApp(demo_path, "kadis-1903", watch=False)
@@ -395,12 +508,20 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen)
-                    and git_log(demo_path, "%(trailers:key=Ktpel-Action,valueonly)") == "receipt", "received")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ListScreen)
+                and git_log(demo_path, "%(trailers:key=Ktpel-Action,valueonly)") == "receipt"
+            ),
+            "received",
+        )
     assert git_log(demo_path, "%an") == "Ahmad Fauzi, S.STP, M.Si"
 
 
-async def test_new_request_on_behalf_needs_reason_and_evidence(demo_path: Path, fixed_clock) -> None:
+async def test_new_request_on_behalf_needs_reason_and_evidence(
+    demo_path: Path, fixed_clock
+) -> None:
     before = head_of(demo_path)
     app = KtpelApp(demo_path, "dedi", watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -409,15 +530,28 @@ async def test_new_request_on_behalf_needs_reason_and_evidence(demo_path: Path, 
         await until(pilot, lambda: isinstance(app.screen, ActScreen), "the new-request form")
         form = app.screen
         assert form.choice.action == "create"
-        await fill(pilot, form, {"kabkota": "19.06", "letter_number": "470/555/Dukcapil-19.06/2026",
-                                 "letter_date": "27-11-2026", "blanks_requested": "1.500", "stock_left": "40"})
+        await fill(
+            pilot,
+            form,
+            {
+                "kabkota": "19.06",
+                "letter_number": "470/555/Dukcapil-19.06/2026",
+                "letter_date": "27-11-2026",
+                "blanks_requested": "1.500",
+                "stock_left": "40",
+            },
+        )
         form.query_one("#on-behalf").value = True
         await pilot.pause()
         form.query_one("#ob-of", Input).value = "Kepala Dinas Dukcapil Kab. Belitung Timur"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
-        await until(pilot, lambda: "alasan" in text_of(form, "#form-error"), "on-behalf refused without reason")
+        await until(
+            pilot,
+            lambda: "alasan" in text_of(form, "#form-error"),
+            "on-behalf refused without reason",
+        )
         assert head_of(demo_path) == before
         form.query_one("#ob-reason", Input).value = "Surat diterima dalam bentuk kertas"
         form.query_one("#ob-evidence", Input).value = "Agenda 123/2026"
@@ -425,8 +559,15 @@ async def test_new_request_on_behalf_needs_reason_and_evidence(demo_path: Path, 
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         assert "Agenda 123/2026" in text_of(app.screen, "#confirm-text")
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before, "created")
-    assert git_log(demo_path, "%(trailers:key=Ktpel-On-Behalf-Of,valueonly)") == "Kepala Dinas Dukcapil Kab. Belitung Timur"
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
+            "created",
+        )
+    assert (
+        git_log(demo_path, "%(trailers:key=Ktpel-On-Behalf-Of,valueonly)")
+        == "Kepala Dinas Dukcapil Kab. Belitung Timur"
+    )
     with Ledger.open(demo_path) as led:
         state = led.read_request("2026-0007")
         assert state.requested == {"19.06": 1500}
@@ -435,7 +576,9 @@ async def test_new_request_on_behalf_needs_reason_and_evidence(demo_path: Path, 
 # --- around it --------------------------------------------------------------------------------
 
 
-async def test_view_refreshes_when_the_ledger_changes_on_disk(demo_path: Path, fixed_clock, monkeypatch) -> None:
+async def test_view_refreshes_when_the_ledger_changes_on_disk(
+    demo_path: Path, fixed_clock, monkeypatch
+) -> None:
     monkeypatch.setattr("ktpel_tui.app.WATCH_SECONDS", 0.2)
     app = KtpelApp(demo_path, "agus", watch=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -447,18 +590,38 @@ async def test_view_refreshes_when_the_ledger_changes_on_disk(demo_path: Path, f
         await until(pilot, lambda: rows(app) == ["2026-0003"], "the list refreshed from disk")
 
 
-async def test_help_lists_every_key_and_palette_has_every_action(demo_path: Path, fixed_clock) -> None:
+async def test_help_lists_every_key_and_palette_has_every_action(
+    demo_path: Path, fixed_clock
+) -> None:
     app = KtpelApp(demo_path, "hendra", watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Catat langkah", "Riwayat", "Permohonan baru", "Tambah surat", "Cari", "Urutkan", "Muat ulang",
-                      "Ganti orang", "Riwayat ledger", "Bantuan"):
+        for title in (
+            "Catat langkah",
+            "Riwayat",
+            "Permohonan baru",
+            "Tambah surat",
+            "Cari",
+            "Urutkan",
+            "Muat ulang",
+            "Ganti orang",
+            "Riwayat ledger",
+            "Bantuan",
+        ):
             assert title in titles
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
         shown = " ".join(text_of(app.screen, f"#{s.id}") for s in app.screen.query(Static) if s.id)
-        for key in ("act-step", "request-history", "new-request", "search", "reload", "form-submit", "quit"):
+        for key in (
+            "act-step",
+            "request-history",
+            "new-request",
+            "search",
+            "reload",
+            "form-submit",
+            "quit",
+        ):
             assert key in shown
         await pilot.press("escape")
         assert isinstance(app.screen, ListScreen)
@@ -472,8 +635,14 @@ async def test_english(demo_path: Path, fixed_clock) -> None:
         assert str(app.screen.query_one("#tab-mine").label) == "My tasks (1)"
         assert "As Drs. Hendra Saputra" in app.sub_title
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None, "detail")
-        assert "step 8/19" in text_of(app.screen, "#detail-head") and "LATE" in text_of(app.screen, "#detail-head")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None,
+            "detail",
+        )
+        assert "step 8/19" in text_of(app.screen, "#detail-head") and "LATE" in text_of(
+            app.screen, "#detail-head"
+        )
 
 
 def test_every_screen_string_has_an_english_translation() -> None:
@@ -482,8 +651,13 @@ def test_every_screen_string_has_an_english_translation() -> None:
     missing = []
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args \
-                    and isinstance(node.args[0], ast.Constant) and node.args[0].value not in EN:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "_"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value not in EN
+            ):
                 missing.append(f"{path.name}: {node.args[0].value!r}")
     from ktpel_tui.screens.history import SIGNATURES
 
@@ -504,9 +678,21 @@ def hub_daemon(tmp_path: Path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", "--listen=127.0.0.1",
-                             f"--port={port}", f"--base-path={base}", str(base)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            f"--base-path={base}",
+            str(base),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             with socket.socket() as probe:
@@ -519,7 +705,9 @@ def hub_daemon(tmp_path: Path):
         proc.wait()
 
 
-async def test_sync_key_pulls_from_the_hub_and_refreshes(demo_path: Path, fixed_clock, hub_daemon, tmp_path: Path) -> None:
+async def test_sync_key_pulls_from_the_hub_and_refreshes(
+    demo_path: Path, fixed_clock, hub_daemon, tmp_path: Path
+) -> None:
     from ledger.hub import clone
 
     _hub, url = hub_daemon
@@ -527,21 +715,31 @@ async def test_sync_key_pulls_from_the_hub_and_refreshes(demo_path: Path, fixed_
     # The fixture copied the folder, so git's index stat data is stale; sync (rightly) refuses
     # to merge over a tree it cannot trust until git has looked again.
     subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=demo_path, check=False)
-    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=demo_path, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=demo_path, check=True, capture_output=True
+    )
     # Another office advances step 8 and pushes to the hub.
     with clone(url, tmp_path / "other") as other:
         other.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis"))
-        subprocess.run(["git", "push", "-q", "origin", "main"], cwd=other.root, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "push", "-q", "origin", "main"], cwd=other.root, check=True, capture_output=True
+        )
     app = KtpelApp(demo_path, "agus", watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         assert rows(app) == []
         await pilot.press("s")
-        await until(pilot, lambda: rows(app) == ["2026-0003"], "the pulled step shows in agus's tasks")
-        await until(pilot, lambda: "sinkron terakhir" in app.sub_title, "the last sync time in the header")
+        await until(
+            pilot, lambda: rows(app) == ["2026-0003"], "the pulled step shows in agus's tasks"
+        )
+        await until(
+            pilot, lambda: "sinkron terakhir" in app.sub_title, "the last sync time in the header"
+        )
 
 
-async def test_names_and_notes_are_shown_literally_never_as_markup(tmp_path: Path, fixed_clock) -> None:
+async def test_names_and_notes_are_shown_literally_never_as_markup(
+    tmp_path: Path, fixed_clock
+) -> None:
     from dataclasses import replace
     from datetime import timedelta
 
@@ -551,34 +749,61 @@ async def test_names_and_notes_are_shown_literally_never_as_markup(tmp_path: Pat
     admin = replace(next(p for p in PEOPLE if "admin" in p.roles), name="[b]Yusuf[/b")
     head = replace(next(p for p in PEOPLE if p.id == "kadis-1901"), name="[red]X")
     root = tmp_path / "ledger"
-    init_ledger(root, admin, people=[head], at=FIXED_NOW - timedelta(days=1), signatures_required=False).close()
+    init_ledger(
+        root, admin, people=[head], at=FIXED_NOW - timedelta(days=1), signatures_required=False
+    ).close()
     app = KtpelApp(root, None, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
         options = app.screen.query_one("#people")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert any(p.startswith("[b]Yusuf[/b") for p in prompts) and any(p.startswith("[red]X") for p in prompts)
+        assert any(p.startswith("[b]Yusuf[/b") for p in prompts) and any(
+            p.startswith("[red]X") for p in prompts
+        )
         options.highlighted = 1
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.person_id == "kadis-1901", "chosen")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and app.person_id == "kadis-1901",
+            "chosen",
+        )
         assert "[red]X" in app.sub_title
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, ActScreen), "the new-request form")
         form = app.screen
         assert form.query_one("#f-kabkota", Input).value == "19.01"
-        await fill(pilot, form, {"letter_number": "470/1/[b]/2026", "letter_date": "2026-11-27", "blanks_requested": "100",
-                                 "stock_left": "5", "note": "[/b] catatan"})
+        await fill(
+            pilot,
+            form,
+            {
+                "letter_number": "470/1/[b]/2026",
+                "letter_date": "2026-11-27",
+                "blanks_requested": "100",
+                "stock_left": "5",
+                "note": "[/b] catatan",
+            },
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
-        assert "[/b] catatan" in text_of(app.screen, "#confirm-text") and "[red]X (kadis-1901)" in text_of(app.screen, "#confirm-text")
+        assert "[/b] catatan" in text_of(
+            app.screen, "#confirm-text"
+        ) and "[red]X (kadis-1901)" in text_of(app.screen, "#confirm-text")
         await pilot.press("y")
         await pilot.press("2")
-        await until(pilot, lambda: isinstance(app.screen, ListScreen) and rows(app) == ["2026-0001"], "created and listed")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ListScreen) and rows(app) == ["2026-0001"],
+            "created and listed",
+        )
         await pilot.press("h")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "history")
+        await until(
+            pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "history"
+        )
         table = app.screen.query_one("#history", DataTable)
         assert str(table.get_cell(next(iter(table.rows)), "who")) == "[red]X"
-        await until(pilot, lambda: "[/b] catatan" in text_of(app.screen, "#diff"), "the note in the commit")
+        await until(
+            pilot, lambda: "[/b] catatan" in text_of(app.screen, "#diff"), "the note in the commit"
+        )
 
 
 async def test_no_color_keeps_late_in_words(demo_path: Path, fixed_clock, monkeypatch) -> None:

@@ -28,7 +28,9 @@ def findings(app: KtpelApp) -> dict[str, tuple[str, str, str, str]]:
 
 async def open_audit(pilot, app: KtpelApp) -> AuditScreen:
     await pilot.press("A")
-    await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.done, "the audit ran")
+    await until(
+        pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.done, "the audit ran"
+    )
     assert isinstance(app.screen, AuditScreen)
     return app.screen
 
@@ -39,8 +41,23 @@ def tamper(path: Path) -> str:
     text = file.read_text()
     assert "blanks_requested = 1000\n" in text
     file.write_text(text.replace("blanks_requested = 1000\n", "blanks_requested = 9000\n", 1))
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "user.name=Penyusup", "-c", "user.email=x@example.invalid",
-                    "commit", "-q", "-am", "ubah jumlah"], cwd=path, check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "user.name=Penyusup",
+            "-c",
+            "user.email=x@example.invalid",
+            "commit",
+            "-q",
+            "-am",
+            "ubah jumlah",
+        ],
+        cwd=path,
+        check=True,
+    )
     return head_of(path)
 
 
@@ -55,12 +72,20 @@ async def test_demo_ledger_audits_clean(demo_path: Path, fixed_clock) -> None:
         status = text_of(screen, "#audit-status")
         assert f"{screen.report.commits} commit sampai {head_of(demo_path)[:12]}" in status
         assert "0 galat, 0 peringatan" in status
-        await until(pilot, lambda: "langkah terlambat sekarang" in text_of(screen, "#audit-status"), "the figures")
+        await until(
+            pilot,
+            lambda: "langkah terlambat sekarang" in text_of(screen, "#audit-status"),
+            "the figures",
+        )
         assert "6 permohonan · 1 langkah terlambat sekarang" in text_of(screen, "#audit-status")
         # The ledger moves under the open screen: r (reload) audits again, only the new commit.
         bad = tamper(demo_path)
         await pilot.press("r")
-        await until(pilot, lambda: screen.done and f"file-mismatch:{bad}:2026-0003" in findings(app), "the new finding")
+        await until(
+            pilot,
+            lambda: screen.done and f"file-mismatch:{bad}:2026-0003" in findings(app),
+            "the new finding",
+        )
         assert screen.report is not None and screen.report.checked == 1
         table = screen.query_one("#findings", DataTable)
         assert table.display and table.has_focus
@@ -75,14 +100,27 @@ async def test_bad_commit_is_listed_and_opens_to_its_diff(demo_path: Path, fixed
         await start(pilot, app)
         # From the detail screen too (its footer shows the key).
         await pilot.press("2")
-        await until(pilot, lambda: app.screen.query_one("#requests", DataTable).row_count == 6, "all requests")
+        await until(
+            pilot,
+            lambda: app.screen.query_one("#requests", DataTable).row_count == 6,
+            "all requests",
+        )
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None, "detail")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.state is not None,
+            "detail",
+        )
         screen = await open_audit(pilot, app)
         assert screen.report is not None and not screen.report.ok
         rows = findings(app)
         assert rows[f"unsigned:{bad}:-"] == ("GALAT", "unsigned", "-", bad[:10])
-        assert rows[f"file-mismatch:{bad}:2026-0003"] == ("GALAT", "file-mismatch", "2026-0003", bad[:10])
+        assert rows[f"file-mismatch:{bad}:2026-0003"] == (
+            "GALAT",
+            "file-mismatch",
+            "2026-0003",
+            bad[:10],
+        )
         assert "Audit menemukan 2 galat" in text_of(screen, "#audit-result")
         # The highlighted finding in full below the table; the sentence is the core's.
         table = screen.query_one("#findings", DataTable)
@@ -90,15 +128,21 @@ async def test_bad_commit_is_listed_and_opens_to_its_diff(demo_path: Path, fixed
         await pilot.pause()
         detail = text_of(screen, "#audit-detail")
         assert "[file-mismatch]" in detail and "permohonan 2026-0003" in detail
-        assert ("Isi requests/2026/2026-0003.toml bukan hasil langkah ini persis: berkas diubah di luar aturan "
-                "(riwayat atau [state] disunting).") in detail
+        assert (
+            "Isi requests/2026/2026-0003.toml bukan hasil langkah ini persis: berkas diubah di luar aturan "
+            "(riwayat atau [state] disunting)."
+        ) in detail
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, CommitScreen) and app.screen.loaded, "the commit")
+        await until(
+            pilot, lambda: isinstance(app.screen, CommitScreen) and app.screen.loaded, "the commit"
+        )
         shown = text_of(app.screen, "#diff")
         assert f"commit {bad}" in shown
         assert "Penyusup <x@example.invalid>" in shown and "Tanda tangan: tanpa ttd" in shown
         assert "-blanks_requested = 1000" in shown and "+blanks_requested = 9000" in shown
-        assert text_of(app.screen, "#commit-title").startswith("[file-mismatch] 2026-0003 · Isi requests/2026/2026-0003.toml")
+        assert text_of(app.screen, "#commit-title").startswith(
+            "[file-mismatch] 2026-0003 · Isi requests/2026/2026-0003.toml"
+        )
         await pilot.press("escape")
         assert isinstance(app.screen, AuditScreen)
         await pilot.press("escape")
@@ -108,9 +152,25 @@ async def test_bad_commit_is_listed_and_opens_to_its_diff(demo_path: Path, fixed
 async def test_names_in_findings_are_never_markup(demo_path: Path, fixed_clock) -> None:
     # A commit whose author is typed as markup: the finding quotes it literally.
     (demo_path / "requests" / "2026" / "2026-0003.toml").write_text(
-        (demo_path / "requests" / "2026" / "2026-0003.toml").read_text() + "\n")
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "user.name=[red]X[/red]", "-c", "user.email=x@example.invalid",
-                    "commit", "-q", "-am", "[bold]bukan markup[/bold]"], cwd=demo_path, check=True)
+        (demo_path / "requests" / "2026" / "2026-0003.toml").read_text() + "\n"
+    )
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "user.name=[red]X[/red]",
+            "-c",
+            "user.email=x@example.invalid",
+            "commit",
+            "-q",
+            "-am",
+            "[bold]bukan markup[/bold]",
+        ],
+        cwd=demo_path,
+        check=True,
+    )
     bad = head_of(demo_path)
     app = KtpelApp(demo_path, "maya", watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -120,9 +180,15 @@ async def test_names_in_findings_are_never_markup(demo_path: Path, fixed_clock) 
         table = app.screen.query_one("#findings", DataTable)
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, CommitScreen) and app.screen.loaded, "the commit")
+        await until(
+            pilot, lambda: isinstance(app.screen, CommitScreen) and app.screen.loaded, "the commit"
+        )
         shown = text_of(app.screen, "#diff")
-        assert f"commit {bad}" in shown and "[red]X[/red] <x@example.invalid>" in shown and "[bold]bukan markup[/bold]" in shown
+        assert (
+            f"commit {bad}" in shown
+            and "[red]X[/red] <x@example.invalid>" in shown
+            and "[bold]bukan markup[/bold]" in shown
+        )
 
 
 async def test_key_in_help_and_palette_and_english(demo_path: Path, fixed_clock) -> None:
@@ -134,8 +200,12 @@ async def test_key_in_help_and_palette_and_english(demo_path: Path, fixed_clock)
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
         # A is the app's key (it works on every screen): listed once, under "on every screen".
-        assert "audit" in text_of(app.screen, "#keys-app") and "open-commit" in text_of(app.screen, "#keys-audit")
-        assert "audit" not in text_of(app.screen, "#keys-list") and "pick-person" not in text_of(app.screen, "#keys-list")
+        assert "audit" in text_of(app.screen, "#keys-app") and "open-commit" in text_of(
+            app.screen, "#keys-audit"
+        )
+        assert "audit" not in text_of(app.screen, "#keys-list") and "pick-person" not in text_of(
+            app.screen, "#keys-list"
+        )
         await pilot.press("escape")
     i18n.set_language("en")
     app = KtpelApp(demo_path, "maya", watch=False)

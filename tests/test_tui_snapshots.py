@@ -46,9 +46,13 @@ def stable_demo(tmp_path_factory: pytest.TempPathFactory):
     os.environ["KTPEL_KEYS_DIR"] = str(keys)
     try:
         for person in PEOPLE:
-            private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(person.id.encode()).digest())
+            private = Ed25519PrivateKey.from_private_bytes(
+                hashlib.sha256(person.id.encode()).digest()
+            )
             path = keys / f"{person.id}_ed25519"
-            path.write_bytes(private.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()))
+            path.write_bytes(
+                private.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+            )
             path.chmod(0o600)
             create_key(person.id)
         build_demo(base / "demo", now=FIXED_NOW).close()
@@ -83,18 +87,28 @@ def test_list(snap_compare, ledger_copy: Path) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("2")
-        await until(pilot, lambda: pilot.app.screen.filled and pilot.app.screen.tab == "all", "all requests")
+        await until(
+            pilot, lambda: pilot.app.screen.filled and pilot.app.screen.tab == "all", "all requests"
+        )
 
-    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_detail(snap_compare, ledger_copy: Path) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen) and pilot.app.screen.state, "detail")
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, DetailScreen) and pilot.app.screen.state,
+            "detail",
+        )
 
-    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_form(snap_compare, ledger_copy: Path) -> None:
@@ -109,19 +123,29 @@ def test_form(snap_compare, ledger_copy: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
 
-    assert snap_compare(KtpelApp(ledger_copy, "maya", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "maya", watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_history(snap_compare, ledger_copy: Path) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("h")
-        await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.entries, "history")
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.entries,
+            "history",
+        )
         await pilot.press("down")
-        await until(pilot, lambda: "commit " in str(pilot.app.screen.query_one("#diff").content), "the diff")
+        await until(
+            pilot, lambda: "commit " in str(pilot.app.screen.query_one("#diff").content), "the diff"
+        )
         await pilot.pause(0.1)
 
-    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_picker(snap_compare, ledger_copy: Path) -> None:
@@ -131,7 +155,9 @@ def test_picker(snap_compare, ledger_copy: Path) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, PersonPicker), "the picker")
         await pilot.pause(0.1)
 
-    assert snap_compare(KtpelApp(ledger_copy, None, watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, None, watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_help(snap_compare, ledger_copy: Path) -> None:
@@ -141,7 +167,9 @@ def test_help(snap_compare, ledger_copy: Path) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
         await pilot.pause(0.1)
 
-    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+    )
 
 
 def test_audit_with_a_hand_made_commit(snap_compare, ledger_copy: Path) -> None:
@@ -150,15 +178,39 @@ def test_audit_with_a_hand_made_commit(snap_compare, ledger_copy: Path) -> None:
     path.write_text(path.read_text().replace("step = 1", "step = 4", 1))
     when = "2026-11-28T09:30:00+07:00"
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    subprocess.run(["git", "-c", "user.name=Dedi Kurniawan", "-c", "user.email=dedi@dp3acskb.babelprov.go.id",
-                    "-c", "commit.gpgsign=false", "commit", "-qam", "lompat ke langkah 4"],
-                   cwd=ledger_copy, env=env, check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Dedi Kurniawan",
+            "-c",
+            "user.email=dedi@dp3acskb.babelprov.go.id",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-qam",
+            "lompat ke langkah 4",
+        ],
+        cwd=ledger_copy,
+        env=env,
+        check=True,
+    )
 
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("A")
-        await until(pilot, lambda: isinstance(pilot.app.screen, AuditScreen) and pilot.app.screen.done, "the audit")
-        await until(pilot, lambda: "permohonan" in str(pilot.app.screen.query_one("#audit-status").content), "figures")
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, AuditScreen) and pilot.app.screen.done,
+            "the audit",
+        )
+        await until(
+            pilot,
+            lambda: "permohonan" in str(pilot.app.screen.query_one("#audit-status").content),
+            "figures",
+        )
         await pilot.pause(0.1)
 
-    assert snap_compare(KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+    )

@@ -48,18 +48,35 @@ def choices_for(state: RequestState, policy: Policy, person_id: str | None) -> l
         return []
     step = sop.step(state.step)
     if step.kind == "review":
-        return [Choice("advance", step.no, _("Setuju")), Choice("return", step.no, _("Kembalikan untuk perbaikan"))]
+        return [
+            Choice("advance", step.no, _("Setuju")),
+            Choice("return", step.no, _("Kembalikan untuk perbaikan")),
+        ]
     if step.kind == "distribution":
         out = []
         for w in waiting_on(state, sop):
             name = f"{w.kabkota} {policy.settings.office_name(w.kabkota or '')}"
-            label = (_("Serah terima ke {kabkota}") if w.action == "handover" else _("Konfirmasi penerimaan oleh {kabkota}"))
+            label = (
+                _("Serah terima ke {kabkota}")
+                if w.action == "handover"
+                else _("Konfirmasi penerimaan oleh {kabkota}")
+            )
             out.append(Choice(w.action, step.no, label.format(kabkota=name), w.kabkota))
         person = policy.people.get(person_id or "")
         # A Kab/Kota head sees their own confirmation first.
-        out.sort(key=lambda c: not (person is not None and c.kabkota == person.office and c.action == "receipt"))
+        out.sort(
+            key=lambda c: (
+                not (person is not None and c.kabkota == person.office and c.action == "receipt")
+            )
+        )
         return out
-    return [Choice("advance", step.no, _("Kerjakan langkah {step}: {title}").format(step=step.no, title=step.title))]
+    return [
+        Choice(
+            "advance",
+            step.no,
+            _("Kerjakan langkah {step}: {title}").format(step=step.no, title=step.title),
+        )
+    ]
 
 
 def field_hint(f: Field) -> str:
@@ -99,12 +116,18 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
             assert state is not None
             choices = choices_for(state, policy, person_id)
         elif kind == "permohonan":
-            choices = [Choice("permohonan", 0, _("Tambah surat permohonan ke {id}").format(id=request_id))]
+            choices = [
+                Choice("permohonan", 0, _("Tambah surat permohonan ke {id}").format(id=request_id))
+            ]
         else:
             choices = [Choice("create", 0, _("Surat permohonan Kab/Kota (permohonan baru)"))]
         suggestions = {}
         for choice in choices:
-            fields = policy.sop.step(choice.step).fields_for(choice.action) if choice.action != "return" else ()
+            fields = (
+                policy.sop.step(choice.step).fields_for(choice.action)
+                if choice.action != "return"
+                else ()
+            )
             values = app.with_ledger(lambda led, fields=fields: suggest(led, state, fields))  # type: ignore[attr-defined]
             if choice.kabkota:
                 values["kabkota"] = choice.kabkota
@@ -119,15 +142,25 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
     app.call_from_thread(_open_form, app, request_id, state, choices, suggestions)
 
 
-def _open_form(app: App, request_id: str | None, state: RequestState | None, choices: list[Choice],
-               suggestions: dict[Choice, dict[str, Any]]) -> None:
+def _open_form(
+    app: App,
+    request_id: str | None,
+    state: RequestState | None,
+    choices: list[Choice],
+    suggestions: dict[Choice, dict[str, Any]],
+) -> None:
     if not choices:
-        app.notify(_("Tidak ada langkah yang dapat dicatat: permohonan sudah selesai."), severity="warning")
+        app.notify(
+            _("Tidak ada langkah yang dapat dicatat: permohonan sudah selesai."), severity="warning"
+        )
         return
 
     def open_one(choice: Choice | None) -> None:
         if choice is not None:
-            app.push_screen(ActScreen(request_id, state, choice, suggestions[choice]), lambda rec: _done(app, rec))
+            app.push_screen(
+                ActScreen(request_id, state, choice, suggestions[choice]),
+                lambda rec: _done(app, rec),
+            )
 
     if len(choices) == 1:
         open_one(choices[0])
@@ -142,7 +175,11 @@ def _done(app: App, rec: Recorded | None) -> None:
 
     policy: Policy = app.policy  # type: ignore[attr-defined]
     summary = summary_line(rec.request, rec.request.events[-1], policy)
-    app.notify(_("Tercatat: {summary} (commit {sha})").format(summary=summary, sha=rec.sha[:10]), timeout=8, markup=False)
+    app.notify(
+        _("Tercatat: {summary} (commit {sha})").format(summary=summary, sha=rec.sha[:10]),
+        timeout=8,
+        markup=False,
+    )
     app.ledger_changed(rec.sha)  # type: ignore[attr-defined]
 
 
@@ -159,7 +196,10 @@ class ChoiceScreen(ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="choice"):
             yield Static(_("Apa yang dicatat?"), classes="dialog-title")
-            yield OptionList(*(Option(Text(c.label), id=str(i)) for i, c in enumerate(self.choices)), id="choices")
+            yield OptionList(
+                *(Option(Text(c.label), id=str(i)) for i, c in enumerate(self.choices)),
+                id="choices",
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -180,7 +220,13 @@ class ActScreen(ModalScreen[Recorded | None]):
         Binding("escape", "cancel", _("Batal"), id="form-cancel"),
     ]
 
-    def __init__(self, request_id: str | None, state: RequestState | None, choice: Choice, values: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        request_id: str | None,
+        state: RequestState | None,
+        choice: Choice,
+        values: dict[str, Any],
+    ) -> None:
         super().__init__()
         self.request_id = request_id
         self.state = state
@@ -189,7 +235,9 @@ class ActScreen(ModalScreen[Recorded | None]):
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
         self.policy = policy
         self.step: Step = policy.sop.step(choice.step)
-        self.fields: tuple[Field, ...] = () if choice.action == "return" else self.step.fields_for(choice.action)
+        self.fields: tuple[Field, ...] = (
+            () if choice.action == "return" else self.step.fields_for(choice.action)
+        )
 
     def compose(self) -> ComposeResult:
         sop = self.policy.sop
@@ -198,18 +246,40 @@ class ActScreen(ModalScreen[Recorded | None]):
             if self.request_id:
                 title.append(f"  ·  {self.request_id}")
             if self.step.no and self.step.title not in self.choice.label:
-                title.append("\n" + _("langkah {step}/{last}: {title}").format(step=self.step.no, last=sop.last_step, title=self.step.title))
+                title.append(
+                    "\n"
+                    + _("langkah {step}/{last}: {title}").format(
+                        step=self.step.no, last=sop.last_step, title=self.step.title
+                    )
+                )
             yield Static(title, classes="dialog-title")
-            yield Static(Text(_("Langkah ini tanggung jawab: {role}").format(
-                role=sop.role_title(self.step.role_for(self.choice.action)))), classes="hint")
+            yield Static(
+                Text(
+                    _("Langkah ini tanggung jawab: {role}").format(
+                        role=sop.role_title(self.step.role_for(self.choice.action))
+                    )
+                ),
+                classes="hint",
+            )
             for f in self.fields:
                 yield Label(Text(f.label + (" *" if f.required else "")), classes="field-label")
                 typ = "counts" if f.type == "counts" else f.type
-                yield Input(value=format_value(typ, self.values.get(f.name)), id=f"f-{f.name}", classes="field")
+                yield Input(
+                    value=format_value(typ, self.values.get(f.name)),
+                    id=f"f-{f.name}",
+                    classes="field",
+                )
                 yield Static(Text(field_hint(f)), classes="hint")
                 yield Static("", id=f"err-{f.name}", classes="error", markup=False)
-            note_label = _("Catatan (wajib untuk pengembalian)") if self.choice.action == "return" else _("Catatan")
-            yield Label(Text(note_label + (" *" if self.choice.action == "return" else "")), classes="field-label")
+            note_label = (
+                _("Catatan (wajib untuk pengembalian)")
+                if self.choice.action == "return"
+                else _("Catatan")
+            )
+            yield Label(
+                Text(note_label + (" *" if self.choice.action == "return" else "")),
+                classes="field-label",
+            )
             yield Input(id="f-note", classes="field")
             yield Static("", id="err-note", classes="error", markup=False)
             if self.step.on_behalf:
@@ -247,7 +317,9 @@ class ActScreen(ModalScreen[Recorded | None]):
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
         # Enter moves on like Tab; on the last field it continues to the confirmation.
-        inputs = [w for w in self.query(Input) if w.display and w.parent is not None and w.parent.display]
+        inputs = [
+            w for w in self.query(Input) if w.display and w.parent is not None and w.parent.display
+        ]
         if event.input is inputs[-1]:
             self.action_submit()
         else:
@@ -270,7 +342,9 @@ class ActScreen(ModalScreen[Recorded | None]):
             else:
                 general.append(v.message())
         self.query_one("#form-error", Static).update("\n".join(general))
-        first_field = next((v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None)
+        first_field = next(
+            (v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None
+        )
         if first_field:
             self.query_one(f"#f-{first_field}", Input).focus()
 
@@ -290,13 +364,26 @@ class ActScreen(ModalScreen[Recorded | None]):
             problems.append(Violation("note-required", field="note"))
         on_behalf = None
         if self.step.on_behalf and self.query_one("#on-behalf", Checkbox).value:
-            on_behalf = OnBehalf(*(self.query_one(f"#ob-{k}", Input).value.strip() for k in ("of", "reason", "evidence")))
+            on_behalf = OnBehalf(
+                *(
+                    self.query_one(f"#ob-{k}", Input).value.strip()
+                    for k in ("of", "reason", "evidence")
+                )
+            )
         if problems:
             self._show_errors(problems)
             return None
         person_id: str = self.app.person_id  # type: ignore[attr-defined]
-        return Event(self.choice.action, self.step.no, clock.now(), person_id, self.step.role_for(self.choice.action),
-                     data, note=note, on_behalf=on_behalf)
+        return Event(
+            self.choice.action,
+            self.step.no,
+            clock.now(),
+            person_id,
+            self.step.role_for(self.choice.action),
+            data,
+            note=note,
+            on_behalf=on_behalf,
+        )
 
     def action_submit(self) -> None:
         if self.app.person_id is None:  # type: ignore[attr-defined]
@@ -306,7 +393,9 @@ class ActScreen(ModalScreen[Recorded | None]):
         if event is None:
             return
         self._show_errors([])
-        self.app.push_screen(ConfirmScreen(self.confirm_text(event)), lambda ok: self.record(event) if ok else None)
+        self.app.push_screen(
+            ConfirmScreen(self.confirm_text(event)), lambda ok: self.record(event) if ok else None
+        )
 
     def confirm_text(self, event: Event) -> Text:
         policy = self.policy
@@ -317,7 +406,9 @@ class ActScreen(ModalScreen[Recorded | None]):
             text.append(f"{label}: ", style="bold")
             text.append(value + "\n")
 
-        line(_("Permohonan"), self.request_id or _("(permohonan baru; nomor dibagikan saat dicatat)"))
+        line(
+            _("Permohonan"), self.request_id or _("(permohonan baru; nomor dibagikan saat dicatat)")
+        )
         line(_("Langkah"), f"{self.step.no} {self.step.title}")
         line(_("Aksi"), self.choice.label)
         by_type = {f.name: f for f in self.fields}
@@ -325,7 +416,10 @@ class ActScreen(ModalScreen[Recorded | None]):
             line(by_type[name].label, format_value(by_type[name].type, value))
         if event.note:
             line(_("Catatan"), event.note)
-        line(_("Dicatat oleh"), f"{person.name} ({person.id}), {_('sebagai')} {policy.sop.role_title(event.role)}")
+        line(
+            _("Dicatat oleh"),
+            f"{person.name} ({person.id}), {_('sebagai')} {policy.sop.role_title(event.role)}",
+        )
         if event.on_behalf:
             line(_("Atas nama"), event.on_behalf.of)
             line(_("Alasan"), event.on_behalf.reason)
@@ -342,14 +436,21 @@ class ActScreen(ModalScreen[Recorded | None]):
             app.call_from_thread(self._refused, err)
             return
         except Exception as err:  # noqa: BLE001
-            app.call_from_thread(self._show_errors, [Violation("bad-input", {"reason": f"{type(err).__name__}: {err}"})])
+            app.call_from_thread(
+                self._show_errors,
+                [Violation("bad-input", {"reason": f"{type(err).__name__}: {err}"})],
+            )
             return
         app.call_from_thread(self.dismiss, rec)
 
     def _refused(self, err: LedgerError) -> None:
         self._show_errors(list(err.violations))
-        self.notify(_("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()),
-                    severity="error", timeout=10, markup=False)
+        self.notify(
+            _("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()),
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
 
 
 class ConfirmScreen(ModalScreen[bool]):

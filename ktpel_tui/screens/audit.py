@@ -18,7 +18,13 @@ from ..strings import _
 
 # Fixed widths; the sentence takes what is left of the terminal (cropped: its full text shows
 # below the table), so the table never scrolls sideways.
-WIDTHS: dict[str, int | None] = {"severity": 10, "code": 17, "request": 10, "commit": 10, "message": None}
+WIDTHS: dict[str, int | None] = {
+    "severity": 10,
+    "code": 17,
+    "request": 10,
+    "commit": 10,
+    "message": None,
+}
 CELL_PADDING, SCROLLBAR = 2, 2
 
 
@@ -28,8 +34,13 @@ def message_width(terminal_width: int) -> int:
 
 
 def column_title(column: str) -> str:
-    return {"severity": _("Tingkat"), "code": _("Kode"), "request": _("Permohonan"), "commit": _("Commit"),
-            "message": _("Temuan")}[column]
+    return {
+        "severity": _("Tingkat"),
+        "code": _("Kode"),
+        "request": _("Permohonan"),
+        "commit": _("Commit"),
+        "message": _("Temuan"),
+    }[column]
 
 
 def severity_cell(finding: Finding) -> Text:
@@ -52,11 +63,16 @@ def finding_keys(findings: list[Finding]) -> list[str]:
 def summary_text(report: AuditReport) -> str:
     head = (report.tip or "-")[:12]
     warnings = len(report.findings) - len(report.errors)
-    return " · ".join([
-        _("{commits} commit sampai {head} ({checked} diperiksa sekarang, sisanya dari cache)").format(
-            commits=report.commits, head=head, checked=report.checked),
-        _("{errors} galat, {warnings} peringatan").format(errors=len(report.errors), warnings=warnings),
-    ])
+    return " · ".join(
+        [
+            _(
+                "{commits} commit sampai {head} ({checked} diperiksa sekarang, sisanya dari cache)"
+            ).format(commits=report.commits, head=head, checked=report.checked),
+            _("{errors} galat, {warnings} peringatan").format(
+                errors=len(report.errors), warnings=warnings
+            ),
+        ]
+    )
 
 
 def detail_text(finding: Finding) -> Text:
@@ -98,13 +114,18 @@ class AuditScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(_("Audit ledger: tanda tangan, peran, urutan SOP dan jumlah pada setiap commit"),
-                     id="audit-title", markup=False)
+        yield Static(
+            _("Audit ledger: tanda tangan, peran, urutan SOP dan jumlah pada setiap commit"),
+            id="audit-title",
+            markup=False,
+        )
         yield Static(_("Memeriksa riwayat ledger…"), id="audit-status", markup=False)
         yield Static("", id="audit-result", markup=False)
         table: DataTable = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
         for column, width in WIDTHS.items():
-            table.add_column(column_title(column), key=column, width=width or message_width(self.app.size.width))
+            table.add_column(
+                column_title(column), key=column, width=width or message_width(self.app.size.width)
+            )
         yield table
         yield Static("", id="audit-detail", markup=False)
         yield Footer()
@@ -146,8 +167,11 @@ class AuditScreen(Screen):
         except Exception:  # noqa: BLE001 - the findings stand on their own; `ktpel audit` shows the figures
             return
         if not worker.is_cancelled:
-            extra = _("{requests} permohonan · {overdue} langkah terlambat sekarang · {behalf} langkah atas nama pihak lain").format(
-                requests=numbers.requests, overdue=len(numbers.overdue), behalf=numbers.on_behalf)
+            extra = _(
+                "{requests} permohonan · {overdue} langkah terlambat sekarang · {behalf} langkah atas nama pihak lain"
+            ).format(
+                requests=numbers.requests, overdue=len(numbers.overdue), behalf=numbers.on_behalf
+            )
             app.call_from_thread(self._figures, generation, extra)
 
     def _failed(self, generation: int, err: BaseException) -> None:
@@ -161,23 +185,45 @@ class AuditScreen(Screen):
             return
         self.report = report
         table = self.query_one("#findings", DataTable)
-        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        keep = (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if table.row_count
+            else None
+        )
         table.clear()
         self.findings = dict(zip(finding_keys(report.findings), report.findings, strict=True))
         for key, f in self.findings.items():
-            table.add_row(severity_cell(f), Text(f.code), Text(f.request or "-"), Text((f.commit or "-")[:10]),
-                          Text(f.message()), key=key)
+            table.add_row(
+                severity_cell(f),
+                Text(f.code),
+                Text(f.request or "-"),
+                Text((f.commit or "-")[:10]),
+                Text(f.message()),
+                key=key,
+            )
         if keep in self.findings:
             table.move_cursor(row=table.get_row_index(keep))
         result = self.query_one("#audit-result", Static)
         if not report.findings:
             result.update(Text(_("Audit bersih: tidak ada temuan."), style="bold green"))
         elif report.ok:
-            result.update(Text(_("Tidak ada galat; {n} peringatan perlu dilihat.").format(n=len(report.findings)),
-                               style="bold yellow"))
+            result.update(
+                Text(
+                    _("Tidak ada galat; {n} peringatan perlu dilihat.").format(
+                        n=len(report.findings)
+                    ),
+                    style="bold yellow",
+                )
+            )
         else:
-            result.update(Text(_("Audit menemukan {n} galat. Enter membuka commit temuan.").format(n=len(report.errors)),
-                               style="bold red"))
+            result.update(
+                Text(
+                    _("Audit menemukan {n} galat. Enter membuka commit temuan.").format(
+                        n=len(report.errors)
+                    ),
+                    style="bold red",
+                )
+            )
         table.display = bool(report.findings)
         if table.display:  # a hidden table lost the focus (the ledger audited clean before)
             table.focus()

@@ -44,13 +44,21 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
         text.append(_("SELESAI"), style="bold green")
         return text
     step = sop.step(state.step)
-    text.append(_("langkah {step}/{last}: {title}").format(step=state.step, last=sop.last_step, title=step.title), style="bold")
+    text.append(
+        _("langkah {step}/{last}: {title}").format(
+            step=state.step, last=sop.last_step, title=step.title
+        ),
+        style="bold",
+    )
     summary = summarize(state, "", policy)
     text.append("  ·  " + _("menunggu {who}").format(who=waiting_text(summary, policy)) + "\n")
     due = due_at(state, sop)
     waited = clock.minutes_between(state.since, now) if state.since else 0
-    text.append(_("sudah menunggu {waited} (standar {standard})").format(
-        waited=clock.format_minutes(waited), standard=step.standard_text))
+    text.append(
+        _("sudah menunggu {waited} (standar {standard})").format(
+            waited=clock.format_minutes(waited), standard=step.standard_text
+        )
+    )
     if due is not None:
         text.append("  ·  " + _("batas waktu {due}").format(due=_when(due)))
         if now > due:
@@ -67,7 +75,9 @@ def _standard(step: Step) -> str:
 
 
 def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) -> Group:
-    table = Table(title=_("Linimasa SOP"), title_justify="left", expand=True, show_edge=False, pad_edge=False)
+    table = Table(
+        title=_("Linimasa SOP"), title_justify="left", expand=True, show_edge=False, pad_edge=False
+    )
     table.add_column(_("No"), justify="right", width=3, no_wrap=True)
     table.add_column(_("Langkah"), ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Oleh"), ratio=2, no_wrap=True, overflow="ellipsis")
@@ -87,7 +97,9 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) 
             if row.late:
                 actual.append(" !", style="bold red")
                 actual.stylize("red")
-            table.add_row(Text(str(row.step)), title, by, Text(_when(row.at)), actual, Text(standard))
+            table.add_row(
+                Text(str(row.step)), title, by, Text(_when(row.at)), actual, Text(standard)
+            )
         elif row.status == "sekarang":
             marker = Text(_("sekarang"), style="bold reverse")
             due = Text("≤ " + _when(row.due))
@@ -95,45 +107,81 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) 
             if row.late:
                 actual.stylize("bold red")
                 marker = Text(_("TERLAMBAT"), style="bold reverse red")
-            table.add_row(Text(f"▶{row.step}", style="bold"), title, marker, due, actual, Text(standard), style="bold")
+            table.add_row(
+                Text(f"▶{row.step}", style="bold"),
+                title,
+                marker,
+                due,
+                actual,
+                Text(standard),
+                style="bold",
+            )
         else:
-            table.add_row(Text(str(row.step)), title, Text(_("menunggu"), style="dim"), Text(""), Text(""),
-                          Text(standard), style="dim")
+            table.add_row(
+                Text(str(row.step)),
+                title,
+                Text(_("menunggu"), style="dim"),
+                Text(""),
+                Text(""),
+                Text(standard),
+                style="dim",
+            )
     parts: list = [table]
     if returns:
         lines = Text(_("Pengembalian untuk perbaikan") + "\n", style="bold yellow")
         for r in returns:
-            lines.append("  ↩ " + _("langkah {step} → {to} oleh {by} {at}: {note}").format(
-                step=r.step, to=r.to, by=r.by, at=_when(r.at), note=r.note) + "\n")
+            lines.append(
+                "  ↩ "
+                + _("langkah {step} → {to} oleh {by} {at}: {note}").format(
+                    step=r.step, to=r.to, by=r.by, at=_when(r.at), note=r.note
+                )
+                + "\n"
+            )
         parts.append(lines)
     return Group(*parts)
 
 
 def quantities_table(q: Quantities) -> Group:
-    totals = Table(title=_("Jumlah blanko"), title_justify="left", show_header=False, box=None, pad_edge=False)
+    totals = Table(
+        title=_("Jumlah blanko"), title_justify="left", show_header=False, box=None, pad_edge=False
+    )
     totals.add_column(width=26)
     totals.add_column(justify="right", width=8)
     totals.add_column(width=26)
     totals.add_column(justify="right", width=8)
     pairs = [
-        (_("Diminta Kab/Kota"), q.requested), (_("Diajukan ke Ditjen"), q.asked),
-        (_("Dikirim"), q.shipped), (_("Diterima baik"), q.received_good),
-        (_("Rusak/kurang"), q.damaged_missing), (_("Selisih kiriman"), q.discrepancy),
-        (_("Porsi dibagi"), q.shares), (_("Belum dibagi"), q.unshared),
-        (_("Diserahkan"), q.handed_over), (_("Dikonfirmasi"), q.confirmed),
+        (_("Diminta Kab/Kota"), q.requested),
+        (_("Diajukan ke Ditjen"), q.asked),
+        (_("Dikirim"), q.shipped),
+        (_("Diterima baik"), q.received_good),
+        (_("Rusak/kurang"), q.damaged_missing),
+        (_("Selisih kiriman"), q.discrepancy),
+        (_("Porsi dibagi"), q.shares),
+        (_("Belum dibagi"), q.unshared),
+        (_("Diserahkan"), q.handed_over),
+        (_("Dikonfirmasi"), q.confirmed),
         (_("Di gudang provinsi"), q.in_store),
     ]
     for i in range(0, len(pairs), 2):
         left, right = pairs[i], pairs[i + 1] if i + 1 < len(pairs) else ("", None)
-        totals.add_row(Text(left[0]), Text(_n(left[1])), Text(right[0]), Text(_n(right[1]) if right[0] else ""))
+        totals.add_row(
+            Text(left[0]), Text(_n(left[1])), Text(right[0]), Text(_n(right[1]) if right[0] else "")
+        )
     per = Table(expand=True, show_edge=False, pad_edge=False)
     per.add_column(_("Kab/Kota"), ratio=3)
     for title in (_("Diminta"), _("Sisa stok"), _("Porsi"), _("Diserahkan"), _("Dikonfirmasi")):
         per.add_column(title, justify="right", ratio=1)
     per.add_column(_("BAST"), ratio=2)
     for row in q.rows:
-        per.add_row(Text(f"{row.code} {row.name}"), Text(_n(row.requested)), Text(_n(row.stock_left)), Text(_n(row.share)),
-                    Text(_n(row.handed_over)), Text(_n(row.confirmed)), Text(row.bast))
+        per.add_row(
+            Text(f"{row.code} {row.name}"),
+            Text(_n(row.requested)),
+            Text(_n(row.stock_left)),
+            Text(_n(row.share)),
+            Text(_n(row.handed_over)),
+            Text(_n(row.confirmed)),
+            Text(row.bast),
+        )
     return Group(totals, per)
 
 
@@ -156,7 +204,13 @@ def recorded_data(state: RequestState, policy: Policy) -> Text:
 
 
 def letters_table(state: RequestState, policy: Policy) -> Table:
-    table = Table(title=_("Surat permohonan"), title_justify="left", expand=True, show_edge=False, pad_edge=False)
+    table = Table(
+        title=_("Surat permohonan"),
+        title_justify="left",
+        expand=True,
+        show_edge=False,
+        pad_edge=False,
+    )
     table.add_column(_("Kab/Kota"), ratio=2)
     table.add_column(_("Nomor surat"), ratio=3)
     table.add_column(_("Tanggal"), width=10)
@@ -167,8 +221,13 @@ def letters_table(state: RequestState, policy: Policy) -> Table:
         who = Text(policy.people[ev.by].name if ev.by in policy.people else ev.by)
         if ev.on_behalf:
             who.append(" (" + _("atas nama {of}").format(of=ev.on_behalf.of) + ")", style="italic")
-        table.add_row(Text(f"{p['kabkota']} {policy.settings.office_name(p['kabkota'])}"), Text(str(p["letter_number"])),
-                      Text(format_value("date", p.get("letter_date"))), Text(_n(p.get("blanks_requested"))), who)
+        table.add_row(
+            Text(f"{p['kabkota']} {policy.settings.office_name(p['kabkota'])}"),
+            Text(str(p["letter_number"])),
+            Text(format_value("date", p.get("letter_date"))),
+            Text(_n(p.get("blanks_requested"))),
+            who,
+        )
     return table
 
 
@@ -221,7 +280,9 @@ class DetailScreen(Screen):
         rows, returns = timeline(state, policy, now)
         self.query_one("#detail-timeline", Static).update(timeline_table(rows, returns, policy.sop))
         self.query_one("#detail-data", Static).update(recorded_data(state, policy))
-        self.query_one("#detail-quantities", Static).update(quantities_table(quantities(state, policy)))
+        self.query_one("#detail-quantities", Static).update(
+            quantities_table(quantities(state, policy))
+        )
         self.query_one("#detail-letters", Static).update(letters_table(state, policy))
 
     def action_act(self) -> None:

@@ -37,14 +37,39 @@ class HelpScreen(ModalScreen[None]):
         from .listing import ListScreen
 
         sections = [
-            ("app", _("Di semua layar"), KtpelApp.BINDINGS,
-             _("Ctrl+P: palet perintah (semua aksi). Tetikus boleh dipakai, tidak wajib.")),
-            ("list", _("Daftar permohonan"), ListScreen.BINDINGS,
-             _("Enter: buka rincian; klik judul kolom: urutkan") + "\n" + _("1-4: Tugas saya / Semua / Terlambat / Selesai")),
+            (
+                "app",
+                _("Di semua layar"),
+                KtpelApp.BINDINGS,
+                _("Ctrl+P: palet perintah (semua aksi). Tetikus boleh dipakai, tidak wajib."),
+            ),
+            (
+                "list",
+                _("Daftar permohonan"),
+                ListScreen.BINDINGS,
+                _("Enter: buka rincian; klik judul kolom: urutkan")
+                + "\n"
+                + _("1-4: Tugas saya / Semua / Terlambat / Selesai"),
+            ),
             ("detail", _("Rincian permohonan"), DetailScreen.BINDINGS, ""),
-            ("form", _("Formulir"), ActScreen.BINDINGS, _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal")),
-            ("history", _("Riwayat"), HistoryScreen.BINDINGS, _("Enter atau ↑↓: lihat perubahan entri")),
-            ("audit", _("Audit"), AuditScreen.BINDINGS, _("↑↓: temuan lengkap di bawah tabel; Enter: buka commit temuan")),
+            (
+                "form",
+                _("Formulir"),
+                ActScreen.BINDINGS,
+                _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal"),
+            ),
+            (
+                "history",
+                _("Riwayat"),
+                HistoryScreen.BINDINGS,
+                _("Enter atau ↑↓: lihat perubahan entri"),
+            ),
+            (
+                "audit",
+                _("Audit"),
+                AuditScreen.BINDINGS,
+                _("↑↓: temuan lengkap di bawah tabel; Enter: buka commit temuan"),
+            ),
         ]
         with VerticalScroll(id="help", classes="dialog"):
             yield Static(_("Tombol"), classes="dialog-title")

@@ -22,19 +22,33 @@ from ..strings import _
 
 LIMIT = 200
 
-SIGNATURES = {"good": ("sah", "green"), "unknown-key": ("kunci tak dikenal", "yellow"),
-              "bad": ("TIDAK SAH", "bold red"), "unsigned": ("tanpa ttd", "dim")}
+SIGNATURES = {
+    "good": ("sah", "green"),
+    "unknown-key": ("kunci tak dikenal", "yellow"),
+    "bad": ("TIDAK SAH", "bold red"),
+    "unsigned": ("tanpa ttd", "dim"),
+}
 
 
 def action_word(entry: HistoryEntry, policy: Policy) -> str:
     action = entry.action
     if action is None:
         return _("kebijakan")
-    if action == "advance" and entry.step is not None and policy.sop.has_step(entry.step) \
-            and policy.sop.step(entry.step).kind == "review":
+    if (
+        action == "advance"
+        and entry.step is not None
+        and policy.sop.has_step(entry.step)
+        and policy.sop.step(entry.step).kind == "review"
+    ):
         return _("Setuju").lower()
-    words = {"create": _("buat"), "permohonan": _("surat"), "advance": _("lanjut"), "return": _("kembalikan"),
-             "handover": _("serah terima"), "receipt": _("terima")}
+    words = {
+        "create": _("buat"),
+        "permohonan": _("surat"),
+        "advance": _("lanjut"),
+        "return": _("kembalikan"),
+        "handover": _("serah terima"),
+        "receipt": _("terima"),
+    }
     return words.get(action, action)
 
 
@@ -63,11 +77,15 @@ def diff_text(patch: str) -> Text:
     return out
 
 
-def commit_text(sha: str, entry: HistoryEntry | None, patch: str, signature: str | None = None) -> Text:
+def commit_text(
+    sha: str, entry: HistoryEntry | None, patch: str, signature: str | None = None
+) -> Text:
     """A commit's header (author, time, message) and its coloured patch; never markup."""
     head = Text(f"commit {sha}\n", style="bold yellow")
     if entry is not None:
-        head.append(f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n")
+        head.append(
+            f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n"
+        )
         if signature is not None:
             head.append(_("Tanda tangan") + ": ")
             head.append_text(signature_cell(signature))
@@ -86,7 +104,11 @@ class HistoryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        title = _("Riwayat {id}").format(id=self.request_id) if self.request_id else _("Riwayat seluruh ledger (terbaru dahulu)")
+        title = (
+            _("Riwayat {id}").format(id=self.request_id)
+            if self.request_id
+            else _("Riwayat seluruh ledger (terbaru dahulu)")
+        )
         yield Static(title, id="history-title", markup=False)
         table: DataTable = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         # Role last: it takes the room left, so the rest fits at 80 columns.
@@ -137,11 +159,18 @@ class HistoryScreen(Screen):
         for e in entries:
             who = Text(e.author)
             if e.on_behalf_of:
-                who.append(" (" + _("atas nama {of}").format(of=e.on_behalf_of) + ")", style="italic")
+                who.append(
+                    " (" + _("atas nama {of}").format(of=e.on_behalf_of) + ")", style="italic"
+                )
             step = Text(str(e.step) if e.step is not None else "-")
             if e.step is not None and policy.sop.has_step(e.step):
                 step.append(f" {policy.sop.step(e.step).title}")
-            row = [Text(clock.to_wib(e.at).strftime("%d-%m %H:%M")), who, Text(action_word(e, policy)), step]
+            row = [
+                Text(clock.to_wib(e.at).strftime("%d-%m %H:%M")),
+                who,
+                Text(action_word(e, policy)),
+                step,
+            ]
             if self.request_id is None:
                 row.append(Text(e.request or "-"))
             row += [Text(""), Text(policy.sop.role_title(e.role) if e.role else "-")]
@@ -172,7 +201,9 @@ class HistoryScreen(Screen):
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
-        app.call_from_thread(self.query_one("#diff", Static).update, commit_text(sha, self.entries.get(sha), patch))
+        app.call_from_thread(
+            self.query_one("#diff", Static).update, commit_text(sha, self.entries.get(sha), patch)
+        )
 
 
 class CommitScreen(Screen):
@@ -220,10 +251,14 @@ class CommitScreen(Screen):
             from ledger.audit import signature_status
 
             try:
-                signature = app.with_ledger(lambda led: signature_status(led, [entry.sha])).get(entry.sha)  # type: ignore[attr-defined]
+                signature = app.with_ledger(lambda led: signature_status(led, [entry.sha])).get(
+                    entry.sha
+                )  # type: ignore[attr-defined]
             except Exception:  # noqa: BLE001 - shown without the signature line; the audit reports problems
                 signature = None
-        app.call_from_thread(self.show, commit_text(entry.sha if entry else sha, entry, patch, signature))
+        app.call_from_thread(
+            self.show, commit_text(entry.sha if entry else sha, entry, patch, signature)
+        )
 
     def show(self, text: Text) -> None:
         self.query_one("#diff", Static).update(text)

@@ -28,16 +28,34 @@ TABS = ("mine", "all", "late", "done")
 # Late shows in text (Waktu, Status) before the widest column, so it is on screen at 80 columns.
 COLUMNS = ("id", "kabkota", "step", "time", "status", "waiting")
 # Fixed widths (cells cropped with an ellipsis); the last column takes what its text needs.
-WIDTHS: dict[str, int | None] = {"id": 9, "kabkota": 8, "step": 27, "time": 12, "status": 9, "waiting": None}
+WIDTHS: dict[str, int | None] = {
+    "id": 9,
+    "kabkota": 8,
+    "step": 27,
+    "time": 12,
+    "status": 9,
+    "waiting": None,
+}
 
 
 def tab_title(tab: str) -> str:
-    return {"mine": _("Tugas saya"), "all": _("Semua"), "late": _("Terlambat"), "done": _("Selesai")}[tab]
+    return {
+        "mine": _("Tugas saya"),
+        "all": _("Semua"),
+        "late": _("Terlambat"),
+        "done": _("Selesai"),
+    }[tab]
 
 
 def column_title(column: str) -> str:
-    return {"id": _("ID"), "kabkota": _("Kab/Kota"), "step": _("Langkah"), "waiting": _("Menunggu"),
-            "time": _("Waktu"), "status": _("Status")}[column]
+    return {
+        "id": _("ID"),
+        "kabkota": _("Kab/Kota"),
+        "step": _("Langkah"),
+        "waiting": _("Menunggu"),
+        "time": _("Waktu"),
+        "status": _("Status"),
+    }[column]
 
 
 def waiting_text(s: RequestSummary, policy: Policy) -> str:
@@ -45,8 +63,12 @@ def waiting_text(s: RequestSummary, policy: Policy) -> str:
     parts = []
     for w in s.waiting:
         title = policy.sop.role_title(w["role"])
-        holders = [p for p in policy.people.values() if waits_on(p, w["role"], w.get("office"), policy.sop)
-                   and (w.get("office") is not None or policy.sop.roles[w["role"]].office != "kabkota")]
+        holders = [
+            p
+            for p in policy.people.values()
+            if waits_on(p, w["role"], w.get("office"), policy.sop)
+            and (w.get("office") is not None or policy.sop.roles[w["role"]].office != "kabkota")
+        ]
         label = f"{holders[0].id} · {title}" if len(holders) == 1 else title
         if w.get("kabkota") and w.get("action") != "advance":
             label = f"{w['kabkota']} {label}"
@@ -81,14 +103,30 @@ def status_cell(s: RequestSummary, now: datetime) -> Text:
 def row_of(s: RequestSummary, policy: Policy, now: datetime) -> list[Any]:
     if s.broken:
         assert s.error is not None
-        return [Text(s.id), Text("-"), Text(_("berkas rusak"), style="red"), Text("-"), status_cell(s, now),
-                Text(s.error.message(), style="red")]
+        return [
+            Text(s.id),
+            Text("-"),
+            Text(_("berkas rusak"), style="red"),
+            Text("-"),
+            status_cell(s, now),
+            Text(s.error.message(), style="red"),
+        ]
     step = Text(f"{s.step}/{policy.sop.last_step} {s.step_title}")
     if s.returns:
         step.append(f" ↩{s.returns}", style="yellow")
-    kabkota = s.kabkota[0] + (f" +{len(s.kabkota) - 1}" if len(s.kabkota) > 1 else "") if s.kabkota else "-"
-    return [Text(s.id), Text(kabkota), step, time_cell(s, policy, now), status_cell(s, now),
-            Text(waiting_text(s, policy) if not s.done else "-")]
+    kabkota = (
+        s.kabkota[0] + (f" +{len(s.kabkota) - 1}" if len(s.kabkota) > 1 else "")
+        if s.kabkota
+        else "-"
+    )
+    return [
+        Text(s.id),
+        Text(kabkota),
+        step,
+        time_cell(s, policy, now),
+        status_cell(s, now),
+        Text(waiting_text(s, policy) if not s.done else "-"),
+    ]
 
 
 def sort_key(column: str, now: datetime) -> Callable[[RequestSummary], Any]:
@@ -149,7 +187,10 @@ class ListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Tabs(*(Tab(tab_title(t), id=f"tab-{t}") for t in TABS), id="tabs")
-        yield Input(placeholder=_("Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)"), id="search")
+        yield Input(
+            placeholder=_("Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)"),
+            id="search",
+        )
         table: DataTable = DataTable(id="requests", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             table.add_column(column_title(column), key=column, width=WIDTHS[column])
@@ -173,7 +214,9 @@ class ListScreen(Screen):
 
         def progress(done: int, total: int) -> None:
             if done % 1000 == 0 or done == total:
-                app.call_from_thread(self._status, _("Memuat {done}/{total}…").format(done=done, total=total))
+                app.call_from_thread(
+                    self._status, _("Memuat {done}/{total}…").format(done=done, total=total)
+                )
 
         try:
             summaries = app.with_ledger(lambda led: led.list_requests(progress=progress))  # type: ignore[attr-defined]
@@ -203,7 +246,9 @@ class ListScreen(Screen):
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
         person = self.app.person  # type: ignore[attr-defined]
         if tab == "mine":
-            return [s for s in self.summaries if person is not None and s.is_for(person, policy.sop)]
+            return [
+                s for s in self.summaries if person is not None and s.is_for(person, policy.sop)
+            ]
         if tab == "late":
             return [s for s in self.summaries if s.overdue(now) or s.broken]
         if tab == "done":
@@ -213,7 +258,11 @@ class ListScreen(Screen):
     def refilter(self) -> None:
         """Show the current tab, search and order again (the work runs in a thread)."""
         table = self.query_one("#requests", DataTable)
-        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        keep = (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if table.row_count
+            else None
+        )
         self.filled = False
         self.generation += 1
         self.fill(self.generation, self.tab, self.query_text, self.sort_column, keep)
@@ -235,7 +284,7 @@ class ListScreen(Screen):
         while start < len(rows):
             if worker.is_cancelled:
                 return
-            chunk = [(s.id, row_of(s, policy, now)) for s in rows[start:start + size]]
+            chunk = [(s.id, row_of(s, policy, now)) for s in rows[start : start + size]]
             app.call_from_thread(self._add_rows, generation, chunk, keep)
             start, size = start + size, CHUNK
         counts = {t: len(self.visible(t, now)) for t in TABS}
@@ -248,7 +297,9 @@ class ListScreen(Screen):
         self.shown = rows
         self.query_one("#requests", DataTable).clear()
 
-    def _add_rows(self, generation: int, chunk: list[tuple[str, list[Any]]], keep: str | None) -> None:
+    def _add_rows(
+        self, generation: int, chunk: list[tuple[str, list[Any]]], keep: str | None
+    ) -> None:
         if generation != self.generation:
             return
         table = self.query_one("#requests", DataTable)
@@ -266,7 +317,9 @@ class ListScreen(Screen):
         for tab, n in counts.items():
             tabs.query_one(f"#tab-{tab}", Tab).label = f"{tab_title(tab)} ({n})"
         self.filled = True
-        parts = [_("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))]
+        parts = [
+            _("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))
+        ]
         if self.query_text:
             parts.append(_("cari: '{query}'").format(query=self.query_text))
         parts.append(_("urut: {column}").format(column=column_title(self.sort_column)))
@@ -337,7 +390,11 @@ class ListScreen(Screen):
             return None
         if s.broken:
             assert s.error is not None
-            self.notify(_("Permohonan ini rusak: {reason}").format(reason=s.error.message()), severity="error", markup=False)
+            self.notify(
+                _("Permohonan ini rusak: {reason}").format(reason=s.error.message()),
+                severity="error",
+                markup=False,
+            )
             return None
         return s
 

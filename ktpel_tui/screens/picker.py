@@ -37,8 +37,13 @@ class PersonPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
             yield Static(_("Siapa yang bertindak?"), classes="dialog-title")
-            yield Static(_("Pilih nama Anda (Enter). Pilihan disimpan untuk ledger ini."), classes="hint")
-            yield OptionList(*(Option(person_line(self.policy, pid), id=pid) for pid in self.policy.people), id="people")
+            yield Static(
+                _("Pilih nama Anda (Enter). Pilihan disimpan untuk ledger ini."), classes="hint"
+            )
+            yield OptionList(
+                *(Option(person_line(self.policy, pid), id=pid) for pid in self.policy.people),
+                id="people",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#people", OptionList).focus()
