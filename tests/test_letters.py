@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from ledger import i18n
+from ledger.clock import WIB
 from ledger.letters import (
     check_number,
     last_known,
@@ -17,6 +19,7 @@ from ledger.letters import (
     sequence_hint,
 )
 from ledger.rules import LedgerError
+from ledger.worktime import WORKING, parse_calendar
 
 DITJEN = "400.12.3.2/{seq}/DP3ACSKB/{year}"
 
@@ -191,3 +194,21 @@ def test_a_new_kind_of_number_can_be_added_by_the_ledger():
     template = letters.template("nota_dinas")
     assert read_number("ND/4/2026", template).seq == 4
     assert "Nomor nota_dinas 'ND/2026'" in check_number("ND/2026", template).message()
+
+
+def test_the_example_in_format_md_reads_as_documented():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "FORMAT.md").read_text("utf-8")
+    section = doc.split("## Office time, letter numbers and hand-offs (format 2)", 1)[1]
+    example = tomllib.loads(section.split("```toml", 1)[1].split("```", 1)[0])
+    assert example["format"] == 2
+    cal = parse_calendar(example["calendar"])
+    assert cal.day(date(2026, 11, 30)).closed == "HUT Provinsi Kepulauan Bangka Belitung"
+    assert cal.day(date(2026, 5, 15)).working_minutes == 450
+    assert cal.day(date(2026, 3, 2)).ramadan
+    letters = parse_letters(example["letters"], offices=("prov", "19.01"))
+    assert check_number("400.12.3.2/9/BAST/DP3ACSKB/XII/2026", letters.template("bast")) is None
+    assert check_number("/2026", letters.template("surat_ditjen")).code == "letter-off-template"
+    assert letters.template("pernyataan", "19.01").text == "400.12/{seq}/Dukcapil/{year}"
+    # The section's worked case: 30 office minutes from Thursday 24 December 2026, 15:45.
+    start = datetime(2026, 12, 24, 15, 45, tzinfo=WIB)
+    assert cal.due(start, 30, WORKING) == datetime(2026, 12, 28, 8, 0, tzinfo=WIB)
