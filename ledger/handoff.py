@@ -130,36 +130,56 @@ def _plain(text: str) -> str:
     return " ".join("".join(" " if not ch.isprintable() else ch for ch in str(text)).split())
 
 
-def handoff_message(handoff: Handoff, now: datetime | None = None, lang: str | None = None) -> str:
-    """The short message sent after a step is recorded (Indonesian; English with lang='en')."""
-    en = (lang or i18n.language()) == "en"
+# The messages' sentences, by language; {waiting} is "<step> (<title>)[: <detail>]".
+_SENTENCES = {
+    "id": {
+        "greeting": "Yth. {name},",
+        "done": "Permohonan blanko KTP-el {request}: langkah {step} ({title}) sudah dicatat oleh {by}.",
+        "request": "Permohonan blanko KTP-el {request}.",
+        "waits": "Sekarang menunggu Anda: langkah {waiting}{due}.",
+        "due": ", batas waktu {due}",
+        "reminder": "Pengingat: permohonan blanko KTP-el {request} menunggu Anda di langkah {waiting}.",
+        "late": "Batas waktunya {due} (terlambat {late}).",
+    },
+    "en": {
+        "greeting": "Dear {name},",
+        "done": "KTP-el blanks request {request}: step {step} ({title}) was recorded by {by}.",
+        "request": "KTP-el blanks request {request}.",
+        "waits": "Now waiting on you: step {waiting}{due}.",
+        "due": ", due {due}",
+        "reminder": "Reminder: KTP-el blanks request {request} is waiting on you at step {waiting}.",
+        "late": "It was due {due} ({late} late).",
+    },
+}
+
+
+def _words(handoff: Handoff, now: datetime | None, lang: str | None) -> tuple[dict, dict]:
+    lang = "en" if (lang or i18n.language()) == "en" else "id"
     h = handoff
     waiting = f"{h.next_step} ({_plain(h.next_title)})"
     if h.detail:
         waiting += f": {_plain(h.detail)}"
-    due = ""
-    if h.due is not None:
-        due = f", {'due' if en else 'batas waktu'} {format_due(h.due, now, 'en' if en else 'id')}"
-    if en:
-        lines = [f"Dear {_plain(h.to_name)},"]
-        if h.done_step is not None:
-            lines.append(
-                f"KTP-el blanks request {_plain(h.request)}: step {h.done_step} "
-                f"({_plain(h.done_title)}) was recorded by {_plain(h.done_by)}."
-            )
-        else:
-            lines.append(f"KTP-el blanks request {_plain(h.request)}.")
-        lines.append(f"Now waiting on you: step {waiting}{due}.")
-    else:
-        lines = [f"Yth. {_plain(h.to_name)},"]
-        if h.done_step is not None:
-            lines.append(
-                f"Permohonan blanko KTP-el {_plain(h.request)}: langkah {h.done_step} "
-                f"({_plain(h.done_title)}) sudah dicatat oleh {_plain(h.done_by)}."
-            )
-        else:
-            lines.append(f"Permohonan blanko KTP-el {_plain(h.request)}.")
-        lines.append(f"Sekarang menunggu Anda: langkah {waiting}{due}.")
+    values = {
+        "name": _plain(h.to_name),
+        "request": _plain(h.request),
+        "step": h.done_step,
+        "title": _plain(h.done_title),
+        "by": _plain(h.done_by),
+        "waiting": waiting,
+        "due": format_due(h.due, now, lang) if h.due is not None else "",
+    }
+    return _SENTENCES[lang], values
+
+
+def handoff_message(handoff: Handoff, now: datetime | None = None, lang: str | None = None) -> str:
+    """The short message sent after a step is recorded (Indonesian; English with lang='en')."""
+    say, values = _words(handoff, now, lang)
+    due = say["due"].format(**values) if values["due"] else ""
+    lines = [
+        say["greeting"].format(**values),
+        say["done" if handoff.done_step is not None else "request"].format(**values),
+        say["waits"].format(**{**values, "due": due}),
+    ]
     return "\n".join(lines)
 
 
@@ -168,28 +188,10 @@ def reminder_message(
 ) -> str:
     """The message `ktpel remind` offers for an overdue step; `late_by` as the screen says it
     ('2j 10m'), counted in the step's own clock."""
-    en = (lang or i18n.language()) == "en"
-    h = handoff
-    waiting = f"{h.next_step} ({_plain(h.next_title)})"
-    if h.detail:
-        waiting += f": {_plain(h.detail)}"
-    due = format_due(h.due, now, "en" if en else "id") if h.due is not None else ""
-    if en:
-        lines = [
-            f"Dear {_plain(h.to_name)},",
-            f"Reminder: KTP-el blanks request {_plain(h.request)} is waiting on you at step "
-            f"{waiting}.",
-        ]
-        if due:
-            lines.append(f"It was due {due} ({_plain(late_by)} late).")
-    else:
-        lines = [
-            f"Yth. {_plain(h.to_name)},",
-            f"Pengingat: permohonan blanko KTP-el {_plain(h.request)} menunggu Anda di langkah "
-            f"{waiting}.",
-        ]
-        if due:
-            lines.append(f"Batas waktunya {due} (terlambat {_plain(late_by)}).")
+    say, values = _words(handoff, now, lang)
+    lines = [say["greeting"].format(**values), say["reminder"].format(**values)]
+    if values["due"]:
+        lines.append(say["late"].format(**values, late=_plain(late_by)))
     return "\n".join(lines)
 
 
