@@ -116,7 +116,7 @@ def test_an_ordinary_week_is_thirty_seven_and_a_half_office_hours():
 
 
 def test_ramadan_week_is_thirty_two_and_a_half_hours_from_eight():
-    cal = parse_calendar({"ramadan": [{"from": date(2026, 2, 19), "to": date(2026, 3, 19)}]})
+    cal = parse_calendar({"ramadan": [{"from": date(2026, 2, 19), "to": date(2026, 3, 20)}]})
     monday = wib(2026, 2, 23)  # a Ramadan week with no national day
     assert not closures(cal, (monday.date() + timedelta(n) for n in range(7)))
     assert cal.elapsed(monday, monday + timedelta(days=7), WORKING) == 32 * 60 + 30
