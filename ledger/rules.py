@@ -376,6 +376,33 @@ _RULES = [
         "{path} sudah ada dan tidak kosong; pilih folder baru untuk hub.",
         "{path} exists and is not empty; choose a new folder for the hub.",
     ),
+    # Office time, letter numbers and hand-offs (issue 12; ledger/worktime.py, letters.py,
+    # handoff.py). Keep this block together at the end of the catalogue.
+    Rule(
+        "calendar-invalid",
+        "Tabel [calendar] di ledger.toml tidak sah: {reason}.",
+        "The [calendar] table in ledger.toml is not valid: {reason}.",
+    ),
+    Rule(
+        "letter-template-invalid",
+        "Templat nomor {kind} '{template}' di ledger.toml tidak sah: {reason}.",
+        "The {kind} number template '{template}' in ledger.toml is not valid: {reason}.",
+    ),
+    Rule(
+        "letter-off-template",
+        "Nomor {kind} '{number}' tidak sesuai templat {template} ({{seq}} = nomor urut dari buku agenda{extra}).",
+        "The {kind} number '{number}' does not fit the template {template} ({{seq}} = the sequence from the letter register{extra}).",
+    ),
+    Rule(
+        "letter-date-mismatch",
+        "Nomor {kind} '{number}' memuat {part} {found}, padahal tanggalnya {date}.",
+        "The {kind} number '{number}' carries {part} {found}, but its date is {date}.",
+    ),
+    Rule(
+        "whatsapp-invalid",
+        "Nomor WhatsApp '{number}' tidak sah: {reason}. Tulis nomor seluler Indonesia, mis. 0812-3456-7890 atau +62 812-3456-7890.",
+        "WhatsApp number '{number}' is not valid: {reason}. Write an Indonesian mobile number, e.g. 0812-3456-7890 or +62 812-3456-7890.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
