@@ -131,8 +131,12 @@ def clone_lean(
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
-        if "sparse blob" in err or "filter" in err:
-            raise fail("lean-not-supported", url=url, reason=_last_line(proc.stderr, "filter"))
+        about_filter = [
+            line.strip() for line in err.splitlines() if "sparse blob" in line or "filter" in line
+        ]
+        if about_filter:
+            reason = about_filter[0].removeprefix("fatal: ").removeprefix("remote: ")
+            raise fail("lean-not-supported", url=url, reason=reason)
         raise fail(
             "clone-failed", url=url, reason=_last_line(proc.stderr, f"exit {proc.returncode}")
         )
@@ -157,10 +161,20 @@ def clone_lean(
 
 
 def promisor_remote(repo: str | os.PathLike[str]) -> str | None:
-    """The remote a lean clone fetches missing blobs from, or None for a full clone."""
+    """The remote a lean clone fetches missing blobs from, or None for a full clone.
+
+    git 2.39's clone marks it with `remote.<name>.promisor = true`; older clones used
+    `extensions.partialClone = <name>`.
+    """
     proc = _git(repo, "config", "--get", "extensions.partialClone")
-    name = proc.stdout.decode().strip()
-    return name or None
+    if proc.stdout.strip():
+        return proc.stdout.decode().strip()
+    proc = _git(repo, "config", "--bool", "--get-regexp", r"^remote\..*\.promisor$")
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip() == "true":
+            return key.removeprefix("remote.").removesuffix(".promisor")
+    return None
 
 
 def is_lean(repo: str | os.PathLike[str]) -> bool:
