@@ -402,3 +402,24 @@ def test_the_generated_jpeg_decodes_and_shows_ink_where_the_caption_is() -> None
     assert image.getpixel((4, 4)) > 200  # the margin is paper
     assert image.getpixel((16 + 4, 16 + 4)) < 50  # the B's top-left block is ink
     assert image.info.get("comment") == b"BAST 19.04"
+
+
+def test_the_inspectors_plain_git_steps_in_audit_md_catch_a_swapped_scan(repo: Repo) -> None:
+    """docs/AUDIT.md section 5, steps 3 and 4, run as written (git, a pipe, sha256sum)."""
+    data = evidence.tiny_pdf("BAST asli")
+    scan = _attachment(data, "bast-signed")
+    commit = repo.commit({scan.path: data, "requests/2026/2026-0001.toml": b"x = 1\n"})
+
+    def sh(command: str) -> str:
+        return subprocess.run(
+            ["sh", "-c", command], cwd=repo.root, capture_output=True, text=True, check=True
+        ).stdout
+
+    hashed = sh(f"git show {commit}:{scan.path} | sha256sum")
+    assert hashed == f"{scan.sha256}  -\n"
+    assert scan.path.removeprefix("evidence/sha256/").replace("/", "").startswith(scan.sha256)
+    never_changed = "git log --diff-filter=MDRTC --format='%h %s' --name-status -- evidence/"
+    assert sh(never_changed) == ""
+    swap = repo.commit({scan.path: evidence.tiny_pdf("BAST palsu")}, "ganti pindaian")
+    assert swap[:7] in sh(never_changed) and "ganti pindaian" in sh(never_changed)
+    assert sh(f"git show {swap}:{scan.path} | sha256sum") != hashed
