@@ -238,11 +238,13 @@ def read_attachment(
 
 
 def human_size(size: int) -> str:
-    """A size as people read it: '812 KB', '25,0 MB' (decimal comma, as written in Indonesia)."""
+    """A size as people read it: '812 KB', '25 MB', '25,3 MB' (decimal comma, as written in Indonesia)."""
     if size < 1024:
         return f"{size} bait"
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
+    if size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MB"
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 

@@ -100,12 +100,13 @@ def test_an_oversize_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
         evidence.read_attachment(big, "surat-scan")
     assert err.value.code == "evidence-too-large"
     assert err.value.message("id") == (
-        "Berkas bukti scan-600dpi.pdf berukuran 25,0 MB, melebihi batas 25,0 MB; pindai ulang "
+        "Berkas bukti scan-600dpi.pdf berukuran 25,0 MB, melebihi batas 25 MB; pindai ulang "
         "dengan resolusi lebih rendah (mis. 150 dpi) atau bagi per halaman."
     )
-    small_cap = evidence.read_attachment
     with pytest.raises(LedgerError) as err:
-        small_cap(_write(tmp_path / "a.pdf", evidence.tiny_pdf("x")), "foto", max_bytes=100)
+        evidence.read_attachment(
+            _write(tmp_path / "a.pdf", evidence.tiny_pdf("x")), "foto", max_bytes=100
+        )
     assert err.value.code == "evidence-too-large"
 
 
