@@ -182,7 +182,12 @@ def test_later_fetches_stay_lean(served, tmp_path: Path) -> None:
     (new,) = _commit_scans(source, photo, "Foto serah terima")
     _git(hub_path, "fetch", "-q", str(source), "main:main")
     _git(path, "fetch", "-q", "origin")
-    _git(path, "merge", "-q", "--ff-only", "origin/main")
+    # Moved forward the way ledger.sync moves a clone: read-tree honours the sparse patterns.
+    old = _git(path, "rev-parse", "HEAD")
+    _git(path, "update-index", "-q", "--refresh")
+    _git(path, "read-tree", "-m", "-u", old, "origin/main")
+    _git(path, "update-ref", "HEAD", "origin/main", old)
+    assert _git(path, "status", "--porcelain") == ""
     missing = {b.path for b in lean.evidence_presence(path) if not b.present}
     assert new.path in missing and not (path / "evidence").exists()
 
