@@ -403,6 +403,93 @@ _RULES = [
         "Nomor WhatsApp '{number}' tidak sah: {reason}. Tulis nomor seluler Indonesia, mis. 0812-3456-7890 atau +62 812-3456-7890.",
         "WhatsApp number '{number}' is not valid: {reason}. Write an Indonesian mobile number, e.g. 0812-3456-7890 or +62 812-3456-7890.",
     ),
+    # Evidence attached to events: scans and photos stored by SHA-256 (issue 11).
+    Rule(
+        "evidence-unreadable",
+        "Berkas bukti {path} tidak dapat dibaca: {reason}.",
+        "The evidence file {path} cannot be read: {reason}.",
+    ),
+    Rule(
+        "evidence-empty",
+        "Berkas bukti {name} kosong (0 bait); pindai atau foto ulang dokumennya.",
+        "The evidence file {name} is empty (0 bytes); scan or photograph the document again.",
+    ),
+    Rule(
+        "evidence-too-large",
+        "Berkas bukti {name} berukuran {size}, melebihi batas {limit}; pindai ulang dengan resolusi lebih rendah (mis. 150 dpi) atau bagi per halaman.",
+        "The evidence file {name} is {size}, over the {limit} limit; scan again at a lower resolution (e.g. 150 dpi) or split it by page.",
+    ),
+    Rule(
+        "evidence-type",
+        "Berkas bukti {name} bukan PDF, JPEG, PNG, HEIC/HEIF atau TIFF (isinya: {found}); simpan ulang hasil pindaian ke salah satu jenis itu.",
+        "The evidence file {name} is not a PDF, JPEG, PNG, HEIC/HEIF or TIFF file (its content: {found}); save the scan again as one of those.",
+    ),
+    Rule(
+        "evidence-kind",
+        "Jenis bukti '{kind}' tidak dikenal; pilih salah satu dari: {kinds}.",
+        "Unknown kind of evidence '{kind}'; choose one of: {kinds}.",
+    ),
+    Rule(
+        "evidence-duplicate",
+        "Berkas {name} dilampirkan dua kali pada kejadian yang sama.",
+        "The file {name} is attached twice to the same event.",
+    ),
+    Rule(
+        "evidence-invalid",
+        "Lampiran #{index} tidak sesuai format: {reason}.",
+        "Attachment #{index} does not follow the format: {reason}.",
+    ),
+    Rule(
+        "evidence-missing",
+        "Kejadian ini menyebut lampiran {name} ({sha256}), tetapi berkas {path} tidak ada di commit ini.",
+        "This event names the attachment {name} ({sha256}), but the file {path} is not in this commit.",
+    ),
+    Rule(
+        "evidence-unnamed",
+        "Commit ini menambah berkas bukti {path} yang tidak disebut oleh kejadiannya.",
+        "This commit adds the evidence file {path}, which its event does not name.",
+    ),
+    Rule(
+        "evidence-changed",
+        "Berkas bukti {path} diubah setelah dicatat; berkas bukti tidak boleh diubah.",
+        "The evidence file {path} was changed after it was recorded; evidence files are never changed.",
+    ),
+    Rule(
+        "evidence-deleted",
+        "Berkas bukti {path} dihapus; berkas bukti tidak boleh dihapus.",
+        "The evidence file {path} was deleted; evidence files are never deleted.",
+    ),
+    Rule(
+        "evidence-bad-path",
+        "Berkas {path} di folder evidence/ tidak mengikuti alamat isi (evidence/sha256/ab/<sisa hash>.<ekstensi>, berkas biasa): {reason}.",
+        "The file {path} under evidence/ does not follow the content address (evidence/sha256/ab/<rest of hash>.<extension>, a plain file): {reason}.",
+    ),
+    Rule(
+        "evidence-hash-mismatch",
+        "Isi berkas bukti {path} ber-SHA-256 {actual}, tidak sama dengan hash pada namanya.",
+        "The content of the evidence file {path} has SHA-256 {actual}, not the hash in its name.",
+    ),
+    Rule(
+        "evidence-record-mismatch",
+        "Lampiran {name} dicatat dengan {field} {recorded}, tetapi berkas {path} memiliki {actual}.",
+        "The attachment {name} is recorded with {field} {recorded}, but the file {path} has {actual}.",
+    ),
+    Rule(
+        "evidence-not-fetched",
+        "Berkas bukti {path} belum diunduh ke salinan ringan ini; isinya tidak diperiksa.",
+        "The evidence file {path} has not been fetched into this lean copy; its content was not checked.",
+    ),
+    # Lean clones over slow links (issue 11).
+    Rule(
+        "lean-not-supported",
+        "Hub {url} tidak mengizinkan salinan ringan ({reason}); admin hub perlu menjalankan pengaturan di docs/FORMAT.md (Salinan ringan).",
+        "The hub {url} does not allow lean copies ({reason}); the hub's admin needs the settings in docs/FORMAT.md (Lean clones).",
+    ),
+    Rule(
+        "evidence-fetch-failed",
+        "Berkas bukti {blob} tidak dapat diunduh dari hub '{remote}': {reason}",
+        "The evidence file {blob} could not be fetched from the hub '{remote}': {reason}",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
