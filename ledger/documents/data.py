@@ -304,7 +304,7 @@ def build(
         raise fail("doc-unknown-kind", kind=kind, kinds=sorted(documents_in_sop(policy)))
     handover: Handover | None = None
     if spec.per_handover:
-        handover = _pick_handover(state, policy, key)
+        handover = _pick_handover(state, policy, key, spec.title)
         key = handover.key
     else:
         key = ""
@@ -336,12 +336,12 @@ def build(
     return Document(kind, key, state.id, step_no, commit, number, base, all_facts, about)
 
 
-def _pick_handover(state: RequestState, policy: Policy, key: str) -> Handover:
+def _pick_handover(state: RequestState, policy: Policy, key: str, title: str) -> Handover:
     found = handovers(state)
     if not found:
         raise fail(
             "doc-step-not-reached",
-            kind="Serah terima",
+            kind=title,
             step=19,
             title=policy.sop.step(policy.sop.last_step).title,
             request=state.id,
