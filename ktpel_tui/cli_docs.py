@@ -8,10 +8,10 @@ every document the request has data for, into a folder); `ktpel doc REQ --list` 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from ledger import i18n
+from ledger.documents import write_document
 from ledger.rules import fail
 
 from .cli import UsageError, open_ledger, out_json
@@ -28,32 +28,6 @@ def _target(output: str | None, filename: str) -> Path:
     if path.is_dir() or output.endswith(("/", "\\")):
         return path / filename
     return path
-
-
-def write_document(
-    led,
-    request: str,
-    kind: str,
-    key: str,
-    target_for: Callable[[str], Path],
-    *,
-    pdf: bool = False,
-    template: Path | None = None,
-):
-    """Build, check, render and write one document; returns (Document, docx path, pdf path).
-
-    Everything is checked and rendered in memory first: a refusal writes nothing.
-    """
-    from ledger.documents import for_request
-    from ledger.documents.render import find_template, render_docx, to_pdf, write_atomic
-
-    doc = for_request(led, request, kind, key)
-    target = target_for(doc.filename)
-    data = render_docx(doc, find_template(kind, template))
-    if target.exists() and target.is_dir():
-        raise fail("doc-output-exists", path=str(target))
-    write_atomic(target, data)
-    return doc, target, (to_pdf(target) if pdf else None)
 
 
 def _print_written(doc, path: Path, pdf: Path | None, policy) -> None:
@@ -243,7 +217,6 @@ def cmd_doc_verify(args: argparse.Namespace) -> int:
 
 def cmd_recap(args: argparse.Namespace) -> int:
     from ledger.documents.recap import build_recap
-
     from ledger.documents.render import write_atomic
 
     if args.month is not None and not 1 <= args.month <= 12:

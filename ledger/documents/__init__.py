@@ -8,9 +8,21 @@ audit findings, `findings.read_findings` (one place, while findings are being re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from .data import KINDS, Available, Document, available, build, handovers
 
-__all__ = ["KINDS", "Available", "Document", "available", "build", "handovers", "for_request"]
+__all__ = [
+    "KINDS",
+    "Available",
+    "Document",
+    "available",
+    "build",
+    "handovers",
+    "for_request",
+    "write_document",
+]
 
 
 def for_request(ledger, request_id: str, kind: str, key: str = "") -> Document:
@@ -18,3 +30,30 @@ def for_request(ledger, request_id: str, kind: str, key: str = "") -> Document:
     head = ledger.head()
     state = ledger.read_request(request_id, head)
     return build(state, ledger.policy(head), kind, head, key)
+
+
+def write_document(
+    ledger,
+    request_id: str,
+    kind: str,
+    key: str,
+    target_for: Callable[[str], Path],
+    *,
+    pdf: bool = False,
+    template: Path | None = None,
+) -> tuple[Document, Path, Path | None]:
+    """Build, check, render and write one document: (document, .docx path, .pdf path or None).
+
+    `target_for(filename)` says where the .docx goes. Everything is checked and rendered in
+    memory first, so a refusal (step not reached, unknown template field) writes nothing.
+    """
+    from ..rules import fail
+    from .render import find_template, render_docx, to_pdf, write_atomic
+
+    doc = for_request(ledger, request_id, kind, key)
+    target = target_for(doc.filename)
+    data = render_docx(doc, find_template(kind, template))
+    if target.is_dir():
+        raise fail("doc-output-exists", path=str(target))
+    write_atomic(target, data)
+    return doc, target, (to_pdf(target) if pdf else None)

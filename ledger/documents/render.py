@@ -47,6 +47,21 @@ def office_templates_dir() -> Path:
     return Path(platformdirs.user_config_dir("ktpel")) / "templates"
 
 
+OUTPUT_ENV = "KTPEL_DOCS_DIR"
+
+
+def output_dir(request_id: str) -> Path:
+    """Where the screen writes a request's documents: $KTPEL_DOCS_DIR, else the user's documents
+    folder, under ktpel/<request id>."""
+    if env := os.environ.get(OUTPUT_ENV):
+        base = Path(env).expanduser()
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_documents_dir()) / "ktpel"
+    return base / request_id
+
+
 def default_template(kind: str) -> bytes:
     return resources.files("ledger.documents").joinpath("templates", f"{kind}.docx").read_bytes()
 
