@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ledger import i18n
-from ledger.documents import write_document
+from ledger.documents import write_document, write_documents
 from ledger.rules import fail
 
 from .cli import UsageError, open_ledger, out_json
@@ -118,14 +118,13 @@ def _write_all(led, args, docs, policy) -> int:
     folder = Path(args.output or ".").expanduser()
     if folder.exists() and not folder.is_dir():
         raise fail("doc-output-exists", path=str(folder))
-    results = []
-    for d in docs:
-        if not d.ready:
-            continue
-        doc, path, pdf = write_document(
-            led, args.request, d.kind, d.key, lambda name: folder / name, pdf=args.pdf
-        )
-        results.append((doc, path, pdf))
+    results = write_documents(
+        led,
+        args.request,
+        [(d.kind, d.key) for d in docs if d.ready],
+        lambda name: folder / name,
+        pdf=args.pdf,
+    )
     if args.json:
         out_json([_as_json(*r) for r in results])
     else:

@@ -242,6 +242,13 @@ def test_page_size_is_the_templates(kind, rendered):
             )
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_shipped_templates_use_only_known_fields(kind):
+    from ledger.documents.render import check_template
+
+    check_template(Template(kind, Path(f"{kind}.docx"), default_template(kind)))
+
+
 def test_every_document_carries_a_qr_image(rendered):
     for (kind, key), data in rendered.items():
         doc = Docx(io.BytesIO(data))

@@ -22,6 +22,7 @@ __all__ = [
     "handovers",
     "for_request",
     "write_document",
+    "write_documents",
 ]
 
 
@@ -47,13 +48,39 @@ def write_document(
     `target_for(filename)` says where the .docx goes. Everything is checked and rendered in
     memory first, so a refusal (step not reached, unknown template field) writes nothing.
     """
+    return write_documents(
+        ledger, request_id, [(kind, key)], target_for, pdf=pdf, template=template
+    )[0]
+
+
+def write_documents(
+    ledger,
+    request_id: str,
+    wanted: list[tuple[str, str]],
+    target_for: Callable[[str], Path],
+    *,
+    pdf: bool = False,
+    template: Path | None = None,
+) -> list[tuple[Document, Path, Path | None]]:
+    """Several documents of one request, (kind, key) each, from one read of the ledger.
+
+    All are built and rendered before the first is written: one refusal writes none.
+    """
     from ..rules import fail
     from .render import find_template, render_docx, to_pdf, write_atomic
 
-    doc = for_request(ledger, request_id, kind, key)
-    target = target_for(doc.filename)
-    data = render_docx(doc, find_template(kind, template))
-    if target.is_dir():
-        raise fail("doc-output-exists", path=str(target))
-    write_atomic(target, data)
-    return doc, target, (to_pdf(target) if pdf else None)
+    head = ledger.head()
+    state = ledger.read_request(request_id, head)
+    policy = ledger.policy(head)
+    ready = []
+    for kind, key in wanted:
+        doc = build(state, policy, kind, head, key)
+        target = target_for(doc.filename)
+        if target.is_dir():
+            raise fail("doc-output-exists", path=str(target))
+        ready.append((doc, target, render_docx(doc, find_template(kind, template))))
+    out = []
+    for doc, target, data in ready:
+        write_atomic(target, data)
+        out.append((doc, target, to_pdf(target) if pdf else None))
+    return out

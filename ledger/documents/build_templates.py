@@ -683,6 +683,7 @@ def template_bytes(kind: str, paper: str = "A4") -> bytes:
     from datetime import datetime
 
     doc = BUILDERS[kind](paper)
+    _slim(doc)
     props = doc.core_properties
     props.author = props.last_modified_by = "ktpel"
     props.title = kind
@@ -691,6 +692,42 @@ def template_bytes(kind: str, paper: str = "A4") -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return _fixed_zip(buf.getvalue())
+
+
+def _slim(doc) -> None:
+    """Keep only the styles the template uses; drop python-docx's 440 KB stylesWithEffects part
+    and the thumbnail. The default template carries ~800 KB of XML every render would parse and
+    every saved document would carry; what is left renders the same in Word and LibreOffice."""
+    import re
+
+    xml = doc.element.xml + "".join(s.footer._element.xml for s in doc.sections)
+    used = set(re.findall(r'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    styles = doc.styles.element
+    by_id = {el.get(qn("w:styleId")): el for el in styles.findall(qn("w:style"))}
+    keep = {sid for sid, el in by_id.items() if el.get(qn("w:default")) == "1"} | used
+    todo = list(keep)
+    while todo:  # what the kept styles are based on, link to or continue with
+        el = by_id.get(todo.pop())
+        if el is None:
+            continue
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = el.find(qn(tag))
+            if ref is not None and ref.get(qn("w:val")) not in keep:
+                keep.add(ref.get(qn("w:val")))
+                todo.append(ref.get(qn("w:val")))
+    for sid, el in by_id.items():
+        if sid not in keep:
+            styles.remove(el)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    for rel in list(doc.part.rels.values()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rel.rId)
+    package_rels = doc.part.package.rels
+    for rid, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            package_rels.pop(rid)
 
 
 def _fixed_zip(data: bytes) -> bytes:
