@@ -245,7 +245,7 @@ def ledger_mark(doc) -> None:
         "Periksa kecocokan dengan ledger: pindai kode QR, atau jalankan ktpel doc verify BERKAS."
     )
     run.font.size = Pt(7)
-    _widths(table, [22, 143])
+    _widths(table, [27, 138])
 
 
 def title(doc, text: str, number: str | None = None) -> None:

@@ -187,7 +187,7 @@ def check_template(template: Template, tpl=None) -> None:
         )
 
 
-def qr_png(payload: str, scale: int = 4, border: int = 2) -> bytes:
+def qr_png(payload: str, scale: int = 4, border: int = 4) -> bytes:
     """The QR code of `payload` as a greyscale PNG.
 
     segno encodes (with a fixed mask: choosing the "best" of eight costs a tenth of a second per
@@ -237,7 +237,7 @@ def render_docx(doc: Document, template: Template) -> bytes:
         # the test suite (test_the_shipped_templates_use_only_known_fields), not on every print.
         check_template(template, tpl)
     context = dict(doc.context)
-    context["qr"] = InlineImage(tpl, io.BytesIO(qr_png(doc.qr_payload)), width=Mm(18))
+    context["qr"] = InlineImage(tpl, io.BytesIO(qr_png(doc.qr_payload)), width=Mm(22))
     try:
         tpl.render(context, _env(), autoescape=True)
     except jinja2.UndefinedError as exc:
