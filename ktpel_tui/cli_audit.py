@@ -199,6 +199,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         ) as exc:  # e.g. the policy at HEAD does not parse: the findings still stand
             numbers, numbers_problem = None, exc.message()
     failed = not report.ok or (args.strict and report.findings)
+    if args.html:
+        _write_html(args, report, numbers)
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["severity", "code", "commit", "request", "message"])
@@ -313,6 +315,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _write_html(args: argparse.Namespace, report, numbers) -> None:
+    """`--html DIR`: the inspector's static site (ledger/documents/site.py), then the usual output."""
+    from pathlib import Path
+
+    from ledger.documents.site import write_site
+
+    with open_ledger(args) as led:
+        site = write_site(led, report, numbers, Path(args.html).expanduser())
+    print(
+        T(f"Laporan HTML ditulis: {site.index}", f"HTML report written: {site.index}"),
+        file=sys.stderr if (args.json or args.csv) else sys.stdout,
+    )
+
+
 def _fields(record) -> dict:
     return {name: getattr(record, name) for name in record.__slots__}
 
@@ -400,6 +416,14 @@ def register(sub, common, verb) -> None:
     )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
     p.add_argument("--csv", action="store_true", help=T("temuan sebagai CSV", "findings as CSV"))
+    p.add_argument(
+        "--html",
+        metavar="DIR",
+        help=T(
+            "juga tulis laporan untuk peramban ke folder DIR (index.html)",
+            "also write a report for a browser into the folder DIR (index.html)",
+        ),
+    )
     p.add_argument(
         "--since",
         metavar="REV",

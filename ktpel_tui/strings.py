@@ -194,6 +194,13 @@ EN: dict[str, str] = {
     "1-4: Tugas saya / Semua / Terlambat / Selesai": "1-4: My tasks / All / Late / Done",
     "Enter atau ↑↓: lihat perubahan entri": "Enter or ↑↓: see the entry's change",
     "↑↓: temuan lengkap di bawah tabel; Enter: buka commit temuan": "↑↓: the full finding below the table; Enter: open the finding's commit",
+    # documents (screens/documents.py)
+    "Dokumen": "Documents",
+    "Dokumen permohonan {id}": "Documents of request {id}",
+    "Enter menulis dokumen (DOCX) dari data ledger; Esc kembali.": "Enter writes the document (DOCX) from the ledger's data; Esc goes back.",
+    "langkah {step} belum dicatat": "step {step} not recorded yet",
+    "Menulis {label}…": "Writing {label}…",
+    "Ditulis: {path}": "Written: {path}",
 }
 
 

@@ -490,6 +490,57 @@ _RULES = [
         "Berkas bukti {blob} tidak dapat diunduh dari hub '{remote}': {reason}",
         "The evidence file {blob} could not be fetched from the hub '{remote}': {reason}",
     ),
+    # Documents (ledger/documents: paper made from the ledger, recap, HTML report).
+    Rule(
+        "doc-unknown-kind",
+        "Jenis dokumen '{kind}' tidak ada dalam SOP ledger ini (yang ada: {kinds}).",
+        "There is no document kind '{kind}' in this ledger's SOP (known: {kinds}).",
+    ),
+    Rule(
+        "doc-step-not-reached",
+        "{kind} untuk permohonan {request} belum dapat dibuat: langkah {step} ({title}) harus dicatat lebih dulu.",
+        "{kind} of request {request} cannot be made yet: step {step} ({title}) must be recorded first.",
+    ),
+    Rule(
+        "doc-no-handover",
+        "Tidak ada serah terima '{kabkota}' pada permohonan ini (yang ada: {keys}).",
+        "There is no handover '{kabkota}' in this request (recorded: {keys}).",
+    ),
+    Rule(
+        "doc-handover-which",
+        "Sebutkan serah terima yang mana dengan --kabkota (yang ada: {keys}).",
+        "Say which handover with --kabkota (recorded: {keys}).",
+    ),
+    Rule(
+        "doc-template-field",
+        "Templat {path} memakai isian '{name}' yang tidak dikenal untuk {kind} (yang dikenal: {known}); tidak ada yang ditulis.",
+        "The template {path} uses the field '{name}', unknown for {kind} (known: {known}); nothing was written.",
+    ),
+    Rule(
+        "doc-template-invalid",
+        "Templat {path} tidak dapat dipakai: {reason}. Tidak ada yang ditulis.",
+        "The template {path} cannot be used: {reason}. Nothing was written.",
+    ),
+    Rule(
+        "doc-no-soffice",
+        "PDF perlu LibreOffice ('soffice'), yang tidak terpasang di komputer ini. Pasang dengan 'sudo apt-get install libreoffice-writer-nogui' (Debian/Ubuntu) atau dari libreoffice.org; berkas DOCX tetap ditulis: {path}",
+        "PDF needs LibreOffice ('soffice'), which is not installed here. Install it with 'sudo apt-get install libreoffice-writer-nogui' (Debian/Ubuntu) or from libreoffice.org; the DOCX was still written: {path}",
+    ),
+    Rule(
+        "doc-pdf-failed",
+        "LibreOffice gagal membuat PDF dari {path}: {reason}",
+        "LibreOffice could not make a PDF of {path}: {reason}",
+    ),
+    Rule(
+        "doc-not-ktpel",
+        "{path} bukan dokumen buatan ktpel (tidak ada penanda ktpel di propertinya) atau tidak dapat dibaca.",
+        "{path} is not a document made by ktpel (no ktpel mark in its properties) or cannot be read.",
+    ),
+    Rule(
+        "doc-output-exists",
+        "{path} sudah ada dan bukan folder; pilih folder lain.",
+        "{path} exists and is not a folder; choose another folder.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}

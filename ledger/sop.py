@@ -68,6 +68,7 @@ class Step:
     handover_fields: tuple[Field, ...] = ()
     receipt_fields: tuple[Field, ...] = ()
     receipt_role: str | None = None
+    documents: tuple[str, ...] = ()  # document kinds this step's output is (ledger/documents)
 
     @property
     def due_minutes(self) -> int:
@@ -192,6 +193,7 @@ def _build(raw: dict[str, Any]) -> Sop:
                 handover_fields=_fields(s.get("handover_field", [])),
                 receipt_fields=_fields(s.get("receipt_field", [])),
                 receipt_role=s.get("receipt_role"),
+                documents=tuple(str(d) for d in s.get("documents", ())),
             )
         )
     steps.sort(key=lambda st: st.no)

@@ -237,6 +237,7 @@ class DetailScreen(Screen):
         Binding("a", "act", _("Catat langkah"), id="act-step"),
         Binding("h", "history", _("Riwayat"), id="request-history"),
         Binding("k", "add_letter", _("Tambah surat"), id="add-letter"),
+        Binding("d", "documents", _("Dokumen"), id="request-documents"),
         Binding("A", "app.audit", _("Audit"), id="audit"),
     ]
 
@@ -299,3 +300,8 @@ class DetailScreen(Screen):
         from .act import start_add_letter
 
         start_add_letter(self.app, self.request_id)
+
+    def action_documents(self) -> None:
+        from .documents import DocumentsScreen
+
+        self.app.push_screen(DocumentsScreen(self.request_id))
