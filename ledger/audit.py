@@ -31,23 +31,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import clock, i18n
+from .kernel import PolicyLoader, PolicyOp, RequestOp, Snapshot, is_policy_path, judge_policy
+from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
-from .policy import (
-    PEOPLE_FILE,
-    SETTINGS_FILE,
-    SOP_DIR,
-    Policy,
-    parse_policy,
-    parse_settings,
-    sop_path,
-)
-from .request import RequestState, apply, empty, letters_of_events
-from .requestfile import dumps, event_from_dict, loads
+from .policy import Policy
+from .request import RequestState, empty, letters_of_events
+from .requestfile import event_from_dict, loads
 from .rules import RULES, LedgerError
 from .sshsig import split_commit, verify
-from .trailers import POLICY_ACTION, commit_message, parse_trailers
+from .trailers import POLICY_ACTION, parse_trailers
 
-CACHE_VERSION = 2  # 2: findings in their own append-only file
+CACHE_VERSION = 3  # 2: findings in their own append-only file; 3: policy rule codes unified
 ZERO = "0" * 40
 ERROR, WARNING = "error", "warning"
 GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
@@ -122,31 +116,6 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         ERROR,
         "Commit menghapus berkas permohonan {path}.",
         "The commit deletes the request file {path}.",
-    ),
-    "policy-not-admin": (
-        ERROR,
-        "{name} mengubah berkas kebijakan ({paths}) tanpa memegang peran admin.",
-        "{name} changed policy files ({paths}) without holding the admin role.",
-    ),
-    "admin-own-key": (
-        ERROR,
-        "Admin {name} menambahkan kunci untuk dirinya sendiri; kunci admin harus ditambahkan admin lain.",
-        "Admin {name} added a key for themselves; an admin's key must be added by another admin.",
-    ),
-    "key-removed": (
-        ERROR,
-        "Kunci {person} dihapus atau diubah di people.toml; kunci hanya boleh dipensiunkan.",
-        "A key of {person} was deleted or changed in people.toml; keys may only be retired.",
-    ),
-    "key-reused": (
-        ERROR,
-        "Kunci yang ditambahkan untuk {person} pernah terdaftar sebelumnya; kunci tidak boleh dipakai ulang.",
-        "The key added for {person} was listed before; keys are never reused.",
-    ),
-    "policy-invalid": (
-        ERROR,
-        "Berkas kebijakan sesudah commit ini tidak sah: {reason}",
-        "The policy files after this commit are not valid: {reason}",
     ),
     "event-unreadable": (
         ERROR,
@@ -402,10 +371,6 @@ def _stream(git_dir: Path, names: list[str]) -> Iterator[bytes | None]:
 # --- the walk ------------------------------------------------------------------------------------
 
 
-def is_policy_path(path: str) -> bool:
-    return path in (SETTINGS_FILE, PEOPLE_FILE) or path.startswith(SOP_DIR + "/")
-
-
 @dataclass
 class Context:
     """What the walk carries from one commit to the next (cached between audits)."""
@@ -471,7 +436,7 @@ class Walker:
         self.git_dir = Path(git_dir)
         self.ctx = ctx
         self.reader = ObjectReader(self.git_dir)
-        self._policies: dict[tuple[str | None, ...], Policy] = {}
+        self.loader = PolicyLoader()
         self._registries: dict[int, dict[bytes, KeyOwner]] = {}
         self.policy: Policy | None = None
         self.signatures: dict[str, str] = {}
@@ -484,24 +449,7 @@ class Walker:
 
     def policy_at(self, rev: str) -> Policy:
         """Parse the policy files at `rev` (once per distinct set of files). Raises LedgerError."""
-        settings_raw = self.reader.read(f"{rev}:{SETTINGS_FILE}")
-        if settings_raw is None:
-            raise LedgerError(*_violation("settings-invalid", reason=f"{SETTINGS_FILE} tidak ada"))
-        settings = parse_settings(settings_raw.decode("utf-8"))
-        people_raw = self.reader.read(f"{rev}:{PEOPLE_FILE}") or b""
-        sop_raw = self.reader.read(f"{rev}:{sop_path(settings.sop)}")
-        if sop_raw is None:
-            raise LedgerError(
-                *_violation("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada")
-            )
-        key = (settings_raw, people_raw, sop_raw)
-        policy = self._policies.get(key)  # type: ignore[arg-type]
-        if policy is None:
-            policy = parse_policy(
-                settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8")
-            )
-            self._policies[key] = policy  # type: ignore[index]
-        return policy
+        return self.loader.load(lambda path: self.reader.read(f"{rev}:{path}"))[1]
 
     def registry(self, policy: Policy) -> dict[bytes, KeyOwner]:
         reg = self._registries.get(id(policy))
@@ -551,7 +499,8 @@ class Walker:
             try:
                 policy = self.policy_at(sha)
             except LedgerError as exc:
-                self.add("policy-invalid", sha, reason=exc.message())
+                for v in exc.violations:
+                    self.add(v.code, sha, **v.params)
                 self.add("root-not-policy", sha)
                 ctx.tip = sha
                 return
@@ -664,14 +613,11 @@ class Walker:
         message: str,
         root: bool,
     ) -> None:
-        paths = sorted(c.path for c in entry.changes if is_policy_path(c.path))
         if root:
             try:
                 new = self.policy_at(sha)
             except LedgerError:
                 return
-        if signer is not None and not policy.people[signer].holds("admin"):
-            self.add("policy-not-admin", sha, name=policy.people[signer].name, paths=paths)
         if parse_trailers(message).get("Ktpel-Action") != POLICY_ACTION:
             self.add(
                 "trailer-mismatch",
@@ -685,28 +631,28 @@ class Walker:
             self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
             self.policy = new
             return
-        try:
-            new = self.policy_at(sha)
-        except LedgerError as exc:
-            self.add("policy-invalid", sha, reason=exc.message())
+        parent = entry.parents[0]
+        snapshot = Snapshot(
+            commit=parent,
+            policy=policy,
+            policy_key="",
+            read=lambda path: self.reader.read(f"{parent}:{path}"),
+            state=lambda _request: None,
+            seen_keys=frozenset(bytes.fromhex(k) for k in self.ctx.seen_keys),
+        )
+        files = {
+            c.path: None if c.new == ZERO else self.reader.read(c.new)
+            for c in entry.changes
+            if is_policy_path(c.path)
+        }
+        _, new, problems = judge_policy(
+            snapshot, PolicyOp(signer, files, message=message), self.loader
+        )
+        for v in problems:
+            self.add(v.code, sha, **v.params)
+        if new is None:
             return
-        old_reg, new_reg = self.registry(policy), self.registry(new)
-        for blob, owner in old_reg.items():
-            now = new_reg.get(blob)
-            if (
-                now is None
-                or now.person != owner.person
-                or (owner.retired and now.retired != owner.retired)
-            ):
-                self.add("key-removed", sha, person=_name(policy, owner.person))
-        for blob, owner in new_reg.items():
-            if blob in old_reg:
-                continue
-            if blob.hex() in self.ctx.seen_keys:
-                self.add("key-reused", sha, person=_name(new, owner.person))
-            if signer is not None and owner.person == signer:
-                self.add("admin-own-key", sha, name=_name(new, signer))
-        self.ctx.seen_keys.update(b.hex() for b in new_reg)
+        self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
         self.policy = new
         self._registries.pop(id(policy), None)
 
@@ -792,11 +738,16 @@ class Walker:
                 event=event.at.isoformat(),
             )
 
-        def letters(number: str) -> str | None:
-            return ctx.letters.get(number)
-
+        snapshot = Snapshot(
+            commit=entry.parents[0],
+            policy=policy,
+            policy_key="",
+            read=lambda path: self.reader.read(f"{entry.parents[0]}:{path}"),
+            state=lambda _request: state if state.events else None,
+            letters=ctx.letters.get,
+        )
         try:
-            new = apply(state, event, policy, letters)
+            outcome = kernel_apply(snapshot, RequestOp(request_id, event))
         except LedgerError as exc:
             for v in exc.violations:
                 self.ctx.findings.append(
@@ -807,9 +758,11 @@ class Walker:
             except LedgerError:
                 ctx.states[request_id] = None
             return
-        if dumps(new) != text:
+        new = outcome.request
+        assert new is not None
+        if outcome.files[change.path] != blob:
             self.add("file-mismatch", sha, request_id, path=change.path)
-        expected = parse_trailers(commit_message(new, new.events[-1], policy))
+        expected = parse_trailers(outcome.message)
         actual = parse_trailers(message)
         if expected != actual:
             self.add(
@@ -859,14 +812,12 @@ def _findings_path(git_dir: Path) -> Path:
     return Path(git_dir) / "ktpel" / "audit-findings"
 
 
-def _load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
+def load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
     """The remembered walk; with `findings`, also every finding so far (a ledger whose commits are
     unsigned by choice has one per commit: sync and the hub's hook only need the new ones)."""
     path, _ = _cache_paths(git_dir)
     try:
         raw = json.loads(path.read_text())
-        if raw.get("version") == 1:
-            raw = _cache_from_v1(git_dir, raw)
         if raw.get("version") != CACHE_VERSION:
             return None
         ctx = Context.from_json(raw)
@@ -896,23 +847,6 @@ def _cached_tip(git_dir: Path) -> str | None:
     return raw.get("tip") if isinstance(raw, dict) and raw.get("version") == CACHE_VERSION else None
 
 
-def _cache_from_v1(git_dir: Path, raw: dict[str, Any]) -> dict[str, Any]:
-    """A version-1 cache (findings inside audit.json) as version 2, without auditing again."""
-    import fcntl
-
-    path, _ = _cache_paths(git_dir)
-    with open(_findings_path(git_dir), "ab") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        fh.truncate(0)
-        fh.write(_finding_lines(Finding.from_dict(f) for f in raw.pop("findings")))
-        fh.flush()
-        raw.update(version=CACHE_VERSION, findings_bytes=fh.tell())
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(raw))
-        os.replace(tmp, path)
-    return raw
-
-
 def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, append: bool) -> None:
     """Remember the walk. New findings are appended to the findings file (never rewritten whole);
     the JSON, replaced last, says how much of that file is valid, so a process killed in between
@@ -938,7 +872,7 @@ def _save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appe
         os.replace(tmp, path)
 
 
-def _is_ancestor(git_dir: Path, old: str, new: str) -> bool:
+def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
     proc = subprocess.run(
         ["git", "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new],
         capture_output=True,
@@ -985,9 +919,9 @@ def audit_git_dir(
         ctx = Context(complete=False, tip=base)
     elif (
         use_cache
-        and (cached := _load_cache(git_dir, findings=old_findings))
+        and (cached := load_cache(git_dir, findings=old_findings))
         and cached.tip
-        and _is_ancestor(git_dir, cached.tip, head)
+        and is_ancestor(git_dir, cached.tip, head)
     ):
         ctx, base, append = cached, cached.tip, True
     walker = Walker(git_dir, ctx)
@@ -1004,7 +938,7 @@ def audit_git_dir(
         pinned = _resolve(git_dir, pin)
         if pinned is None:  # not even the object is here: history was rewritten before we cloned
             findings.append(Finding("pin-missing", pin, None, {"pin": pin[:12]}))
-        elif not _is_ancestor(git_dir, pinned, head):
+        elif not is_ancestor(git_dir, pinned, head):
             findings.append(Finding("pin-missing", pinned, None, {"pin": pinned[:12]}))
     return AuditReport(findings, head, walker.ctx.commits, walker.checked, walker.signatures)
 

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import clock, i18n
-from .audit import is_policy_path
-from .policy import PEOPLE_FILE, SETTINGS_FILE, Policy, parse_policy, parse_settings, sop_path
+from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
+from .policy import Policy
 from .request import REQUEST_ID_RE, request_path
 from .requestfile import event_from_dict
 from .rules import LedgerError, Violation, fail
@@ -445,17 +445,13 @@ class _Replay:
             self.renumbered.append((original_id, request_id))
         self._check_key(commit, policy.person(event.by))
         try:
-            sha = ledger.commit_operation(
-                tip,
-                request_id,
-                event,
-                policy_key=key,
-                policy=policy,
-                letters=self._letters(tip, key, policy),
+            sha, _ = ledger.commit(
+                self._snapshot(tip),
+                RequestOp(request_id, event),
                 committed=self.now,
                 move_head=False,
                 in_process=True,
-            ).sha
+            )
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -485,15 +481,10 @@ class _Replay:
             self._policies[tip] = (self.ledger.policy_key(tip), self.ledger.policy(tip))
         return self._policies[tip]
 
-    def _letters(self, tip: str, key: str, policy: Policy) -> Callable[[str], str | None]:
-        """Ledger-wide letter numbers at `tip`, from the listing cache (brought there only if asked)."""
-        cache = self.ledger.cache
-
-        def owner(number: str) -> str | None:
-            cache.refresh(tip, policy, policy_key=key)
-            return cache.letter_owner(number)
-
-        return owner
+    def _snapshot(self, tip: str) -> Snapshot:
+        """What governs a replayed commit on `tip` (the letter numbers come from the listing
+        cache, brought there only if asked)."""
+        return self.ledger.snapshot(tip, policy=self._policy_at(tip))
 
     def _check_key(self, commit: _Commit, author) -> None:
         if self._signed(commit.sha) and not signing_key_path(author.id).exists():
@@ -537,32 +528,20 @@ class _Replay:
             if theirs != base:
                 raise _park_for("sync-policy-conflict", path=path)
             files[path] = ours
-        policy = ledger.policy(tip)
-
-        def text(path: str) -> str:
-            data = files[path] if path in files else ledger.blob(tip, path)
-            return (data or b"").decode("utf-8")
-
-        settings_text = text(SETTINGS_FILE)
-        parse_policy(
-            settings_text, text(PEOPLE_FILE), text(sop_path(parse_settings(settings_text).sop))
-        )
-        author = policy.person_by_email(commit.email)
+        snapshot = self._snapshot(tip)
+        author = snapshot.policy.person_by_email(commit.email)
         if author is None:
             raise fail("unknown-person", person=commit.email)
-        if not author.holds("admin"):
-            raise fail("not-admin", name=author.name)
         self._check_key(commit, author)
-        return ledger.write_commit(
-            files,
-            commit.message,
-            author,
-            commit.at,
-            parent=tip,
+        sha, _ = ledger.commit(
+            snapshot,
+            PolicyOp(author.id, files, message=commit.message),
+            at=commit.at,
             committed=self.now,
-            policy=policy,
+            move_head=False,
             in_process=True,
         )
+        return sha
 
     def _park(self, commit: _Commit, violation: Violation) -> Parked:
         """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
