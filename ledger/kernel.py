@@ -73,26 +73,40 @@ class PolicyLoader:
             settings = parse_settings(settings_raw.decode("utf-8"))
             self._settings = _bounded(self._settings)
             self._settings[settings_raw] = settings
-        path = sop_path(settings.sop)
-        sop_raw = read(path)
-        if sop_raw is None:
-            raise fail("sop-invalid", path=path, reason=f"{path} tidak ada")
+        sop_raws: dict[str, bytes] = {}
+        for sop_id in settings.sops:
+            path = sop_path(sop_id)
+            raw = read(path)
+            if raw is None:
+                raise fail("sop-invalid", path=path, reason=f"{path} tidak ada")
+            sop_raws[sop_id] = raw
         people_raw = read(PEOPLE_FILE) or b""
         key = hashlib.sha1(
-            b"\0".join(hashlib.sha1(x).digest() for x in (settings_raw, people_raw, sop_raw))
+            b"\0".join(
+                hashlib.sha1(x).digest() for x in (settings_raw, people_raw, *sop_raws.values())
+            )
         ).hexdigest()
         policy = self._policies.get(key)
         if policy is None:
-            sop = self._sops.get(sop_raw)
-            if sop is None:
-                sop = parse_sop(sop_raw.decode("utf-8"), path)
-                self._sops = _bounded(self._sops)
-                self._sops[sop_raw] = sop
+            sops = {sop_id: self._sop(sop_id, raw) for sop_id, raw in sop_raws.items()}
+            sop = sops[settings.sop]
+            # People's roles are those of the SOP new requests get.
             people = parse_people(people_raw.decode("utf-8"), settings, sop)
-            policy = Policy(settings=settings, people=people, sop=sop)
+            policy = Policy(settings=settings, people=people, sop=sop, sops=sops)
             self._policies = _bounded(self._policies)
             self._policies[key] = policy
         return key, policy
+
+    def _sop(self, sop_id: str, raw: bytes) -> Sop:
+        sop = self._sops.get(raw)
+        if sop is None:
+            path = sop_path(sop_id)
+            sop = parse_sop(raw.decode("utf-8"), path)
+            if sop.id != sop_id:
+                raise fail("sop-invalid", path=path, reason=f"id '{sop.id}' ≠ nama berkas {path}")
+            self._sops = _bounded(self._sops)
+            self._sops[raw] = sop
+        return sop
 
 
 def _bounded(memo: dict) -> dict:
@@ -301,12 +315,22 @@ def sop_files_immutable(change: Change) -> Iterator[Violation]:
                 yield Violation("sop-changed", {"path": path}, path=path)
 
 
+def sops_retained(change: Change) -> Iterator[Violation]:
+    """Every SOP revision recorded stays listed in ledger.toml's `sops` (requests follow it)."""
+    if change.after is None:
+        return
+    for sop_id in change.before.policy.settings.sops:
+        if sop_id not in change.after.settings.sops:
+            yield Violation("sop-dropped", {"sop": sop_id}, path=SETTINGS_FILE)
+
+
 POLICY_RULES: list[Rule] = [
     admin_only,
     no_own_key,
     keys_never_reused,
     keys_never_removed,
     sop_files_immutable,
+    sops_retained,
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
 OPERATION_RULES: list[Rule] = []
@@ -365,6 +389,8 @@ def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
         raise fail("unknown-request", request=op.request_id)
     new = apply_event_checked(state, op.event, policy, snapshot.letters)
     recorded = new.events[-1]
+    # The message names the step of the SOP the event was recorded under.
+    policy = policy.for_sop(state.sop_id)
     files = {path: dumps(new).encode("utf-8")}
     change = Change(snapshot, op, policy)
     problems = [v for rule in OPERATION_RULES for v in rule(change)]
@@ -403,6 +429,7 @@ def authorize(
             if action != "create":
                 raise fail("unknown-request", request=request_id)
             state = empty(request_id, policy.sop.id)
+        policy = policy.for_sop(state.sop_id)
         if action not in ("create", "permohonan"):
             if state.done:
                 raise fail("request-done", request=state.id)

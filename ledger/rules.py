@@ -283,6 +283,26 @@ _RULES = [
         "A key of {person} was deleted or changed in people.toml; keys may only be retired.",
     ),
     Rule(
+        "sop-unknown",
+        "SOP '{sop}' tidak tercatat di ledger ini; tambahkan dengan 'ktpel sop add'.",
+        "SOP '{sop}' is not recorded in this ledger; add it with 'ktpel sop add'.",
+    ),
+    Rule(
+        "sop-dropped",
+        "SOP '{sop}' sudah tercatat dan dipakai riwayat; tidak boleh dihapus dari 'sops' di ledger.toml.",
+        "SOP '{sop}' is recorded and history uses it; it may not be removed from 'sops' in ledger.toml.",
+    ),
+    Rule(
+        "migrate-role",
+        "{name} tidak memegang peran yang boleh memindahkan permohonan ke SOP lain ({roles}).",
+        "{name} holds no role allowed to move a request onto another SOP ({roles}).",
+    ),
+    Rule(
+        "migrate-loses-data",
+        "Pemindahan ke SOP baru akan menghilangkan data langkah {step} ({what}); tentukan pemetaan langkah yang menampungnya.",
+        "Moving to the new SOP would lose what step {step} recorded ({what}); give a step mapping that keeps it.",
+    ),
+    Rule(
         "sop-changed",
         "Berkas {path} sudah tercatat dan tidak boleh diubah; revisi SOP dicatat sebagai id baru ('ktpel sop add').",
         "{path} is already recorded and may not change; an SOP revision is recorded under a new id ('ktpel sop add').",

@@ -147,10 +147,10 @@ class Ledger:
         self.state_dir = self.git_dir / "ktpel"
         self.state_dir.mkdir(exist_ok=True)
         self._loader = PolicyLoader()
-        # (ledger.toml, people.toml, sop) blob ids -> (policy key, policy); ledger.toml id -> the
-        # SOP path it names. A step reads no policy file it has seen before.
+        # (ledger.toml, people.toml, every sop) blob ids -> (policy key, policy); ledger.toml id
+        # -> the SOP paths it names. A step reads no policy file it has seen before.
         self._policy_cache: dict[tuple[str | None, ...], tuple[str, Policy]] = {}
-        self._sop_paths: dict[str, str] = {}
+        self._sop_paths: dict[str, tuple[str, ...]] = {}
         self._gc_auto: int | None = None
         # (policy key, sha-1 of a request file's bytes) -> its parsed state. A step made here is
         # usually followed by another on the same request (sync replays a day of them), whose
@@ -306,15 +306,22 @@ class Ledger:
         settings_id = self._blob_id(sha, SETTINGS_FILE)
         if settings_id is None:
             raise fail("not-a-ledger", path=str(self.root))
-        sop_rel = self._sop_paths.get(settings_id)
+        sop_rels = self._sop_paths.get(settings_id)
         ids = None
-        if sop_rel is not None:
-            ids = (settings_id, self._blob_id(sha, PEOPLE_FILE), self._blob_id(sha, sop_rel))
+        if sop_rels is not None:
+            ids = (settings_id, self._blob_id(sha, PEOPLE_FILE)) + tuple(
+                self._blob_id(sha, rel) for rel in sop_rels
+            )
             if (hit := self._policy_cache.get(ids)) is not None:
                 return hit
         key, policy = self._loader.load(lambda path: self.blob(sha, path))
-        sop_rel = self._sop_paths[settings_id] = sop_path(policy.settings.sop)
-        ids = ids or (settings_id, self._blob_id(sha, PEOPLE_FILE), self._blob_id(sha, sop_rel))
+        if ids is None:
+            sop_rels = self._sop_paths[settings_id] = tuple(
+                sop_path(sop_id) for sop_id in policy.settings.sops
+            )
+            ids = (settings_id, self._blob_id(sha, PEOPLE_FILE)) + tuple(
+                self._blob_id(sha, rel) for rel in sop_rels
+            )
         if len(self._policy_cache) > 16:
             self._policy_cache.clear()
         self._policy_cache[ids] = (key, policy)
