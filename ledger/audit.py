@@ -214,7 +214,7 @@ class Finding:
             "commit": self.commit,
             "request": self.request,
             "message": self.message(),
-            "params": {k: str(v) for k, v in self.params.items()},
+            "params": {k: _plain(v) for k, v in self.params.items()},
         }
 
     def to_cache(self) -> dict[str, Any]:
@@ -223,12 +223,22 @@ class Finding:
             "code": self.code,
             "commit": self.commit,
             "request": self.request,
-            "params": {k: str(v) for k, v in self.params.items()},
+            "params": {k: _plain(v) for k, v in self.params.items()},
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Finding:
         return cls(raw["code"], raw.get("commit"), raw.get("request"), dict(raw.get("params", {})))
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as JSON keeps it (lists stay lists), so a cached finding reads back as typed
+    as it was found and its sentence is made the same way in either language."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 @dataclass
