@@ -122,6 +122,11 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         "Kejadian baru di {path} tidak dapat dibaca: {reason}",
         "The new event in {path} cannot be read: {reason}",
     ),
+    "file-not-canonical": (
+        WARNING,
+        "Isi {path} sama datanya dengan hasil langkah ini tetapi ditulis lain (komentar tambahan, urutan kunci, atau penulis lain).",
+        "{path} holds the same data this step produces but is written differently (an added comment, reordered keys, or another writer).",
+    ),
     "file-mismatch": (
         ERROR,
         "Isi {path} bukan hasil langkah ini persis: berkas diubah di luar aturan (riwayat atau [state] disunting).",
@@ -705,8 +710,8 @@ class Walker:
             return
         try:
             text = blob.decode("utf-8")
-            tail = text[text.rindex("\n[[event]]\n") + 1 :]
-            event = event_from_dict(tomllib.loads(tail)["event"][-1])
+            count, raw_event = _new_event(text, len(state.events) + 1)
+            event = event_from_dict(raw_event)
         except (
             ValueError,
             UnicodeDecodeError,
@@ -717,7 +722,7 @@ class Walker:
             self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
             ctx.states[request_id] = None
             return
-        if text.count("\n[[event]]\n") != len(state.events) + 1:
+        if count != len(state.events) + 1:
             # Not one step: the file changed without adding exactly one event (a hand edit of its
             # [state] or of earlier events). Judge what comes next against what the file now says.
             self.add("file-mismatch", sha, request_id, path=change.path)
@@ -770,8 +775,14 @@ class Walker:
             return
         new = outcome.request
         assert new is not None
-        if outcome.files[change.path] != blob:
-            self.add("file-mismatch", sha, request_id, path=change.path)
+        expected_file = outcome.files[change.path]
+        if expected_file != blob:
+            # What counts is the data (docs/FORMAT.md): the same data written another way (a hand
+            # comment, reordered keys, another writer's layout) is a warning, other data an error.
+            same = expected_file is not None and _same_data(expected_file, blob)
+            self.add(
+                "file-not-canonical" if same else "file-mismatch", sha, request_id, path=change.path
+            )
         expected = parse_trailers(outcome.message)
         actual = parse_trailers(message)
         if expected != actual:
@@ -787,6 +798,29 @@ class Walker:
         for _, number in letters_of_events([new.events[-1]], policy.sop):
             ctx.letters[normalize_letter_number(number)] = request_id
         ctx.states[request_id] = new
+
+
+_EVENT_TABLE = "\n[[event]]\n"
+
+
+def _new_event(text: str, expected: int) -> tuple[int, Any]:
+    """(number of events, the last event's table) of a request file's text.
+
+    The canonical writer puts each event in its own `[[event]]` table: then only the last one is
+    parsed. Any other layout of the same TOML (an inline array of tables, say) is parsed whole."""
+    if text.count(_EVENT_TABLE) == expected:
+        return expected, tomllib.loads(text[text.rindex(_EVENT_TABLE) + 1 :])["event"][-1]
+    events = tomllib.loads(text).get("event")
+    if not isinstance(events, list) or not events:
+        raise ValueError(i18n.pick("tidak ada kejadian [[event]]", "no [[event]]"))
+    return len(events), events[-1]
+
+
+def _same_data(a: bytes, b: bytes) -> bool:
+    try:
+        return tomllib.loads(a.decode("utf-8")) == tomllib.loads(b.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def _violation(code: str, **params: Any):
