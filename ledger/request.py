@@ -25,6 +25,7 @@ ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "
 MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
 REQUEST_ID_RE = re.compile(r"^(\d{4})-(\d{4,})$")
+REQUEST_FILE_RE = re.compile(r"^requests/(\d{4})/(\d{4}-\d{4,})\.toml$")
 
 
 @dataclass(frozen=True, slots=True)

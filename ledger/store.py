@@ -43,7 +43,7 @@ LOCK_TIMEOUT = float(os.environ.get("KTPEL_LOCK_TIMEOUT", "10"))
 CRASH_POINTS = ("after-journal", "after-write", "after-add", "after-commit")
 
 
-def _crash_point(name: str) -> None:
+def crash_point(name: str) -> None:
     """Test hook: `KTPEL_TEST_CRASH_AT=<name>` kills the process here, as a power cut would.
 
     Points, in order, inside `Ledger.commit_files`: after-journal (journal written, nothing
@@ -240,7 +240,7 @@ class Ledger:
         _, kind, _, data = self.repo.git.get_object_data(spec)
         return (kind if isinstance(kind, bytes) else kind.encode()), data
 
-    def _read_object(self, spec: str) -> tuple[bytes, bytes]:
+    def read_object(self, spec: str) -> tuple[bytes, bytes]:
         """(type, data) of "SHA" or "REV:PATH"; raises ValueError when there is none."""
         buffer = self._buffer
         if buffer and spec.partition(":")[0] in buffer:
@@ -277,7 +277,7 @@ class Ledger:
     def blob(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None if it is not there."""
         try:
-            kind, data = self._read_object(f"{rev}:{path}")
+            kind, data = self.read_object(f"{rev}:{path}")
         except ValueError:
             return None
         return data if kind == b"blob" else None
@@ -423,26 +423,26 @@ class Ledger:
             os.close(fd)
 
     @property
-    def _journal(self) -> Path:
+    def journal_path(self) -> Path:
         return self.state_dir / "pending.json"
 
     def recover(self) -> bool:
         """Undo a write that a killed process left half-done. Returns True if it did anything."""
-        if not self._journal.exists():
+        if not self.journal_path.exists():
             return False
         try:
             with self.locked(timeout=0):
-                return self._recover_locked()
+                return self.recover_locked()
         except LedgerError:
             return False  # another process is writing; it owns the journal
 
-    def _recover_locked(self) -> bool:
-        if not self._journal.exists():
+    def recover_locked(self) -> bool:
+        if not self.journal_path.exists():
             return False
         try:
-            pending = json.loads(self._journal.read_text())
+            pending = json.loads(self.journal_path.read_text())
         except (OSError, ValueError):
-            self._journal.unlink(missing_ok=True)
+            self.journal_path.unlink(missing_ok=True)
             return True
         for stale in ("index.lock", "HEAD.lock"):
             (self.git_dir / stale).unlink(missing_ok=True)
@@ -460,7 +460,7 @@ class Ledger:
                 _atomic_write(target, data)
         if paths:
             self.git("reset", "-q", head, "--", *paths, check=False)
-        self._journal.unlink(missing_ok=True)
+        self.journal_path.unlink(missing_ok=True)
         return True
 
     def _check_clean(self, head: str, rel: str) -> None:
@@ -509,11 +509,11 @@ class Ledger:
             if key.exists():
                 raise fail("signing-key-unregistered", person=author.name, path=str(key))
             raise fail("signing-key-missing", person=author.name, path=str(key))
-        tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
+        tree = self.read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
         for rel, data in files.items():
             blob = None if data is None else self._write_object(b"blob", data)
             tree = tree_with(
-                self._read_object, self._write_object, tree, rel.split("/"), blob
+                self.read_object, self._write_object, tree, rel.split("/"), blob
             ) or self._write_object(b"tree", b"")
         private = _key_file(key)[1] if do_sign else None
         if in_process and (private is not None or not do_sign):
@@ -568,8 +568,8 @@ class Ledger:
             raise fail("ledger-busy")
         policy = policy or self.policy(parent)
         rels = sorted(files)
-        self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
-        _crash_point("after-journal")
+        self.journal_path.write_text(json.dumps({"head": parent, "paths": rels}))
+        crash_point("after-journal")
         try:
             new = self.write_commit(
                 files,
@@ -587,16 +587,16 @@ class Ledger:
                     target.unlink(missing_ok=True)
                 else:
                     _atomic_write(target, data)
-            _crash_point("after-write")
+            crash_point("after-write")
             self.git("update-index", "--add", "--remove", "--", *rels)
-            _crash_point("after-add")
+            crash_point("after-add")
             subject = message.split("\n", 1)[0]
             self.git("update-ref", "-m", f"ktpel: {subject}", "HEAD", new, parent)
-            _crash_point("after-commit")
+            crash_point("after-commit")
         except BaseException:
-            self._recover_locked()
+            self.recover_locked()
             raise
-        self._journal.unlink(missing_ok=True)
+        self.journal_path.unlink(missing_ok=True)
         self._maybe_gc()
         return new
 
@@ -669,7 +669,7 @@ class Ledger:
         `request_id` None (with a 'create' event) allocates the next id under the lock.
         """
         with self.locked():
-            self._recover_locked()
+            self.recover_locked()
             if request_id is None:
                 request_id = self.next_request_id(clock.to_wib(event.at).year)
             snapshot = self.snapshot(self.head())
@@ -693,7 +693,7 @@ class Ledger:
         `files` may be a function of the policy at HEAD (read under the lock) giving the files.
         """
         with self.locked():
-            self._recover_locked()
+            self.recover_locked()
             snapshot = self.snapshot(self.head())
             snapshot.policy.person(by)
             if callable(files):
