@@ -18,8 +18,14 @@ def cmd_sop_add(args: argparse.Namespace) -> int:
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail("bad-input", reason=f"{args.file}: {exc.__class__.__name__}") from None
+    except (OSError, UnicodeDecodeError):
+        raise fail(
+            "bad-input",
+            reason=T(
+                f"berkas {args.file} tidak dapat dibaca (tidak ada, atau bukan teks UTF-8)",
+                f"the file {args.file} cannot be read (missing, or not UTF-8 text)",
+            ),
+        ) from None
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         sha = add_sop(led, admin, text)

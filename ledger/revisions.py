@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from . import clock
+from . import clock, i18n
 from .policy import SETTINGS_FILE, Policy, sop_path
 from .request import Event, RequestState
 from .rules import fail
@@ -65,6 +65,14 @@ def use_sop(ledger: Ledger, admin_id: str, sop_id: str, *, at: datetime | None =
     def files(policy: Policy) -> dict[str, bytes | None]:
         if sop_id not in policy.sops:
             raise fail("sop-unknown", sop=sop_id)
+        if sop_id == policy.settings.sop:
+            raise fail(
+                "bad-input",
+                reason=i18n.pick(
+                    f"SOP {sop_id} sudah dipakai untuk permohonan baru",
+                    f"new requests already get SOP {sop_id}",
+                ),
+            )
         current = ledger.blob(ledger.head(), SETTINGS_FILE)
         return {
             SETTINGS_FILE: _settings_text(policy, current, sops=policy.settings.sops, sop=sop_id)
