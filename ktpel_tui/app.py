@@ -38,13 +38,6 @@ class LedgerChanged(Message):
     """The ledger's HEAD moved (a record here, a `git pull`, another process)."""
 
 
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 class KtpelApp(App[int]):
     """The staff's terminal: list, detail, act, history."""
 
@@ -147,8 +140,7 @@ class KtpelApp(App[int]):
             self.push_screen(PersonPicker(self.policy), self._picked)
         if self.watch:
             self.set_interval(WATCH_SECONDS, self.check_head)
-        if has_module("ledger.sync"):
-            self.refresh_last_sync()
+        self.refresh_last_sync()
 
     def _picked(self, person_id: str | None) -> None:
         if person_id is None:  # Esc: look around without acting; 'p' picks later
@@ -244,7 +236,7 @@ class KtpelApp(App[int]):
             self.push_screen(AuditScreen())
 
     def action_sync(self) -> None:
-        if self.ledger is None or not has_module("ledger.sync"):
+        if self.ledger is None:
             return
         self.notify(_("Sinkron berjalan…"), timeout=3)
         self.run_sync()
@@ -324,7 +316,7 @@ class KtpelApp(App[int]):
                     f"[{binding.key_display or binding.key}] {binding.id or action}",
                     run,
                 )
-        if has_module("ledger.sync") and "sync" not in seen:
+        if "sync" not in seen:
             yield SystemCommand(_("Sinkron"), "[s] sync", self.action_sync)
 
     def on_unmount(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import clock
 from .request import RequestState
-from .sop import Field
+from .sop import QUANTITIES, Field
 from .store import Ledger
 
 
@@ -45,6 +45,6 @@ def _one(
         return None
     if name == "sum_requested":
         return sum(state.requested.values())
-    if name == "proposed_shares":
-        return state.value(16, "proposed_shares")
+    if name in QUANTITIES:  # "=proposed_shares": what an earlier step recorded under that name
+        return state.quantity(name)
     return None

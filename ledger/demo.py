@@ -264,57 +264,64 @@ def _permohonan(sc: _Scenario, code: str, *, first: bool, proxy: bool = False) -
 def _step_data(
     led: Ledger, st: RequestState, no: int, at: datetime, rng: random.Random
 ) -> dict[str, Any]:
-    if no == 1:
-        return {
-            "meeting_date": at.date(),
-            "minutes_summary": "Stok blanko di Kab/Kota menipis; disepakati mengajukan fasilitasi pengambilan ke Ditjen Dukcapil.",
+    """Plausible values for the fields of step `no`, chosen by field name (what the field
+    records), so a revised SOP that renumbers its steps gets the same data."""
+    out: dict[str, Any] = {}
+    for f in led.policy().for_sop(st.sop_id).sop.step(no).fields:
+        make = _FIELD_VALUES.get(f.name)
+        if make is not None:
+            out[f.name] = make(led, st, at, rng, out)
+    return out
+
+
+def _shares_of_received(st: RequestState) -> dict[str, int]:
+    good, req = st.received_good or 0, st.requested
+    total = sum(req.values())
+    return {code: good * n // total for code, n in req.items()}
+
+
+def _schedule(st: RequestState, at: datetime) -> dict[str, dict[str, Any]]:
+    owed = sorted(c for c, n in st.shares.items() if n > 0)
+    return {
+        code: {
+            "date": (at + timedelta(days=1 + i)).date(),
+            "mode": "antar" if code in ("19.02", "19.06") else "ambil",
         }
-    if no == 2:
-        return {
-            "subject": "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
-            "blanks_asked": sum(st.requested.values()),
-        }
-    if no == 9:
-        return {"letter_number": led.next_letter_number(at.year), "letter_date": at.date()}
-    if no == 11:
-        return {"recipient": "PJ Korwil Babel, Ditjen Dukcapil Kemendagri", "sent_at": at}
-    if no == 12:
-        return {"cover_letter_number": led.next_letter_number(at.year), "sent_at": at}
-    if no == 13:
-        return {
-            "blanks_shipped": st.value(2, "blanks_asked"),
-            "carrier": "Garuda Indonesia Cargo",
-            "airway_bill": f"126-{rng.randint(10000000, 99999999)}",
-            "ship_date": (at - timedelta(days=1)).date(),
-        }
-    if no == 14:
-        return {
-            "pickup_date": at.date(),
-            "parcels": max(1, st.value(13, "blanks_shipped") // 500),
-            "airway_bill_matches": True,
-        }
-    if no == 15:
-        shipped = st.value(13, "blanks_shipped")
-        damaged = rng.choice([0, 0, 5, 12])
-        return {"received_good": shipped - damaged, "damaged_missing": damaged}
-    if no == 16:
-        good, req = st.received_good or 0, st.requested
-        total = sum(req.values())
-        shares = {code: good * n // total for code, n in req.items()}
-        return {"proposed_shares": shares}
-    if no == 17:
-        return {"shares": dict(st.value(16, "proposed_shares"))}
-    if no == 18:
-        return {
-            "schedule": {
-                code: {
-                    "date": (at + timedelta(days=1 + i)).date(),
-                    "mode": "antar" if code in ("19.02", "19.06") else "ambil",
-                }
-                for i, code in enumerate(sorted(c for c, n in st.shares.items() if n > 0))
-            }
-        }
-    return {}
+        for i, code in enumerate(owed)
+    }
+
+
+_MINUTES_SUMMARY = "Stok blanko di Kab/Kota menipis; disepakati mengajukan fasilitasi pengambilan ke Ditjen Dukcapil."
+_FieldValue = Callable[[Ledger, RequestState, datetime, random.Random, dict[str, Any]], Any]
+# Field name -> its demo value. A step's fields are filled in the SOP's order, so the random
+# draws (airway bill, damaged pieces) come in the same order as the steps.
+_FIELD_VALUES: dict[str, _FieldValue] = {
+    "meeting_date": lambda led, st, at, rng, out: at.date(),
+    "minutes_summary": lambda led, st, at, rng, out: _MINUTES_SUMMARY,
+    "subject": lambda led, st, at, rng, out: "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
+    "blanks_asked": lambda led, st, at, rng, out: sum(st.requested.values()),
+    "letter_number": lambda led, st, at, rng, out: led.next_letter_number(at.year),
+    "letter_date": lambda led, st, at, rng, out: at.date(),
+    "recipient": lambda led, st, at, rng, out: "PJ Korwil Babel, Ditjen Dukcapil Kemendagri",
+    "sent_at": lambda led, st, at, rng, out: at,
+    "cover_letter_number": lambda led, st, at, rng, out: led.next_letter_number(at.year),
+    "blanks_shipped": lambda led, st, at, rng, out: st.quantity("blanks_asked"),
+    "carrier": lambda led, st, at, rng, out: "Garuda Indonesia Cargo",
+    "airway_bill": lambda led, st, at, rng, out: f"126-{rng.randint(10000000, 99999999)}",
+    "ship_date": lambda led, st, at, rng, out: (at - timedelta(days=1)).date(),
+    "pickup_date": lambda led, st, at, rng, out: at.date(),
+    "parcels": lambda led, st, at, rng, out: max(1, st.quantity("blanks_shipped") // 500),
+    "airway_bill_matches": lambda led, st, at, rng, out: True,
+    "received_good": lambda led, st, at, rng, out: (
+        st.quantity("blanks_shipped") - rng.choice([0, 0, 5, 12])
+    ),
+    "damaged_missing": lambda led, st, at, rng, out: (
+        st.quantity("blanks_shipped") - out["received_good"]
+    ),
+    "proposed_shares": lambda led, st, at, rng, out: _shares_of_received(st),
+    "shares": lambda led, st, at, rng, out: dict(st.quantity("proposed_shares")),
+    "schedule": lambda led, st, at, rng, out: _schedule(st, at),
+}
 
 
 def _steps(sc: _Scenario, first: int, last: int, *, returns: dict[int, str] | None = None) -> None:
@@ -360,7 +367,7 @@ def _distribution(
                 "bast_number": f"BAST/{st.id}/{n:02d}/DP3ACSKB",
                 "hibah_statement": f"SPH/{code}/{at.year}/{sc.rng.randint(10, 99)}",
                 "handover_date": at.date(),
-                "mode": st.value(18, "schedule")[code]["mode"],
+                "mode": st.quantity("schedule")[code]["mode"],
             }
             return "handover", Event("handover", 19, at, ACTOR["pelaksana"], "pelaksana", data)
 

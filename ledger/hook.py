@@ -21,9 +21,9 @@ from .audit import (
     Context,
     Finding,
     Walker,
-    _is_ancestor,
-    _load_cache,
     audit_git_dir,
+    is_ancestor,
+    load_cache,
     log_entries,
 )
 
@@ -71,14 +71,14 @@ def check_push(git_dir: Path, old: str, new: str, ref: str) -> list[Finding]:
         ]
     if new == ZERO:
         return [Finding("ref-deleted", None, None, {"ref": ref})]
-    if old != ZERO and not _is_ancestor(git_dir, old, new):
+    if old != ZERO and not is_ancestor(git_dir, old, new):
         return [Finding("non-fast-forward", None, None, {"ref": ref})]
     ctx = Context()
     if old != ZERO:
         audit_git_dir(
             git_dir, old, old_findings=False
         )  # what the hub already holds: cached, normally nothing new
-        cached = _load_cache(git_dir, findings=False)
+        cached = load_cache(git_dir, findings=False)
         ctx = (
             cached if cached is not None and cached.tip == old else Context(complete=False, tip=old)
         )

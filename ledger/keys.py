@@ -1,6 +1,6 @@
 """People's SSH signing keys: made on this machine, listed (public half only) in people.toml.
 
-The private key lives in the person's own config folder (`store.keys_dir()`), never in the
+The private key lives in the person's own config folder (`keys_dir()`), never in the
 ledger. A key in people.toml is retired, never deleted or reused; whether a key may sign a
 commit is decided by the people.toml of the commit's parent.
 """
@@ -22,7 +22,19 @@ from cryptography.hazmat.primitives.serialization import (
 
 from .policy import Person, Policy
 from .sshsig import public_blob, public_line
-from .store import signing_key_path
+
+
+def keys_dir() -> Path:
+    """Where this machine keeps people's private signing keys (never inside the ledger)."""
+    if env := os.environ.get("KTPEL_KEYS_DIR"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("ktpel")) / "keys"
+
+
+def signing_key_path(person_id: str) -> Path:
+    return keys_dir() / f"{person_id}_ed25519"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,9 @@ class Settings:
     letter_number_template: str
     signatures_required: bool
     offices: dict[str, Office]
+    # Every SOP revision the ledger holds (each a sop/<id>.toml that never changes): requests in
+    # progress stay on theirs. `sop` is the one new requests get; it is always in `sops`.
+    sops: tuple[str, ...] = ()
 
     @property
     def kabkota(self) -> dict[str, Office]:
@@ -79,7 +83,17 @@ class Person:
 class Policy:
     settings: Settings
     people: dict[str, Person]
-    sop: Sop
+    sop: Sop  # the SOP a policy-wide reader means: new requests' (or, via for_sop, a request's)
+    sops: Mapping[str, Sop] = field(default_factory=dict)  # every revision, by id
+
+    def for_sop(self, sop_id: str) -> Policy:
+        """This policy under the SOP revision a request follows (its `sop` id)."""
+        if sop_id == self.sop.id:
+            return self
+        try:
+            return replace(self, sop=self.sops[sop_id])
+        except KeyError:
+            raise fail("sop-unknown", sop=sop_id) from None
 
     def person(self, person_id: str) -> Person:
         try:
@@ -144,11 +158,20 @@ def parse_settings(text: str) -> Settings:
             letter_number_template=str(raw["letter_number_template"]),
             signatures_required=_boolean(raw, "signatures_required"),
             offices=offices,
+            sops=_sop_ids(raw),
         )
     except (KeyError, TypeError) as exc:
         raise fail(
             "settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis"
         ) from None
+
+
+def _sop_ids(raw: dict[str, Any]) -> tuple[str, ...]:
+    listed = raw.get("sops", [])
+    if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+        raise TypeError("'sops'")
+    current = str(raw["sop"])
+    return tuple(dict.fromkeys([*listed, current]))
 
 
 def _boolean(raw: dict[str, Any], key: str) -> bool:
@@ -256,9 +279,11 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
 
 
 def parse_policy(settings_text: str, people_text: str, sop_text: str) -> Policy:
+    """A policy from the texts of its files (one SOP); `kernel.PolicyLoader` reads a commit's."""
     settings = parse_settings(settings_text)
     sop = parse_sop(sop_text, f"{SOP_DIR}/{settings.sop}.toml")
-    return Policy(settings=settings, people=parse_people(people_text, settings, sop), sop=sop)
+    people = parse_people(people_text, settings, sop)
+    return Policy(settings=settings, people=people, sop=sop, sops={sop.id: sop})
 
 
 def sop_path(sop_id: str) -> str:

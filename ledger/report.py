@@ -47,6 +47,7 @@ def _who(event: Event, policy: Policy) -> str:
 def timeline(
     state: RequestState, policy: Policy, now: datetime | None = None
 ) -> tuple[list[TimelineRow], list[ReturnRow]]:
+    policy = policy.for_sop(state.sop_id)
     sop = policy.sop
     now = now or clock.now()
     done: dict[int, tuple[Event, int]] = {}
@@ -112,7 +113,7 @@ def timeline(
                     **base,
                 )
             )
-        elif step.no == state.step and not state.done:
+        elif state.step == step.no and not state.done:
             if step.kind == "distribution":
                 # Who it waits on now: the Pelaksana for handovers, each Kab/Kota head for receipts.
                 waits = [
@@ -195,13 +196,13 @@ def quantities(state: RequestState, policy: Policy) -> Quantities:
         )
         for code in codes
     )
-    share_data = state.value(17, "shares")
+    share_data = state.quantity("shares")
     return Quantities(
         requested=sum(state.requested.values()),
-        asked=state.value(2, "blanks_asked"),
-        shipped=state.value(13, "blanks_shipped"),
+        asked=state.quantity("blanks_asked"),
+        shipped=state.quantity("blanks_shipped"),
         received_good=state.received_good,
-        damaged_missing=state.value(15, "damaged_missing"),
+        damaged_missing=state.quantity("damaged_missing"),
         shares=sum(share_data.values()) if share_data else None,
         handed_over=sum(r.handed_over for r in rows),
         confirmed=sum(r.confirmed for r in rows),

@@ -20,9 +20,12 @@ from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
 
-ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt")
+ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "migrate")
+# Who may move a request onto another SOP revision (`migrate`).
+MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
 REQUEST_ID_RE = re.compile(r"^(\d{4})-(\d{4,})$")
+REQUEST_FILE_RE = re.compile(r"^requests/(\d{4})/(\d{4}-\d{4,})\.toml$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class RequestState:
     completed_at: Mapping[int, datetime] = field(default_factory=dict)
     handovers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     receipts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The named quantities (sop.QUANTITIES) recorded so far, by name: whichever step records them.
+    quantities: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -82,13 +87,17 @@ class RequestState:
     def value(self, step: int, name: str, default: Any = None) -> Any:
         return self.step_data.get(step, {}).get(name, default)
 
+    def quantity(self, name: str, default: Any = None) -> Any:
+        """A named quantity (e.g. "shares", "received_good"), whichever step recorded it."""
+        return self.quantities.get(name, default)
+
     @property
     def shares(self) -> dict[str, int]:
-        return dict(self.value(17, "shares", {}) or {})
+        return dict(self.quantity("shares") or {})
 
     @property
     def received_good(self) -> int | None:
-        return self.value(15, "received_good")
+        return self.quantity("received_good")
 
 
 def request_path(request_id: str) -> str:
@@ -109,6 +118,11 @@ def event_kabkota(event: Event) -> str | None:
 def authorize(event: Event, policy: Policy, step: Step) -> Person:
     """Check the recorder may record this event under the SOP in force. Returns the person."""
     person = policy.person(event.by)
+    if event.action == "migrate":
+        if event.role not in MIGRATE_ROLES or not person.holds(event.role):
+            titles = [policy.sop.role_title(r) for r in MIGRATE_ROLES]
+            raise fail("migrate-role", name=person.name, roles=titles)
+        return person
     responsible = step.role_for(event.action)
     if event.role != responsible:
         raise fail(
@@ -191,13 +205,15 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     """Apply one event to a request state, checking order, fields and quantities.
 
     Does not check who acted (see `authorize`) nor ledger-wide letter numbers (see `apply`).
+    The request is judged under its own SOP revision (`state.sop_id`).
     Raises LedgerError; returns a new state (states are never changed in place).
     """
-    sop = policy.sop
     if event.action not in ACTIONS:
         raise fail("bad-input", reason=f"aksi '{event.action}' tidak dikenal")
     if state is None:
         raise fail("bad-input", reason="permohonan belum dibuat")
+    policy = policy.for_sop(state.sop_id)
+    sop = policy.sop
     seq = len(state.events) + 1
     event = replace(event, seq=seq, at=clock.to_wib(event.at))
     if event.action in ("create", "permohonan"):
@@ -215,6 +231,8 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
         if event.data:
             raise fail("field-unknown", name=next(iter(event.data)), step=step.no)
         return replace(state, events=state.events + (event,), step=step.return_to, since=event.at)
+    if event.action == "migrate":
+        return _apply_migration(state, event, policy)
     if event.action in ("handover", "receipt"):
         if step.kind != "distribution":
             raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
@@ -234,6 +252,10 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     step_data[step.no] = data
     completed = dict(state.completed_at)
     completed[step.no] = event.at
+    quantities = dict(state.quantities)
+    for f in step.fields:
+        if f.quantity and f.name in data:
+            quantities[f.quantity] = data[f.name]
     new = replace(
         state,
         events=state.events + (event,),
@@ -241,6 +263,7 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
         since=event.at,
         step_data=step_data,
         completed_at=completed,
+        quantities=quantities,
     )
     following = sop.step(step.no + 1) if sop.has_step(step.no + 1) else None
     if following is not None and following.kind == "distribution" and no_shares:
@@ -283,29 +306,115 @@ def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> Requ
 def _check_quantities(
     state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy
 ) -> None:
-    if step.no == 15:
-        shipped = state.value(13, "blanks_shipped", 0)
-        good, damaged = data["received_good"], data["damaged_missing"]
-        if good + damaged != shipped and not str(data.get("discrepancy_note") or "").strip():
-            raise fail(
-                "received-mismatch",
-                field="discrepancy_note",
-                good=good,
-                damaged=damaged,
-                total=good + damaged,
-                shipped=shipped,
-            )
-    if step.no in (16, 17):
-        name = "proposed_shares" if step.no == 16 else "shares"
-        total = sum(data[name].values())
+    for name in step.checks:
+        CHECKS[name](state, step, data, policy)
+
+
+def _received_matches_shipped(
+    state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy
+) -> None:
+    """Received good + damaged/missing equals what was shipped, or a discrepancy note says why."""
+    good_f, damaged_f = step.field_for("received_good"), step.field_for("damaged_missing")
+    if good_f is None or damaged_f is None:
+        return
+    note_f = step.field_for("discrepancy_note")
+    shipped = state.quantity("blanks_shipped", 0)
+    good, damaged = data[good_f.name], data[damaged_f.name]
+    note = str(data.get(note_f.name) or "") if note_f else ""
+    if good + damaged != shipped and not note.strip():
+        raise fail(
+            "received-mismatch",
+            field=note_f.name if note_f else good_f.name,
+            good=good,
+            damaged=damaged,
+            total=good + damaged,
+            shipped=shipped,
+        )
+
+
+def _shares_within_received(
+    state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy
+) -> None:
+    """Shares (proposed or fixed) never add up to more than what arrived in good condition."""
+    for quantity in ("proposed_shares", "shares"):
+        f = step.field_for(quantity)
+        if f is None:
+            continue
+        total = sum(data[f.name].values())
         good = state.received_good or 0
         if total > good:
-            raise fail("share-over", field=name, total=total, good=good)
-    if step.no == 18:
-        expected = sorted(_owed(state))
-        if sorted(data.get("schedule") or {}) != expected:
+            raise fail("share-over", field=f.name, total=total, good=good)
+
+
+def _schedule_covers_shares(
+    state: RequestState, step: Step, data: Mapping[str, Any], policy: Policy
+) -> None:
+    """The schedule lists exactly the Kab/Kota with a share above zero."""
+    expected = sorted(_owed(state))
+    for f in step.fields:
+        if f.type == "schedule" and sorted(data.get(f.name) or {}) != expected:
             names = [policy.settings.office_name(c) for c in expected] or ["-"]
-            raise fail("schedule-mismatch", field="schedule", expected=names)
+            raise fail("schedule-mismatch", field=f.name, expected=names)
+
+
+Check = Callable[[RequestState, Step, Mapping[str, Any], Policy], None]
+# The named checks an SOP step may declare (`checks = [...]`, names in sop.CHECKS).
+CHECKS: dict[str, Check] = {
+    "received-matches-shipped": _received_matches_shipped,
+    "shares-within-received": _shares_within_received,
+    "schedule-covers-shares": _schedule_covers_shares,
+}
+
+
+def migration_problems(
+    state: RequestState, source: Sop, target: Sop, steps: Mapping[int, int]
+) -> list[Violation]:
+    """What moving the request onto `target` with this step mapping would lose (empty: nothing).
+
+    Every recorded step must map onto a step of the target that has each field it recorded, and
+    the current step onto a step of the same kind (a distribution keeps its handovers)."""
+    problems: list[Violation] = []
+    recorded = sorted({*state.step_data, *state.completed_at, state.step})
+    for no in recorded:
+        to = steps.get(no)
+        if to is None or not target.has_step(to):
+            problems.append(Violation("migrate-loses-data", {"step": no, "what": "-"}))
+            continue
+        have = {f.name for f in target.step(to).fields}
+        for name in state.step_data.get(no, {}):
+            if name not in have:
+                problems.append(Violation("migrate-loses-data", {"step": no, "what": name}))
+    to = steps.get(state.step)
+    if to is not None and target.has_step(to) and source.has_step(state.step):
+        if target.step(to).kind != source.step(state.step).kind:
+            problems.append(Violation("migrate-loses-data", {"step": state.step, "what": "kind"}))
+    return problems
+
+
+def _apply_migration(state: RequestState, event: Event, policy: Policy) -> RequestState:
+    to_id, from_id = event.data.get("sop"), event.data.get("from")
+    raw_steps = event.data.get("steps")
+    if not isinstance(to_id, str) or not isinstance(raw_steps, Mapping):
+        raise fail("bad-input", reason="migrasi memerlukan 'sop' dan 'steps'")
+    if from_id != state.sop_id:
+        raise fail("bad-input", reason=f"migrasi dari SOP '{from_id}', padahal {state.sop_id}")
+    if to_id == state.sop_id:
+        raise fail("bad-input", reason=f"permohonan sudah memakai SOP {to_id}")
+    target = policy.for_sop(to_id).sop
+    try:
+        steps = {int(k): int(v) for k, v in raw_steps.items()}
+    except (TypeError, ValueError):
+        raise fail("bad-input", reason="pemetaan langkah harus angka ke angka") from None
+    if problems := migration_problems(state, policy.sop, target, steps):
+        raise LedgerError(*problems)
+    return replace(
+        state,
+        sop_id=to_id,
+        events=state.events + (event,),
+        step=steps[state.step],
+        step_data={steps[no]: data for no, data in state.step_data.items()},
+        completed_at={steps[no]: at for no, at in state.completed_at.items()},
+    )
 
 
 def _apply_distribution(
@@ -380,6 +489,7 @@ def apply(
     """
     if state is None:
         raise fail("bad-input", reason="permohonan belum dibuat")
+    policy = policy.for_sop(state.sop_id)
     if not policy.sop.has_step(event.step):
         raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
     authorize(event, policy, policy.sop.step(event.step))
@@ -397,13 +507,6 @@ def apply(
 def empty(request_id: str, sop_id: str) -> RequestState:
     request_path(request_id)
     return RequestState(id=request_id, sop_id=sop_id)
-
-
-def fold(request_id: str, sop_id: str, events: list[Event], policy: Policy) -> RequestState:
-    state = empty(request_id, sop_id)
-    for ev in events:
-        state = apply_event(state, ev, policy)
-    return state
 
 
 # --- what waits ----------------------------------------------------------------------------
@@ -445,12 +548,9 @@ def waits_on(person: Person, role: str, office: str | None, sop: Sop) -> bool:
     return sop.roles[role].office in (person.office, "kabkota")
 
 
-def can_act(person: Person, state: RequestState, sop: Sop) -> bool:
-    """Whether the person may record something on the request now (the 'Tugas saya' filter)."""
-    return any(waits_on(person, w.role, w.office, sop) for w in waiting_on(state, sop))
-
-
 def due_at(state: RequestState, sop: Sop) -> datetime | None:
+    """When the current step is due: the one place due dates come from (working time will
+    replace the plain minutes here)."""
     from datetime import timedelta
 
     if state.done or state.since is None:

@@ -191,11 +191,21 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
     if not path.endswith(expected_path):
         raise invalid(f"id {request_id} harus disimpan di {expected_path}", "id")
     sop_id = raw.get("sop")
-    if sop_id != policy.sop.id:
-        raise invalid(f"SOP '{sop_id}' bukan SOP yang berlaku ({policy.sop.id})", "sop")
+    if not isinstance(sop_id, str) or sop_id not in policy.sops:
+        raise invalid(f"SOP '{sop_id}' tidak tercatat di ledger.toml ('sops')", "sop")
     events_raw = raw.get("event")
     if not isinstance(events_raw, list) or not events_raw:
         raise invalid("tidak ada kejadian [[event]]")
+    # The file names the SOP the request follows now; its events before a migration were
+    # recorded under the one that migration names as "from".
+    first_migration = next(
+        (e for e in events_raw if isinstance(e, dict) and e.get("action") == "migrate"), None
+    )
+    if first_migration is not None:
+        start = (first_migration.get("data") or {}).get("from")
+        if not isinstance(start, str) or start not in policy.sops:
+            raise invalid(f"SOP awal '{start}' tidak tercatat di ledger.toml ('sops')", "sop")
+        sop_id = start
     state = empty(request_id, sop_id)
     for index, item in enumerate(events_raw, start=1):
 
@@ -222,6 +232,8 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
             raise bad_event(exc.message()) from None
     recorded = raw.get("state", {})
     mismatch = []
+    if raw.get("sop") != state.sop_id:
+        mismatch.append(f"sop {raw.get('sop')!r} ≠ {state.sop_id!r}")
     if not isinstance(recorded, dict):
         mismatch.append("[state]")
     else:

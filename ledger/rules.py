@@ -265,15 +265,47 @@ _RULES = [
     ),
     Rule("bad-input", "{reason}", "{reason}"),
     # Keys and policy changes (issue 5).
+    # Policy changes: one code per rule, the same at record time, sync replay and audit
+    # (ledger.kernel.POLICY_RULES).
     Rule(
         "not-admin",
-        "{name} tidak memegang peran admin; hanya admin yang boleh mengubah daftar orang dan kunci.",
-        "{name} does not hold the admin role; only an admin may change people and keys.",
+        "{name} tidak memegang peran admin; hanya admin yang boleh mengubah berkas kebijakan (orang, kunci, pengaturan, SOP).",
+        "{name} does not hold the admin role; only an admin may change the policy files (people, keys, settings, SOP).",
     ),
     Rule(
         "admin-own-key",
-        "Admin tidak boleh menambahkan kunci untuk dirinya sendiri; minta admin lain.",
-        "An admin may not add a key for themselves; ask another admin.",
+        "Admin {name} tidak boleh menambahkan kunci untuk dirinya sendiri; kunci admin harus ditambahkan admin lain.",
+        "Admin {name} may not add a key for themselves; an admin's key must be added by another admin.",
+    ),
+    Rule(
+        "key-removed",
+        "Kunci {person} dihapus atau diubah di people.toml; kunci hanya boleh dipensiunkan.",
+        "A key of {person} was deleted or changed in people.toml; keys may only be retired.",
+    ),
+    Rule(
+        "sop-unknown",
+        "SOP '{sop}' tidak tercatat di ledger ini; tambahkan dengan 'ktpel sop add'.",
+        "SOP '{sop}' is not recorded in this ledger; add it with 'ktpel sop add'.",
+    ),
+    Rule(
+        "sop-dropped",
+        "SOP '{sop}' sudah tercatat dan dipakai riwayat; tidak boleh dihapus dari 'sops' di ledger.toml.",
+        "SOP '{sop}' is recorded and history uses it; it may not be removed from 'sops' in ledger.toml.",
+    ),
+    Rule(
+        "migrate-role",
+        "{name} tidak memegang peran yang boleh memindahkan permohonan ke SOP lain ({roles}).",
+        "{name} holds no role allowed to move a request onto another SOP ({roles}).",
+    ),
+    Rule(
+        "migrate-loses-data",
+        "Pemindahan ke SOP baru akan menghilangkan data langkah {step} ({what}); tentukan pemetaan langkah yang menampungnya.",
+        "Moving to the new SOP would lose what step {step} recorded ({what}); give a step mapping that keeps it.",
+    ),
+    Rule(
+        "sop-changed",
+        "Berkas {path} sudah tercatat dan tidak boleh diubah; revisi SOP dicatat sebagai id baru ('ktpel sop add').",
+        "{path} is already recorded and may not change; an SOP revision is recorded under a new id ('ktpel sop add').",
     ),
     Rule(
         "key-invalid",
@@ -282,8 +314,8 @@ _RULES = [
     ),
     Rule(
         "key-reused",
-        "Kunci itu sudah pernah terdaftar di ledger (milik {person}); kunci tidak boleh dipakai ulang.",
-        "That key was listed in the ledger before (for {person}); keys are never reused.",
+        "Kunci yang ditambahkan untuk {person} sudah pernah terdaftar di ledger; kunci tidak boleh dipakai ulang.",
+        "The key added for {person} was listed in the ledger before; keys are never reused.",
     ),
     Rule(
         "key-unknown",

@@ -29,6 +29,23 @@ FIELD_TYPES = frozenset(
     }
 )
 STEP_KINDS = frozenset({"permohonan", "task", "review", "distribution"})
+# Named quantities a field may carry (`quantity = "..."`; by default a field whose name is one of
+# these carries that quantity). The kernel reads counts by these names, never by step number.
+QUANTITIES = frozenset(
+    {
+        "blanks_asked",
+        "blanks_shipped",
+        "received_good",
+        "damaged_missing",
+        "discrepancy_note",
+        "proposed_shares",
+        "shares",
+        "schedule",
+    }
+)
+# Named checks a step may declare (`checks = [...]`); implemented in `request.CHECKS`.
+CHECKS = frozenset({"received-matches-shipped", "shares-within-received", "schedule-covers-shares"})
+CLOCKS = frozenset({"working", "calendar"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +57,7 @@ class Field:
     default: Any = None
     options: tuple[str, ...] = ()
     help: str = ""
+    quantity: str = ""  # the named quantity this field records (see QUANTITIES), or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +86,13 @@ class Step:
     handover_fields: tuple[Field, ...] = ()
     receipt_fields: tuple[Field, ...] = ()
     receipt_role: str | None = None
-    documents: tuple[str, ...] = ()  # document kinds this step's output is (ledger/documents)
+    checks: tuple[str, ...] = ()  # named checks (see CHECKS) run when the step is recorded
+    documents: tuple[str, ...] = ()
+    clock: str = "working"  # "working" or "calendar": how its standard time is counted
+
+    def field_for(self, quantity: str) -> Field | None:
+        """The step's field that records a named quantity, if any."""
+        return next((f for f in self.fields if f.quantity == quantity), None)
 
     @property
     def due_minutes(self) -> int:
@@ -110,13 +134,13 @@ class Sop:
         return self.steps[-1].no
 
     def step(self, no: int) -> Step:
-        for step in self.steps:
-            if step.no == no:
-                return step
+        # Steps are numbered 0..N without gaps (checked when parsed): the number is the index.
+        if isinstance(no, int) and 0 <= no < len(self.steps):
+            return self.steps[no]
         raise KeyError(no)
 
     def has_step(self, no: int) -> bool:
-        return any(step.no == no for step in self.steps)
+        return isinstance(no, int) and 0 <= no < len(self.steps)
 
     def role_title(self, role_id: str) -> str:
         role = self.roles.get(role_id)
@@ -158,9 +182,44 @@ def _fields(raw: list[dict[str, Any]]) -> tuple[Field, ...]:
                 default=item.get("default"),
                 options=tuple(item.get("options", ())),
                 help=item.get("help", ""),
+                quantity=_quantity(item),
             )
         )
     return tuple(out)
+
+
+def _quantity(item: dict[str, Any]) -> str:
+    name = item.get("quantity", item["name"] if item["name"] in QUANTITIES else "")
+    if name and name not in QUANTITIES:
+        raise ValueError(f"field {item['name']}: unknown quantity {name}")
+    return str(name)
+
+
+def _checks(raw: dict[str, Any], fields: tuple[Field, ...]) -> tuple[str, ...]:
+    """The step's named checks: as declared, or (an SOP file written before checks were
+    declared) the ones its fields call for, so history under such a file is judged as before."""
+    if "checks" in raw:
+        checks = tuple(str(c) for c in raw["checks"])
+        unknown = [c for c in checks if c not in CHECKS]
+        if unknown:
+            raise ValueError(f"step {raw['no']}: unknown check {unknown[0]}")
+        return checks
+    quantities = {f.quantity for f in fields}
+    derived = []
+    if "received_good" in quantities:
+        derived.append("received-matches-shipped")
+    if quantities & {"proposed_shares", "shares"}:
+        derived.append("shares-within-received")
+    if any(f.type == "schedule" for f in fields):
+        derived.append("schedule-covers-shares")
+    return tuple(derived)
+
+
+def _clock(raw: dict[str, Any]) -> str:
+    value = str(raw.get("clock", "working"))
+    if value not in CLOCKS:
+        raise ValueError(f"step {raw['no']}: clock must be one of {sorted(CLOCKS)}")
+    return value
 
 
 def _build(raw: dict[str, Any]) -> Sop:
@@ -193,7 +252,9 @@ def _build(raw: dict[str, Any]) -> Sop:
                 handover_fields=_fields(s.get("handover_field", [])),
                 receipt_fields=_fields(s.get("receipt_field", [])),
                 receipt_role=s.get("receipt_role"),
+                checks=_checks(s, _fields(s.get("field", []))),
                 documents=tuple(str(d) for d in s.get("documents", ())),
+                clock=_clock(s),
             )
         )
     steps.sort(key=lambda st: st.no)

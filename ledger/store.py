@@ -25,30 +25,25 @@ from datetime import datetime
 from pathlib import Path
 
 import git
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
 from . import clock
 from .gitobjects import ObjectBuffer, commit_payload, ident, tree_with, write_loose
-from .policy import (
-    PEOPLE_FILE,
-    SETTINGS_FILE,
-    Person,
-    Policy,
-    Settings,
-    parse_policy,
-    parse_settings,
-    sop_path,
-)
-from .request import Event, RequestState, apply, empty, request_path
-from .requestfile import dumps, loads
+from .kernel import Operation, Outcome, PolicyLoader, PolicyOp, RequestOp, Snapshot
+from .kernel import apply as apply_operation
+from .keys import normalize, public_of_file, signing_key_path
+from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, Policy, sop_path
+from .request import Event, RequestState, request_path
+from .requestfile import loads
 from .rules import LedgerError, fail
 from .summary import RequestSummary, summarize
-from .trailers import commit_message
 
 LOCK_TIMEOUT = float(os.environ.get("KTPEL_LOCK_TIMEOUT", "10"))
 CRASH_POINTS = ("after-journal", "after-write", "after-add", "after-commit")
 
 
-def _crash_point(name: str) -> None:
+def crash_point(name: str) -> None:
     """Test hook: `KTPEL_TEST_CRASH_AT=<name>` kills the process here, as a power cut would.
 
     Points, in order, inside `Ledger.commit_files`: after-journal (journal written, nothing
@@ -68,19 +63,6 @@ class Recorded:
     path: str
 
 
-def keys_dir() -> Path:
-    """Where this machine keeps people's private signing keys (never inside the ledger)."""
-    if env := os.environ.get("KTPEL_KEYS_DIR"):
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("ktpel")) / "keys"
-
-
-def signing_key_path(person_id: str) -> Path:
-    return keys_dir() / f"{person_id}_ed25519"
-
-
 _KEY_FILES: dict[
     tuple[Path, int, int], tuple[str | None, object]
 ] = {}  # (path, mtime, size) -> (public, private)
@@ -92,11 +74,6 @@ def _key_file(key: Path) -> tuple[str | None, object]:
     The private half is None when it cannot be used in-process (protected by a passphrase, not
     ed25519): git and ssh-keygen sign with it then.
     """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
-
-    from .keys import public_of_file
-
     try:
         st = key.stat()
     except OSError:
@@ -116,8 +93,6 @@ def _key_file(key: Path) -> tuple[str | None, object]:
 
 def _registered_key(key: Path, person: Person) -> bool:
     """Whether the private key file's public half is one of the person's active keys in people.toml."""
-    from .keys import normalize
-
     mine = _key_file(key)[0]
     if mine is None:
         return False
@@ -171,9 +146,12 @@ class Ledger:
         self.git_dir = Path(self.repo.git_dir)
         self.state_dir = self.git_dir / "ktpel"
         self.state_dir.mkdir(exist_ok=True)
-        self._policy_cache: dict[str, Policy] = {}
+        self._loader = PolicyLoader()
+        # (ledger.toml, people.toml, every sop) blob ids -> (policy key, policy); ledger.toml id
+        # -> the SOP paths it names. A step reads no policy file it has seen before.
+        self._policy_cache: dict[tuple[str | None, ...], tuple[str, Policy]] = {}
+        self._sop_paths: dict[str, tuple[str, ...]] = {}
         self._gc_auto: int | None = None
-        self._by_id: dict[str, tuple[bytes, Settings]] = {}  # ledger.toml blob id -> (text, parsed)
         # (policy key, sha-1 of a request file's bytes) -> its parsed state. A step made here is
         # usually followed by another on the same request (sync replays a day of them), whose
         # parent file is the one just written: parsing it again would give the same state.
@@ -262,7 +240,7 @@ class Ledger:
         _, kind, _, data = self.repo.git.get_object_data(spec)
         return (kind if isinstance(kind, bytes) else kind.encode()), data
 
-    def _read_object(self, spec: str) -> tuple[bytes, bytes]:
+    def read_object(self, spec: str) -> tuple[bytes, bytes]:
         """(type, data) of "SHA" or "REV:PATH"; raises ValueError when there is none."""
         buffer = self._buffer
         if buffer and spec.partition(":")[0] in buffer:
@@ -299,7 +277,7 @@ class Ledger:
     def blob(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None if it is not there."""
         try:
-            kind, data = self._read_object(f"{rev}:{path}")
+            kind, data = self.read_object(f"{rev}:{path}")
         except ValueError:
             return None
         return data if kind == b"blob" else None
@@ -328,29 +306,51 @@ class Ledger:
         settings_id = self._blob_id(sha, SETTINGS_FILE)
         if settings_id is None:
             raise fail("not-a-ledger", path=str(self.root))
-        people_id = self._blob_id(sha, PEOPLE_FILE)
-        cached_settings = self._by_id.get(settings_id)
-        if cached_settings is None:
-            raw = self._read_object(settings_id)[1]
-            cached_settings = (raw, parse_settings(raw.decode("utf-8")))
-            self._by_id[settings_id] = cached_settings
-        settings_raw, settings = cached_settings
-        sop_id = self._blob_id(sha, sop_path(settings.sop))
-        if sop_id is None:
-            raise fail("sop-invalid", reason=f"{sop_path(settings.sop)} tidak ada")
-        key = hashlib.sha1(f"{settings_id}:{people_id}:{sop_id}".encode()).hexdigest()
-        cached = self._policy_cache.get(key)
-        if cached:
-            return key, cached
-        people_raw = self._read_object(people_id)[1] if people_id else b""
-        sop_raw = self._read_object(sop_id)[1]
-        policy = parse_policy(
-            settings_raw.decode("utf-8"), people_raw.decode("utf-8"), sop_raw.decode("utf-8")
-        )
+        sop_rels = self._sop_paths.get(settings_id)
+        ids = None
+        if sop_rels is not None:
+            ids = (settings_id, self._blob_id(sha, PEOPLE_FILE)) + tuple(
+                self._blob_id(sha, rel) for rel in sop_rels
+            )
+            if (hit := self._policy_cache.get(ids)) is not None:
+                return hit
+        key, policy = self._loader.load(lambda path: self.blob(sha, path))
+        if ids is None:
+            sop_rels = self._sop_paths[settings_id] = tuple(
+                sop_path(sop_id) for sop_id in policy.settings.sops
+            )
+            ids = (settings_id, self._blob_id(sha, PEOPLE_FILE)) + tuple(
+                self._blob_id(sha, rel) for rel in sop_rels
+            )
         if len(self._policy_cache) > 16:
             self._policy_cache.clear()
-        self._policy_cache[key] = policy
+        self._policy_cache[ids] = (key, policy)
         return key, policy
+
+    def snapshot(
+        self, rev: str | None = None, *, policy: tuple[str, Policy] | None = None
+    ) -> Snapshot:
+        """What governs a commit made on top of `rev` (default HEAD): see `kernel.Snapshot`.
+
+        `policy`: its (key, policy) when the caller already knows them (sync's replay)."""
+        rev = rev or self.head()
+        key, policy_at = policy or self._policy_and_key(rev)
+
+        def state(request_id: str) -> RequestState | None:
+            return self._state(rev, request_id, policy_at, key)
+
+        def letters(number: str) -> str | None:
+            self.cache.refresh(rev, policy_at, policy_key=key)  # at once when already there
+            return self.cache.letter_owner(number)
+
+        return Snapshot(
+            commit=rev,
+            policy=policy_at,
+            policy_key=key,
+            read=lambda path: self.blob(rev, path),
+            state=state,
+            letters=letters,
+        )
 
     # --- reading requests -----------------------------------------------------------------
 
@@ -371,11 +371,6 @@ class Ledger:
         self.cache.refresh(head, policy, policy_key=key, progress=progress)
         return self.cache.summaries()
 
-    def _letter_lookup(self, head: str) -> Callable[[str], str | None]:
-        key, policy = self._policy_and_key(head)
-        self.cache.refresh(head, policy, policy_key=key)
-        return self.cache.letter_owner
-
     def next_request_id(self, year: int | None = None) -> str:
         year = year or clock.now().year
         folder = self.root / "requests" / str(year)
@@ -393,7 +388,7 @@ class Ledger:
         year = year or clock.now().year
         template = policy.settings.letter_number_template
         head = self.head()
-        self._letter_lookup(head)
+        self.cache.refresh(head, policy, policy_key=self.policy_key(head))
         from .fields import normalize_letter_number
 
         pattern_text = normalize_letter_number(template.replace("{year}", str(year)))
@@ -428,26 +423,26 @@ class Ledger:
             os.close(fd)
 
     @property
-    def _journal(self) -> Path:
+    def journal_path(self) -> Path:
         return self.state_dir / "pending.json"
 
     def recover(self) -> bool:
         """Undo a write that a killed process left half-done. Returns True if it did anything."""
-        if not self._journal.exists():
+        if not self.journal_path.exists():
             return False
         try:
             with self.locked(timeout=0):
-                return self._recover_locked()
+                return self.recover_locked()
         except LedgerError:
             return False  # another process is writing; it owns the journal
 
-    def _recover_locked(self) -> bool:
-        if not self._journal.exists():
+    def recover_locked(self) -> bool:
+        if not self.journal_path.exists():
             return False
         try:
-            pending = json.loads(self._journal.read_text())
+            pending = json.loads(self.journal_path.read_text())
         except (OSError, ValueError):
-            self._journal.unlink(missing_ok=True)
+            self.journal_path.unlink(missing_ok=True)
             return True
         for stale in ("index.lock", "HEAD.lock"):
             (self.git_dir / stale).unlink(missing_ok=True)
@@ -465,7 +460,7 @@ class Ledger:
                 _atomic_write(target, data)
         if paths:
             self.git("reset", "-q", head, "--", *paths, check=False)
-        self._journal.unlink(missing_ok=True)
+        self.journal_path.unlink(missing_ok=True)
         return True
 
     def _check_clean(self, head: str, rel: str) -> None:
@@ -514,11 +509,11 @@ class Ledger:
             if key.exists():
                 raise fail("signing-key-unregistered", person=author.name, path=str(key))
             raise fail("signing-key-missing", person=author.name, path=str(key))
-        tree = self._read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
+        tree = self.read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
         for rel, data in files.items():
             blob = None if data is None else self._write_object(b"blob", data)
             tree = tree_with(
-                self._read_object, self._write_object, tree, rel.split("/"), blob
+                self.read_object, self._write_object, tree, rel.split("/"), blob
             ) or self._write_object(b"tree", b"")
         private = _key_file(key)[1] if do_sign else None
         if in_process and (private is not None or not do_sign):
@@ -573,8 +568,8 @@ class Ledger:
             raise fail("ledger-busy")
         policy = policy or self.policy(parent)
         rels = sorted(files)
-        self._journal.write_text(json.dumps({"head": parent, "paths": rels}))
-        _crash_point("after-journal")
+        self.journal_path.write_text(json.dumps({"head": parent, "paths": rels}))
+        crash_point("after-journal")
         try:
             new = self.write_commit(
                 files,
@@ -592,43 +587,32 @@ class Ledger:
                     target.unlink(missing_ok=True)
                 else:
                     _atomic_write(target, data)
-            _crash_point("after-write")
+            crash_point("after-write")
             self.git("update-index", "--add", "--remove", "--", *rels)
-            _crash_point("after-add")
+            crash_point("after-add")
             subject = message.split("\n", 1)[0]
             self.git("update-ref", "-m", f"ktpel: {subject}", "HEAD", new, parent)
-            _crash_point("after-commit")
+            crash_point("after-commit")
         except BaseException:
-            self._recover_locked()
+            self.recover_locked()
             raise
-        self._journal.unlink(missing_ok=True)
+        self.journal_path.unlink(missing_ok=True)
         self._maybe_gc()
         return new
 
-    def state_at(
-        self,
-        rev: str,
-        request_id: str,
-        policy: Policy,
-        *,
-        creating: bool = False,
-        policy_key: str | None = None,
-    ) -> RequestState:
-        """A request's state at a commit (for 'create': the empty state, if the id is free)."""
+    def _state(
+        self, rev: str, request_id: str, policy: Policy, policy_key: str
+    ) -> RequestState | None:
+        """A request's state at a commit (None: no file there), parsed once per file content."""
         path = request_path(request_id)
         raw = self.blob(rev, path)
-        if creating:
-            if raw is not None:
-                raise fail("request-exists", request=request_id)
-            return empty(request_id, policy.sop.id)
         if raw is None:
-            raise fail("unknown-request", request=request_id)
-        memo = (policy_key, hashlib.sha1(raw).digest()) if policy_key else None
-        if memo and memo in self._states:
+            return None
+        memo = (policy_key, hashlib.sha1(raw).digest())
+        if memo in self._states:
             return self._states[memo]
         state = loads(raw.decode("utf-8"), path, policy)
-        if memo:
-            self._remember(memo, state)
+        self._remember(memo, state)
         return state
 
     def _remember(self, memo: tuple[str, bytes], state: RequestState) -> None:
@@ -636,58 +620,46 @@ class Ledger:
             self._states.clear()
         self._states[memo] = state
 
-    def commit_operation(
+    def commit(
         self,
-        parent: str,
-        request_id: str,
-        event: Event,
+        snapshot: Snapshot,
+        op: Operation,
         *,
-        policy_key: str,
-        policy: Policy,
-        letters: Callable[[str], str | None],
+        at: datetime | None = None,
         committed: datetime | None = None,
         move_head: bool = True,
         in_process: bool = False,
-    ) -> Recorded:
-        """Apply one event to a request as it is at `parent` and make its commit.
+    ) -> tuple[str, Outcome]:
+        """Apply one operation through the kernel on top of `snapshot.commit` and commit it.
 
         `move_head` commits on HEAD (working tree and index follow, under `locked()`); without
         it only the commit object is made (sync builds a replayed chain this way, `in_process`:
-        see `write_commit`). Either way the listing cache follows the new commit.
+        see `write_commit`). The listing cache follows a request's new commit. `at` is the
+        author time of a policy change (a request event carries its own).
         """
-        path = request_path(request_id)
-        state = self.state_at(
-            parent, request_id, policy, creating=event.action == "create", policy_key=policy_key
-        )
-        new_state = apply(state, event, policy, letters)
-        recorded = new_state.events[-1]
-        files = {path: dumps(new_state).encode("utf-8")}
-        self._remember((policy_key, hashlib.sha1(files[path]).digest()), new_state)
-        message = commit_message(new_state, recorded, policy)
-        author = policy.person(event.by)
+        parent = snapshot.commit
+        assert parent is not None
+        outcome = apply_operation(snapshot, op, self._loader)
+        policy = snapshot.policy
+        author = policy.person(outcome.author)
+        request = outcome.request
+        when = request.events[-1].at if request is not None else clock.to_wib(at or clock.now())
+        args = dict(parent=parent, committed=committed, policy=policy)
         if move_head:
-            sha = self.commit_files(
-                files,
-                message,
-                author,
-                recorded.at,
-                parent=parent,
-                committed=committed,
-                policy=policy,
-            )
+            sha = self.commit_files(dict(outcome.files), outcome.message, author, when, **args)
         else:
             sha = self.write_commit(
-                files,
-                message,
-                author,
-                recorded.at,
-                parent=parent,
-                committed=committed,
-                policy=policy,
-                in_process=in_process,
+                dict(outcome.files), outcome.message, author, when, in_process=in_process, **args
             )
-        self.cache.note_commit(parent, sha, path, summarize(new_state, path, policy), policy_key)
-        return Recorded(sha=sha, request=new_state, path=path)
+        if request is not None:
+            path = request_path(request.id)
+            data = outcome.files[path]
+            assert data is not None
+            self._remember((snapshot.policy_key, hashlib.sha1(data).digest()), request)
+            self.cache.note_commit(
+                parent, sha, path, summarize(request, path, policy), snapshot.policy_key
+            )
+        return sha, outcome
 
     def record(
         self, request_id: str | None, event: Event, *, committed: datetime | None = None
@@ -697,22 +669,36 @@ class Ledger:
         `request_id` None (with a 'create' event) allocates the next id under the lock.
         """
         with self.locked():
-            self._recover_locked()
+            self.recover_locked()
             if request_id is None:
                 request_id = self.next_request_id(clock.to_wib(event.at).year)
-            head = self.head()
-            key, policy = self._policy_and_key(head)
-            self._check_clean(head, request_path(request_id))
-            return self.commit_operation(
-                head,
-                request_id,
-                event,
-                policy_key=key,
-                policy=policy,
-                letters=self._letter_lookup(head),
-                committed=committed,
-            )
+            snapshot = self.snapshot(self.head())
+            # The listing cache follows each step from here (see `commit`).
+            self.cache.refresh(snapshot.commit, snapshot.policy, policy_key=snapshot.policy_key)
+            self._check_clean(snapshot.commit, request_path(request_id))
+            sha, outcome = self.commit(snapshot, RequestOp(request_id, event), committed=committed)
+            assert outcome.request is not None
+            return Recorded(sha=sha, request=outcome.request, path=request_path(request_id))
 
-    def create(self, event: Event, request_id: str | None = None) -> Recorded:
-        """Open a new request with its first Kab/Kota letter (allocates the next id)."""
-        return self.record(request_id, event)
+    def change_policy(
+        self,
+        by: str,
+        files: dict[str, bytes | None] | Callable[[Policy], dict[str, bytes | None]],
+        summary: str,
+        *,
+        at: datetime | None = None,
+    ) -> str:
+        """Commit a change of policy files by `by`, checked by the kernel's policy rules.
+
+        `files` may be a function of the policy at HEAD (read under the lock) giving the files.
+        """
+        with self.locked():
+            self.recover_locked()
+            snapshot = self.snapshot(self.head())
+            snapshot.policy.person(by)
+            if callable(files):
+                files = files(snapshot.policy)
+            for path in files:
+                self._check_clean(snapshot.commit, path)
+            sha, _ = self.commit(snapshot, PolicyOp(by, files, summary), at=at)
+            return sha

@@ -130,9 +130,10 @@ class RequestSummary:
 
 
 def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
+    policy = policy.for_sop(state.sop_id)
     sop = policy.sop
     step = sop.step(state.step)
-    shares = state.value(17, "shares")
+    shares = state.quantity("shares")
     return RequestSummary(
         id=state.id,
         path=path,
@@ -150,7 +151,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         kabkota_letters=tuple(str(p.get("letter_number", "")) for p in state.permohonan),
         created=state.events[0].at if state.events else None,
         requested=sum(state.requested.values()),
-        shipped=state.value(13, "blanks_shipped"),
+        shipped=state.quantity("blanks_shipped"),
         received_good=state.received_good,
         shares=sum(shares.values()) if shares else None,
         handed_over=sum(int(h["blanks"]) for h in state.handovers.values()),

@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import clock, i18n
-from .audit import is_policy_path
-from .policy import PEOPLE_FILE, SETTINGS_FILE, Policy, parse_policy, parse_settings, sop_path
+from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
+from .policy import Policy
 from .request import REQUEST_ID_RE, request_path
 from .requestfile import event_from_dict
 from .rules import LedgerError, Violation, fail
-from .store import Ledger, _crash_point, git_env, signing_key_path
+from .store import Ledger, crash_point, git_env, signing_key_path
 from .trailers import POLICY_ACTION, parse_trailers
 
 T = i18n.pick
@@ -49,7 +49,7 @@ MAIN = "main"
 PARKED_PREFIX = "refs/ktpel/parked/"
 STATE_FILE = "sync.json"
 MAX_ATTEMPTS = int(os.environ.get("KTPEL_SYNC_ATTEMPTS", "12"))
-# Test hook points (KTPEL_TEST_CRASH_AT), in order: see store._crash_point.
+# Test hook points (KTPEL_TEST_CRASH_AT), in order: see store.crash_point.
 SYNC_CRASH_POINTS = (
     "sync-after-fetch",
     "sync-after-replay",
@@ -125,7 +125,7 @@ def _rev(ledger: Ledger, ref: str) -> str | None:
     except (ValueError, OSError):
         return None
     try:
-        return sha if ledger._read_object(sha)[0] == b"commit" else None
+        return sha if ledger.read_object(sha)[0] == b"commit" else None
     except ValueError:
         return None
 
@@ -252,7 +252,7 @@ def retry_parked(ledger: Ledger, name: str) -> tuple[Parked, str | None]:
     """Apply a parked operation on top of HEAD now. Returns (it, new commit or None if still parked)."""
     item = _find_parked(ledger, name)
     with ledger.locked():
-        ledger._recover_locked()
+        ledger.recover_locked()
         head = ledger.head()
         replay = _Replay(ledger, head)
         if item.request:
@@ -410,7 +410,7 @@ class _Replay:
         return self._request_op(commit, request)
 
     def _signed(self, sha: str) -> bool:
-        raw = self.ledger._read_object(sha)[1]
+        raw = self.ledger.read_object(sha)[1]
         return b"\ngpgsig " in raw.split(b"\n\n", 1)[0]
 
     def _request_op(self, commit: _Commit, original_id: str) -> str:
@@ -445,17 +445,13 @@ class _Replay:
             self.renumbered.append((original_id, request_id))
         self._check_key(commit, policy.person(event.by))
         try:
-            sha = ledger.commit_operation(
-                tip,
-                request_id,
-                event,
-                policy_key=key,
-                policy=policy,
-                letters=self._letters(tip, key, policy),
+            sha, _ = ledger.commit(
+                self._snapshot(tip),
+                RequestOp(request_id, event),
                 committed=self.now,
                 move_head=False,
                 in_process=True,
-            ).sha
+            )
         except LedgerError:
             if event.action == "create":
                 self.dead.add(original_id)
@@ -485,15 +481,10 @@ class _Replay:
             self._policies[tip] = (self.ledger.policy_key(tip), self.ledger.policy(tip))
         return self._policies[tip]
 
-    def _letters(self, tip: str, key: str, policy: Policy) -> Callable[[str], str | None]:
-        """Ledger-wide letter numbers at `tip`, from the listing cache (brought there only if asked)."""
-        cache = self.ledger.cache
-
-        def owner(number: str) -> str | None:
-            cache.refresh(tip, policy, policy_key=key)
-            return cache.letter_owner(number)
-
-        return owner
+    def _snapshot(self, tip: str) -> Snapshot:
+        """What governs a replayed commit on `tip` (the letter numbers come from the listing
+        cache, brought there only if asked)."""
+        return self.ledger.snapshot(tip, policy=self._policy_at(tip))
 
     def _check_key(self, commit: _Commit, author) -> None:
         if self._signed(commit.sha) and not signing_key_path(author.id).exists():
@@ -503,7 +494,7 @@ class _Replay:
         """The next free id of `year` at `tip` (the year's folder is read once, then followed)."""
         if year not in self._highest:
             try:
-                kind, raw = self.ledger._read_object(f"{tip}:requests/{year}")
+                kind, raw = self.ledger.read_object(f"{tip}:requests/{year}")
             except ValueError:
                 kind, raw = b"", b""
             names = re.finditer(rb" %d-(\d+)\.toml\0" % year, raw) if kind == b"tree" else ()
@@ -537,32 +528,20 @@ class _Replay:
             if theirs != base:
                 raise _park_for("sync-policy-conflict", path=path)
             files[path] = ours
-        policy = ledger.policy(tip)
-
-        def text(path: str) -> str:
-            data = files[path] if path in files else ledger.blob(tip, path)
-            return (data or b"").decode("utf-8")
-
-        settings_text = text(SETTINGS_FILE)
-        parse_policy(
-            settings_text, text(PEOPLE_FILE), text(sop_path(parse_settings(settings_text).sop))
-        )
-        author = policy.person_by_email(commit.email)
+        snapshot = self._snapshot(tip)
+        author = snapshot.policy.person_by_email(commit.email)
         if author is None:
             raise fail("unknown-person", person=commit.email)
-        if not author.holds("admin"):
-            raise fail("not-admin", name=author.name)
         self._check_key(commit, author)
-        return ledger.write_commit(
-            files,
-            commit.message,
-            author,
-            commit.at,
-            parent=tip,
+        sha, _ = ledger.commit(
+            snapshot,
+            PolicyOp(author.id, files, message=commit.message),
+            at=commit.at,
             committed=self.now,
-            policy=policy,
+            move_head=False,
             in_process=True,
         )
+        return sha
 
     def _park(self, commit: _Commit, violation: Violation) -> Parked:
         """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
@@ -622,7 +601,7 @@ def _move_head(ledger: Ledger, old: str, new: str) -> None:
         raise fail("ledger-busy")
     out = ledger.git("diff", "--name-only", "--no-renames", "-z", old, new).stdout.decode("utf-8")
     paths = sorted(p for p in out.split("\0") if p)
-    ledger._journal.write_text(json.dumps({"head": old, "paths": paths}))
+    ledger.journal_path.write_text(json.dumps({"head": old, "paths": paths}))
     try:
         proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
         if proc.returncode != 0:
@@ -631,12 +610,12 @@ def _move_head(ledger: Ledger, old: str, new: str) -> None:
             proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
         if proc.returncode != 0:
             raise fail("sync-dirty", reason=_last_line(proc))
-        _crash_point("sync-after-read-tree")
+        crash_point("sync-after-read-tree")
         ledger.git("update-ref", "-m", "ktpel: sync", "HEAD", new, old)
     except BaseException:
-        ledger._recover_locked()
+        ledger.recover_locked()
         raise
-    ledger._journal.unlink(missing_ok=True)
+    ledger.journal_path.unlink(missing_ok=True)
 
 
 # --- the sync ------------------------------------------------------------------------------------
@@ -733,7 +712,7 @@ def sync(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         say(T(f"Mengambil dari hub '{remote}' ...", f"Fetching from the hub '{remote}' ..."))
         theirs = _fetch(ledger, remote)
-        _crash_point("sync-after-fetch")
+        crash_point("sync-after-fetch")
         seen = ledger.head()
         mine_only, theirs_only = (
             _divergence(ledger, seen, theirs) if theirs is not None else ([], [])
@@ -741,7 +720,7 @@ def sync(
         if theirs is not None:
             _check_incoming(ledger, remote, theirs, set(theirs_only))
         with ledger.locked():
-            ledger._recover_locked()
+            ledger.recover_locked()
             ours = ledger.head()
             if theirs is not None and ours != seen:  # a step was recorded meanwhile
                 mine_only, theirs_only = _divergence(ledger, ours, theirs)
@@ -777,15 +756,15 @@ def sync(
                         renumbered.append((old_id, new_id))
                     else:
                         renumbered[earlier] = (renumbered[earlier][0], new_id)
-                _crash_point("sync-after-replay")
+                crash_point("sync-after-replay")
                 _move_head(ledger, ours, replay.tip)
                 target, pushing = replay.tip, replay.made
-        _crash_point("sync-after-move")
+        crash_point("sync-after-move")
         if pushing == 0:
             break
         say(T(f"Mengirim {pushing} langkah ke hub ...", f"Sending {pushing} steps to the hub ..."))
         if _push(ledger, remote, target):
-            _crash_point("sync-after-push")
+            crash_point("sync-after-push")
             # Record what the hub now holds, so the next sync starts from it even if it is offline.
             ledger.git("update-ref", f"refs/remotes/{remote}/{MAIN}", target, check=False)
             break

@@ -28,6 +28,8 @@ def summary_line(state: RequestState, event: Event, policy: Policy) -> str:
     step = sop.step(event.step)
     data = event.data
     head = f"[{state.id}] "
+    if event.action == "migrate":
+        return head + f"Pindah ke SOP {data['sop']}"
     if event.action == "create":
         return (
             head

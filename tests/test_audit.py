@@ -430,8 +430,8 @@ def test_non_admin_editing_people(demo_path, hub, tmp_path):
         signing_key_path("maya"),
         _at(),
     )
-    assert "Maya Lestari" in finding(demo_path, "policy-not-admin").message()
-    assert_refused(demo_path, hub, "policy-not-admin")
+    assert "Maya Lestari" in finding(demo_path, "not-admin").message()
+    assert_refused(demo_path, hub, "not-admin")
 
 
 def test_a_new_person_and_key_from_another_admin_audit_clean_and_a_key_cannot_be_reused(
@@ -681,12 +681,12 @@ def test_cli_audit_still_reports_when_the_policy_at_head_does_not_parse(demo_pat
     )
     assert main(["--ledger", str(demo_path), "audit"]) == 1
     out = capsys.readouterr().out
-    assert "[policy-invalid]" in out and "'signatures_required' harus true atau false" in out
+    assert "[settings-invalid]" in out and "'signatures_required' harus true atau false" in out
     assert "Angka ringkasan tidak dapat dihitung" in out
     assert main(["--ledger", str(demo_path), "audit", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert (
-        "policy-invalid" in [f["code"] for f in data["findings"]]
+        "settings-invalid" in [f["code"] for f in data["findings"]]
         and "signatures_required" in data["figures_error"]
     )
 
@@ -743,8 +743,9 @@ def test_cli_keys_new_refuses_a_retired_key_and_replace_keeps_the_old_file(
     assert main(["--ledger", str(demo_path), "audit"]) == 0
 
 
-def test_a_cache_from_the_previous_version_is_carried_over_not_audited_again(demo_path):
-    """audit.json version 1 kept the findings inline; it becomes version 2 as it is read."""
+def test_a_cache_from_an_older_version_is_audited_again_with_the_same_findings(demo_path):
+    """audit.json version 1 kept the findings inline, version 2 under older policy codes; either
+    is set aside and the history audited again (never read half in an old form)."""
     one = forge(demo_path, "2026-0006", Event("advance", 1, _at(), "maya", "kasi", STEP1), key=None)
     with Ledger.open(demo_path) as led:
         first = audit(led)
@@ -760,6 +761,6 @@ def test_a_cache_from_the_previous_version_is_carried_over_not_audited_again(dem
     (state / "audit-findings").unlink()
     with Ledger.open(demo_path) as led:
         again = audit(led)
-    assert again.checked == 0 and again.commits == first.commits
+    assert again.checked == first.commits and again.commits == first.commits
     assert [(f.code, f.commit) for f in again.findings] == [("unsigned", one)]
-    assert json.loads((state / "audit.json").read_text())["version"] == 2
+    assert json.loads((state / "audit.json").read_text())["version"] == 3

@@ -18,6 +18,7 @@ import pytest
 
 from ledger import clock
 from ledger.gitobjects import ObjectBuffer, ident, ident_part
+from ledger.kernel import RequestOp
 from ledger.keys import allowed_signers
 from ledger.request import Event
 from ledger.store import Ledger
@@ -119,13 +120,13 @@ def test_buffered_replay_chain_is_one_valid_pack_read_back_by_git(demo: Ledger):
     from ledger.demo import ACTOR, _step_data
 
     head = demo.head()
-    key, policy = demo._policy_and_key(head)
+    policy = demo.policy(head)
     loose_before = git(demo.root, "count-objects").stdout.split()[0]
     packs_before = set((demo.git_dir / "objects" / "pack").glob("*.pack"))
     tip = head
     with demo.buffered_objects():
         for minutes in (1, 2, 3):
-            state = demo.state_at(tip, "2026-0005", policy, policy_key=key)
+            state = demo.snapshot(tip).state("2026-0005")
             step = policy.sop.step(state.step)
             data = _step_data(
                 demo,
@@ -142,16 +143,12 @@ def test_buffered_replay_chain_is_one_valid_pack_read_back_by_git(demo: Ledger):
                 step.role,
                 data,
             )
-            tip = demo.commit_operation(
-                tip,
-                "2026-0005",
-                event,
-                policy_key=key,
-                policy=policy,
-                letters=lambda _n: None,
+            tip, _ = demo.commit(
+                demo.snapshot(tip),
+                RequestOp("2026-0005", event),
                 move_head=False,
                 in_process=True,
-            ).sha
+            )
             # The chain reads itself back before anything is on disk.
             assert demo.read_request("2026-0005", rev=tip).events[-1].at == event.at
         assert not (set((demo.git_dir / "objects" / "pack").glob("*.pack")) - packs_before)

@@ -17,7 +17,7 @@ from ledger import clock
 from ledger.history import HistoryEntry, diff, history
 from ledger.policy import Policy
 
-from ..app import LedgerChanged, has_module
+from ..app import LedgerChanged
 from ..strings import _
 
 LIMIT = 200
@@ -142,14 +142,13 @@ class HistoryScreen(Screen):
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
         app.call_from_thread(self.show, entries)
-        if has_module("ledger.audit"):
-            from ledger.audit import signature_status
+        from ledger.audit import signature_status
 
-            try:
-                sigs = app.with_ledger(lambda led: signature_status(led, [e.sha for e in entries]))  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - the column stays empty; the audit verb reports problems
-                return
-            app.call_from_thread(self.show_signatures, sigs)
+        try:
+            sigs = app.with_ledger(lambda led: signature_status(led, [e.sha for e in entries]))  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the column stays empty; the audit verb reports problems
+            return
+        app.call_from_thread(self.show_signatures, sigs)
 
     def show(self, entries: list[HistoryEntry]) -> None:
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
@@ -247,7 +246,7 @@ class CommitScreen(Screen):
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
         signature = None
-        if entry is not None and has_module("ledger.audit"):
+        if entry is not None:
             from ledger.audit import signature_status
 
             try:

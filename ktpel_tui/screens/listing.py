@@ -19,7 +19,7 @@ from ledger.policy import Policy
 from ledger.request import waits_on
 from ledger.summary import RequestSummary
 
-from ..app import LedgerChanged, has_module
+from ..app import LedgerChanged
 from ..strings import _
 
 FIRST_CHUNK = 60  # a screenful, painted before the rest is built
@@ -168,9 +168,8 @@ class ListScreen(Screen):
         Binding("3", "tab('late')", _("Terlambat"), id="tab-late", show=False),
         Binding("4", "tab('done')", _("Selesai"), id="tab-done", show=False),
         # p (person), H (ledger history) and A (audit) are the app's: in the help and the palette.
+        Binding("s", "app.sync", _("Sinkron"), id="sync"),
     ]
-    if has_module("ledger.sync"):
-        BINDINGS.append(Binding("s", "app.sync", _("Sinkron"), id="sync"))
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,0 +1,462 @@
+"""The kernel: what governs a commit, and the one function that applies an operation to it.
+
+A `Snapshot` is everything that decides whether an operation is allowed: the policy (settings,
+people and keys, the SOP) and the request states, all as they stand at the *parent* of the
+commit being made or checked, so no commit can authorise itself. `apply(snapshot, operation)`
+returns the files the commit writes and its message, or raises `LedgerError` with every
+violation. Recording (CLI, TUI, admin verbs), sync replay, `parked retry`, the audit and the
+hub hook all go through it; the callers only move bytes and walk history.
+
+A rule of a policy change is a function in `POLICY_RULES`; a rule every operation must obey
+goes into `OPERATION_RULES`. Each takes a `Change` and yields `Violation`s, so a new rule is
+one function added to one list, checked at record time, at sync replay and in the audit alike.
+Request rules (who may act, step order, fields, quantities) live in `request.apply`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from .keys import KeyOwner, registry
+from .policy import (
+    PEOPLE_FILE,
+    SETTINGS_FILE,
+    SOP_DIR,
+    Policy,
+    Settings,
+    parse_people,
+    parse_settings,
+    sop_path,
+)
+from .request import Event, LetterLookup, RequestState, empty, request_path
+from .request import apply as apply_event_checked
+from .requestfile import dumps
+from .rules import LedgerError, Violation, fail
+from .sop import Sop, parse_sop
+from .sshsig import public_blob
+from .trailers import POLICY_ACTION, commit_message
+
+FileReader = Callable[[str], bytes | None]
+StateReader = Callable[[str], RequestState | None]
+
+
+def is_policy_path(path: str) -> bool:
+    """Whether a path is one of the policy files (ledger.toml, people.toml, sop/<id>.toml)."""
+    return path in (SETTINGS_FILE, PEOPLE_FILE) or path.startswith(SOP_DIR + "/")
+
+
+# --- the one loader of policy files -----------------------------------------------------------
+
+
+class PolicyLoader:
+    """Builds a `Policy` from the policy files of a commit, parsing each distinct content once.
+
+    `load(read)` takes a reader of files at one commit (`read(path) -> bytes | None`). The key it
+    returns is equal for equal policy files, so callers can remember what they derived from it.
+    """
+
+    def __init__(self) -> None:
+        self._settings: dict[bytes, Settings] = {}
+        self._sops: dict[bytes, Sop] = {}
+        self._policies: dict[str, Policy] = {}
+
+    def load(self, read: FileReader) -> tuple[str, Policy]:
+        settings_raw = read(SETTINGS_FILE)
+        if settings_raw is None:
+            raise fail("settings-invalid", path=SETTINGS_FILE, reason=f"{SETTINGS_FILE} tidak ada")
+        settings = self._settings.get(settings_raw)
+        if settings is None:
+            settings = parse_settings(settings_raw.decode("utf-8"))
+            self._settings = _bounded(self._settings)
+            self._settings[settings_raw] = settings
+        sop_raws: dict[str, bytes] = {}
+        for sop_id in settings.sops:
+            path = sop_path(sop_id)
+            raw = read(path)
+            if raw is None:
+                raise fail("sop-invalid", path=path, reason=f"{path} tidak ada")
+            sop_raws[sop_id] = raw
+        people_raw = read(PEOPLE_FILE) or b""
+        key = hashlib.sha1(
+            b"\0".join(
+                hashlib.sha1(x).digest() for x in (settings_raw, people_raw, *sop_raws.values())
+            )
+        ).hexdigest()
+        policy = self._policies.get(key)
+        if policy is None:
+            sops = {sop_id: self._sop(sop_id, raw) for sop_id, raw in sop_raws.items()}
+            sop = sops[settings.sop]
+            # People's roles are those of the SOP new requests get.
+            people = parse_people(people_raw.decode("utf-8"), settings, sop)
+            policy = Policy(settings=settings, people=people, sop=sop, sops=sops)
+            self._policies = _bounded(self._policies)
+            self._policies[key] = policy
+        return key, policy
+
+    def _sop(self, sop_id: str, raw: bytes) -> Sop:
+        sop = self._sops.get(raw)
+        if sop is None:
+            path = sop_path(sop_id)
+            sop = parse_sop(raw.decode("utf-8"), path)
+            if sop.id != sop_id:
+                raise fail("sop-invalid", path=path, reason=f"id '{sop.id}' ≠ nama berkas {path}")
+            self._sops = _bounded(self._sops)
+            self._sops[raw] = sop
+        return sop
+
+
+def _bounded(memo: dict) -> dict:
+    return {} if len(memo) > 16 else memo
+
+
+# --- what governs a commit ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything that governs a commit made on top of `commit` (its parent).
+
+    `read` gives a file's bytes at the parent; `state` a request's state there (None when the
+    request has no file); `letters` who uses a (normalised) letter number; `seen_keys` every key
+    blob ever registered up to the parent (by default: the parent's people.toml, which never
+    drops a key). The settings, for due dates and calendars, are `policy.settings`.
+    """
+
+    commit: str | None
+    policy: Policy
+    policy_key: str
+    read: FileReader
+    state: StateReader
+    letters: LetterLookup | None = None
+    seen_keys: frozenset[bytes] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.policy.settings
+
+    def known_keys(self) -> frozenset[bytes]:
+        if self.seen_keys is not None:
+            return self.seen_keys
+        return frozenset(registry(self.policy))
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOp:
+    """One event on one request (a 'create' opens it)."""
+
+    request_id: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOp:
+    """A change of policy files (path -> new bytes, None deletes) by the person `by`.
+
+    `by` None: the actor is not established (an audited commit whose signature failed; that is
+    its own finding), so rules about who acts are not judged. `message` is the commit's own
+    message when one is replayed or audited; a new change gets one from `summary`.
+    """
+
+    by: str | None
+    files: Mapping[str, bytes | None]
+    summary: str = ""
+    message: str | None = None
+
+
+Operation = RequestOp | PolicyOp
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a commit of the operation holds: every file it writes (path -> bytes, None deletes),
+    its message, the person it is authored by, and the state it leaves."""
+
+    files: Mapping[str, bytes | None]
+    message: str
+    author: str
+    request: RequestState | None = None  # for a request operation
+    policy: Policy | None = None  # the policy after a policy change
+    policy_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a rule looks at: the snapshot before, the operation, and what it leaves.
+
+    `after` is the policy after the operation, None when the new policy files do not parse (the
+    parse's violations are reported besides); `after_keys` lists every key of the new
+    people.toml as (key blob, person id, retired), read even from a file that does not parse, so
+    the key rules judge every change the same way."""
+
+    before: Snapshot
+    op: Operation
+    after: Policy | None
+    after_keys: tuple[tuple[bytes, str, str], ...] = ()
+
+
+Rule = Callable[[Change], Iterable[Violation]]
+
+
+def policy_message(summary: str) -> str:
+    return f"Kebijakan: {summary}\n\nKtpel-Action: {POLICY_ACTION}\nKtpel-Role: admin\n"
+
+
+def allowed_paths(op: Operation) -> frozenset[str]:
+    """The paths a commit of this operation may touch (the audit's 'one operation per commit')."""
+    if isinstance(op, RequestOp):
+        return frozenset({request_path(op.request_id)})
+    return frozenset(op.files)
+
+
+# --- policy rules -------------------------------------------------------------------------------
+
+
+def _name(change: Change, person_id: str) -> str:
+    for policy in (change.after, change.before.policy):
+        if policy is not None and person_id in policy.people:
+            return policy.people[person_id].name
+    return person_id
+
+
+def keys_listed(people: bytes | None) -> tuple[tuple[bytes, str, str], ...]:
+    """(key blob, person id, retired) of every key in a people.toml, even one that does not
+    otherwise parse (unreadable entries are left out: the parse reports them)."""
+    try:
+        raw = tomllib.loads((people or b"").decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+    out = []
+    persons = raw.get("person", [])
+    for item in persons if isinstance(persons, list) else []:
+        keys = item.get("key", []) if isinstance(item, dict) else []
+        for key in keys if isinstance(keys, list) else []:
+            blob = public_blob(str(key.get("public", ""))) if isinstance(key, dict) else None
+            if blob is not None:
+                out.append((blob, str(item.get("id", "")), str(key.get("retired", ""))))
+    return tuple(out)
+
+
+def _actor_is_admin(change: Change) -> bool:
+    op = change.op
+    assert isinstance(op, PolicyOp)
+    person = change.before.policy.people.get(op.by or "")
+    return person is not None and person.holds("admin")
+
+
+def _added_keys(change: Change) -> list[tuple[bytes, str]]:
+    """(blob, person) listings the change adds: those not in the parent's people.toml."""
+    before = Counter((blob, owner.person) for blob, owner in _registry(change.before).items())
+    added = []
+    for blob, person, _ in change.after_keys:
+        if before[(blob, person)]:
+            before[(blob, person)] -= 1
+        else:
+            added.append((blob, person))
+    return added
+
+
+def _registry(snapshot: Snapshot) -> dict[bytes, KeyOwner]:
+    return registry(snapshot.policy)
+
+
+def admin_only(change: Change) -> Iterator[Violation]:
+    """Only an admin (in the parent's people.toml) changes policy files."""
+    op = change.op
+    if isinstance(op, PolicyOp) and op.by is not None and not _actor_is_admin(change):
+        yield Violation("not-admin", {"name": _name(change, op.by)})
+
+
+def no_own_key(change: Change) -> Iterator[Violation]:
+    """An admin never adds a key for themselves (another admin vouches for it)."""
+    op = change.op
+    if not isinstance(op, PolicyOp) or op.by is None or not _actor_is_admin(change):
+        return
+    if any(person == op.by for _, person in _added_keys(change)):
+        yield Violation("admin-own-key", {"name": _name(change, op.by)})
+
+
+def keys_never_reused(change: Change) -> Iterator[Violation]:
+    """A key once registered (for anyone) is never registered again, for anyone."""
+    known = change.before.known_keys() | frozenset(_registry(change.before))
+    fresh: set[bytes] = set()
+    for blob, person in _added_keys(change):
+        if blob in known or blob in fresh:
+            yield Violation("key-reused", {"person": _name(change, person)})
+        fresh.add(blob)
+
+
+def keys_never_removed(change: Change) -> Iterator[Violation]:
+    """A key stays listed under its person for good; it may only be retired (once)."""
+    if not isinstance(change.op, PolicyOp) or PEOPLE_FILE not in change.op.files:
+        return
+    after = {(blob, person): retired for blob, person, retired in change.after_keys}
+    for blob, owner in _registry(change.before).items():
+        retired = after.get((blob, owner.person))
+        if retired is None or (owner.retired and retired != owner.retired):
+            yield Violation("key-removed", {"person": _name(change, owner.person)})
+
+
+def sop_files_immutable(change: Change) -> Iterator[Violation]:
+    """A committed sop/<id>.toml never changes (a revision is a new id, as keys are)."""
+    op = change.op
+    if not isinstance(op, PolicyOp):
+        return
+    for path, data in sorted(op.files.items()):
+        if path.startswith(SOP_DIR + "/"):
+            before = change.before.read(path)
+            if before is not None and data != before:
+                yield Violation("sop-changed", {"path": path}, path=path)
+
+
+def sops_retained(change: Change) -> Iterator[Violation]:
+    """Every SOP revision recorded stays listed in ledger.toml's `sops` (requests follow it)."""
+    if change.after is None:
+        return
+    for sop_id in change.before.policy.settings.sops:
+        if sop_id not in change.after.settings.sops:
+            yield Violation("sop-dropped", {"sop": sop_id}, path=SETTINGS_FILE)
+
+
+POLICY_RULES: list[Rule] = [
+    admin_only,
+    no_own_key,
+    keys_never_reused,
+    keys_never_removed,
+    sop_files_immutable,
+    sops_retained,
+]
+# Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
+OPERATION_RULES: list[Rule] = []
+
+
+def judge_policy(
+    snapshot: Snapshot, op: PolicyOp, loader: PolicyLoader | None = None
+) -> tuple[str | None, Policy | None, list[Violation]]:
+    """(key, policy after, violations) of a policy change: the rules' violations first, then
+    the parse's. The policy after is None when the files do not make a valid policy."""
+
+    def read(path: str) -> bytes | None:
+        return op.files[path] if path in op.files else snapshot.read(path)
+
+    problems: list[Violation] = []
+    key: str | None = None
+    after: Policy | None = None
+    try:
+        key, after = (loader or PolicyLoader()).load(read)
+    except LedgerError as exc:
+        problems = list(exc.violations)
+    change = Change(snapshot, op, after, keys_listed(read(PEOPLE_FILE)))
+    found = [v for rule in (*POLICY_RULES, *OPERATION_RULES) for v in rule(change)]
+    return key, after, found + problems
+
+
+# --- the one entry point ------------------------------------------------------------------------
+
+
+def apply(snapshot: Snapshot, op: Operation, loader: PolicyLoader | None = None) -> Outcome:
+    """Check and apply one operation on top of the snapshot. Raises LedgerError; pure."""
+    if isinstance(op, RequestOp):
+        return _apply_request(snapshot, op)
+    key, after, problems = judge_policy(snapshot, op, loader)
+    if problems:
+        raise LedgerError(*problems)
+    assert after is not None and op.by is not None
+    return Outcome(
+        files=dict(op.files),
+        message=op.message or policy_message(op.summary),
+        author=op.by,
+        policy=after,
+        policy_key=key,
+    )
+
+
+def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
+    path = request_path(op.request_id)
+    policy = snapshot.policy
+    state = snapshot.state(op.request_id)
+    if op.event.action == "create":
+        if state is not None:
+            raise fail("request-exists", request=op.request_id)
+        state = empty(op.request_id, policy.sop.id)
+    elif state is None:
+        raise fail("unknown-request", request=op.request_id)
+    new = apply_event_checked(state, op.event, policy, snapshot.letters)
+    recorded = new.events[-1]
+    # The message names the step of the SOP the event was recorded under.
+    policy = policy.for_sop(state.sop_id)
+    files = {path: dumps(new).encode("utf-8")}
+    change = Change(snapshot, op, policy)
+    problems = [v for rule in OPERATION_RULES for v in rule(change)]
+    if problems:
+        raise LedgerError(*problems)
+    return Outcome(
+        files=files,
+        message=commit_message(new, recorded, policy),
+        author=recorded.by,
+        request=new,
+        policy=policy,
+        policy_key=snapshot.policy_key,
+    )
+
+
+def authorize(
+    snapshot: Snapshot,
+    request_id: str,
+    action: str,
+    step: int,
+    by: str,
+    role: str,
+    kabkota: str | None = None,
+) -> Violation | None:
+    """May `by` (as `role`) record `action` on step `step` of the request now? None, or why not.
+
+    The same checks `apply` makes of who acts and when (the TUI asks before opening a form; the
+    fields are judged when the form is sent)."""
+    from . import clock
+    from .request import authorize as authorize_actor
+
+    policy = snapshot.policy
+    try:
+        state = snapshot.state(request_id)
+        if state is None:
+            if action != "create":
+                raise fail("unknown-request", request=request_id)
+            state = empty(request_id, policy.sop.id)
+        policy = policy.for_sop(state.sop_id)
+        if action not in ("create", "permohonan"):
+            if state.done:
+                raise fail("request-done", request=state.id)
+            if step != state.step or not policy.sop.has_step(step):
+                raise fail("wrong-step", request=state.id, current=state.step, step=step)
+        data = {"kabkota": kabkota} if kabkota else {}
+        event = Event(action, step, clock.now(), by, role, data)
+        authorize_actor(event, policy, policy.sop.step(step))
+    except LedgerError as exc:
+        return exc.violations[0]
+    return None
+
+
+__all__ = [
+    "Change",
+    "OPERATION_RULES",
+    "Operation",
+    "Outcome",
+    "POLICY_RULES",
+    "PolicyLoader",
+    "PolicyOp",
+    "RequestOp",
+    "Snapshot",
+    "allowed_paths",
+    "apply",
+    "authorize",
+    "is_policy_path",
+    "judge_policy",
+    "policy_message",
+]
