@@ -24,6 +24,7 @@ from ledger.request import Event, OnBehalf, RequestState, request_path
 from ledger.requestfile import as_plain
 from ledger.rules import LedgerError, Violation, fail
 from ledger.store import Ledger
+from ledger.textsafe import visible
 
 from .config import saved_user
 
@@ -147,6 +148,15 @@ def acting_person(args: argparse.Namespace, ledger: Ledger, policy: Policy) -> s
     return person
 
 
+def say(line: object = "", *, file: Any = None, keep_newlines: bool = False) -> None:
+    """Print one piece of human-readable output with its control characters made visible.
+
+    Every line the CLI prints goes through here: a name, a note or a commit subject holding
+    escape sequences or a carriage return then shows them (`\\x1b`) instead of obeying them.
+    """
+    print(visible(line, keep_newlines=keep_newlines), file=file)
+
+
 def out_json(data: Any) -> None:
     print(json.dumps(as_plain(data), ensure_ascii=False, indent=2))
 
@@ -158,7 +168,7 @@ def print_error(err: LedgerError) -> None:
             where = ""  # the sentence names the file already
         elif v.field:
             where = f" ({v.field})"
-        print(T("Galat", "Error") + f" [{v.code}]{where}: {v.message()}", file=sys.stderr)
+        say(T("Galat", "Error") + f" [{v.code}]{where}: {v.message()}", file=sys.stderr)
 
 
 def parse_sets(fields: tuple, sets: Sequence[str]) -> dict[str, Any]:
@@ -238,10 +248,10 @@ def report_recorded(rec, policy: Policy, as_json: bool) -> None:
         return
     from ledger.trailers import summary_line
 
-    print(T("Tercatat", "Recorded") + f": {summary_line(rec.request, ev, policy)}")
-    print(f"  commit {rec.sha[:12]} · {policy.person(ev.by).name} · {ev.at:%Y-%m-%d %H:%M} WIB")
+    say(T("Tercatat", "Recorded") + f": {summary_line(rec.request, ev, policy)}")
+    say(f"  commit {rec.sha[:12]} · {policy.person(ev.by).name} · {ev.at:%Y-%m-%d %H:%M} WIB")
     for key, value in ev.data.items():
-        print(
+        say(
             f"  {key} = {format_value('counts' if isinstance(value, dict) and key != 'schedule' else ('schedule' if key == 'schedule' else ''), value)}"
         )
 
@@ -255,7 +265,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     admin = Person(args.admin, args.name, args.nip, args.email, "prov", ("admin", *args.role))
     led = init_ledger(args.path, admin)
-    print(
+    say(
         T(
             f"Ledger dibuat di {led.root}. Admin: {admin.name}.",
             f"Ledger created at {led.root}. Admin: {admin.name}.",
@@ -269,13 +279,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     led = build_demo(args.path)
     count = len(led.list_requests())
-    print(
+    say(
         T(
             f"Ledger demo dibangun di {led.root}: {count} permohonan, satu orang untuk setiap peran.",
             f"Demo ledger built at {led.root}: {count} requests, a person for every role.",
         )
     )
-    print(
+    say(
         T(
             f"Coba: ktpel --ledger {led.root} --as maya list --mine",
             f"Try: ktpel --ledger {led.root} --as maya list --mine",
@@ -308,7 +318,7 @@ def cmd_people(args: argparse.Namespace) -> int:
             return 0
         for p in people:
             roles = ", ".join(policy.sop.role_title(r) for r in p.roles)
-            print(f"{p.id:<12} {p.name:<32} {policy.settings.office_name(p.office):<28} {roles}")
+            say(f"{p.id:<12} {p.name:<32} {policy.settings.office_name(p.office):<28} {roles}")
     return 0
 
 
@@ -345,12 +355,12 @@ def cmd_sop(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(sop.name)
+    say(sop.name)
     for s in sop.steps:
         extra = (
             T(f" (kembali ke {s.return_to})", f" (returns to {s.return_to})") if s.return_to else ""
         )
-        print(
+        say(
             f"{s.no:>2}. {s.title:<36} {sop.role_title(s.role):<38} {s.standard_text:>16}  → {s.output}{extra}"
         )
     return 0
@@ -555,14 +565,14 @@ def cmd_show(args: argparse.Namespace) -> int:
                 f"step {state.step}/{policy.sop.last_step}",
             )
         )
-        print(f"{T('Permohonan', 'Request')} {state.id} · {status} · {request_path(state.id)}")
-        print(T("Surat permohonan Kab/Kota:", "Kab/Kota letters:"))
+        say(f"{T('Permohonan', 'Request')} {state.id} · {status} · {request_path(state.id)}")
+        say(T("Surat permohonan Kab/Kota:", "Kab/Kota letters:"))
         for p in state.permohonan:
-            print(
+            say(
                 f"  {settings.office_name(p['kabkota']):<22} {p['letter_number']:<28} {p['letter_date']}  "
                 f"{T('diminta', 'requested')} {p['blanks_requested']:>6}  {T('sisa stok', 'stock left')} {p['stock_left']}"
             )
-        print(T("Linimasa SOP:", "SOP timeline:"))
+        say(T("Linimasa SOP:", "SOP timeline:"))
         for r in rows:
             mark = {"selesai": "✓", "sekarang": "▶", "menunggu": "·"}[r.status]
             took = ""
@@ -578,31 +588,31 @@ def cmd_show(args: argparse.Namespace) -> int:
             if r.on_behalf:
                 who += T(f" (atas nama {r.on_behalf})", f" (on behalf of {r.on_behalf})")
             ret = T(f" ↩×{r.returns}", f" ↩×{r.returns}") if r.returns else ""
-            print(f"  {mark} {r.step:>2} {r.title:<34} {who:<48} {took}{ret}")
+            say(f"  {mark} {r.step:>2} {r.title:<34} {who:<48} {took}{ret}")
         for ret_row in returns:
-            print(
+            say(
                 "  ↩ "
                 + T(
                     f"langkah {ret_row.step} dikembalikan ke {ret_row.to} oleh {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}",
                     f"step {ret_row.step} returned to {ret_row.to} by {ret_row.by} {ret_row.at:%d-%m %H:%M}: {ret_row.note}",
                 )
             )
-        print(T("Jumlah blanko (keping):", "Blank counts (pieces):"))
+        say(T("Jumlah blanko (keping):", "Blank counts (pieces):"))
 
         def n(v):
             return "-" if v is None else str(v)
 
-        print(
+        say(
             f"  {T('diminta', 'requested')} {qty.requested} · {T('dimohon ke Ditjen', 'asked of Ditjen')} {n(qty.asked)} · "
             f"{T('dikirim', 'shipped')} {n(qty.shipped)} · {T('diterima baik', 'received good')} {n(qty.received_good)} · "
             f"{T('rusak/kurang', 'damaged/missing')} {n(qty.damaged_missing)}"
         )
-        print(
+        say(
             f"  {T('porsi', 'shares')} {n(qty.shares)} · {T('diserahkan', 'handed over')} {qty.handed_over} · "
             f"{T('dikonfirmasi', 'confirmed')} {qty.confirmed} · {T('sisa di gudang', 'left in store')} {n(qty.in_store)}"
         )
         for r in qty.rows:
-            print(
+            say(
                 f"    {r.name:<22} {T('diminta', 'req.')} {r.requested:>6}  {T('porsi', 'share')} {r.share:>6}  "
                 f"{T('diserahkan', 'handed')} {r.handed_over:>6}  {T('dikonfirmasi', 'confirmed')} {r.confirmed:>6}"
             )
@@ -623,14 +633,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             out_json([s.to_json() for s in rows])
             return 0
         if not rows:
-            print(T("Tidak ada permohonan.", "No requests."))
+            say(T("Tidak ada permohonan.", "No requests."))
             return 0
-        print(
+        say(
             f"{'ID':<10} {T('Kab/Kota', 'Kab/Kota'):<22} {T('Langkah', 'Step'):<36} {T('Menunggu', 'Waiting on'):<28} {T('Waktu', 'Time'):<18} Status"
         )
         for s in rows:
             if s.broken:
-                print(f"{s.id:<10} {T('RUSAK', 'BROKEN')}: {s.error.message()}")
+                say(f"{s.id:<10} {T('RUSAK', 'BROKEN')}: {s.error.message()}")
                 continue
             kab = ", ".join(c for c in s.kabkota)
             step = f"{s.step}/{policy.sop.last_step} {s.step_title}"
@@ -646,9 +656,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             else:
                 timing = f"{clock.format_minutes(s.waited_minutes(now) or 0)}/{clock.format_minutes(policy.sop.step(s.step).due_minutes)}"
                 status = T("TERLAMBAT", "LATE") if s.overdue(now) else T("berjalan", "in progress")
-            print(
-                f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}"
-            )
+            say(f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}")
     return 0
 
 
@@ -684,7 +692,8 @@ def cmd_log(args: argparse.Namespace) -> int:
                 if e.on_behalf_of
                 else ""
             )
-            print(f"{e.at:%Y-%m-%d %H:%M} {e.sha[:9]} {e.author} ({role}{ob})\n    {e.subject}")
+            say(f"{e.at:%Y-%m-%d %H:%M} {e.sha[:9]} {e.author} ({role}{ob})")
+            say(f"    {e.subject}")
     return 0
 
 
@@ -692,7 +701,7 @@ def run_tui(root: Path | None, args: argparse.Namespace) -> int:
     try:
         app_module = importlib.import_module("ktpel_tui.app")
     except ModuleNotFoundError:
-        print(
+        say(
             T(
                 "Tampilan layar (TUI) belum tersedia; gunakan perintah seperti 'ktpel list'.",
                 "The screen (TUI) is not available yet; use verbs such as 'ktpel list'.",
@@ -711,7 +720,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         if not (root / "ledger.toml").exists() and (
             not root.exists() or is_demo(root) or not any(root.iterdir())
         ):
-            print(
+            say(
                 T(f"Membangun ledger demo di {root} ...", f"Building the demo ledger at {root} ...")
             )
             build_demo(root)
@@ -919,7 +928,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args)
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        say(str(exc), file=sys.stderr, keep_newlines=True)
         return 2
     except LedgerError as exc:
         print_error(exc)

@@ -13,8 +13,9 @@ import sys
 from ledger import i18n
 from ledger.policy import Person
 from ledger.rules import LedgerError, fail
+from ledger.textsafe import visible
 
-from .cli import acting_person, open_ledger, out_json
+from .cli import acting_person, open_ledger, out_json, say
 
 T = i18n.pick
 
@@ -32,14 +33,14 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     standing = key_standing(path, person)
     if args.replace and path.exists():
         aside = set_aside(path, clock.now().strftime("%Y%m%dT%H%M%S"))
-        print(
+        say(
             T(
                 f"Kunci lama disimpan sebagai {aside} (tidak dihapus).",
                 f"The old key was kept as {aside} (not deleted).",
             )
         )
         if standing == "active":
-            print(
+            say(
                 T(
                     "Kunci lama masih aktif di people.toml: minta admin memensiunkannya ('ktpel keys retire') "
                     "sesudah kunci baru didaftarkan.",
@@ -49,18 +50,18 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
             )
     path, line, created = create_key(person_id)
     if created:
-        print(T(f"Kunci baru dibuat: {path}", f"New key created: {path}"))
+        say(T(f"Kunci baru dibuat: {path}", f"New key created: {path}"))
     elif standing == "active":
-        print(
+        say(
             T(
                 f"Kunci sudah ada dan terdaftar aktif, dipakai lagi: {path}",
                 f"The key already exists and is registered as active; reused: {path}",
             )
         )
     else:
-        print(T(f"Kunci sudah ada, dipakai lagi: {path}", f"Key already exists, reused: {path}"))
+        say(T(f"Kunci sudah ada, dipakai lagi: {path}", f"Key already exists, reused: {path}"))
         if standing == "retired":
-            print(
+            say(
                 T(
                     "Kunci ini sudah dipensiunkan dan tidak dapat menandatangani lagi. Buat kunci baru dengan "
                     "'ktpel keys new --replace' (kunci lama disimpan, tidak dihapus).",
@@ -70,21 +71,21 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
             )
             return 1
     if standing != "active" or created:
-        print(
+        say(
             T(
                 "Kirim baris ini ke admin (kunci publik; kunci rahasia tetap di komputer ini):",
                 "Send this line to an admin (the public key; the private key stays on this machine):",
             )
         )
-        print(line)
-        print(
+        say(line)
+        say(
             T(
                 f"Admin mendaftarkannya dengan: ktpel --as ADMIN keys add {person_id} '{line}'",
                 f"The admin registers it with: ktpel --as ADMIN keys add {person_id} '{line}'",
             )
         )
     else:
-        print(line)
+        say(line)
     return 0
 
 
@@ -94,7 +95,7 @@ def cmd_keys_add(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         sha = add_key(led, admin, args.person, args.public)
-    print(
+    say(
         T(
             f"Kunci {args.person} didaftarkan (commit {sha[:12]}).",
             f"Key of {args.person} registered (commit {sha[:12]}).",
@@ -109,7 +110,7 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
         sha = retire_key(led, admin, args.person, args.key)
-    print(
+    say(
         T(
             f"Kunci {args.person} dipensiunkan (commit {sha[:12]}).",
             f"Key of {args.person} retired (commit {sha[:12]}).",
@@ -135,7 +136,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
             if r["retired"]
             else T("aktif", "active")
         )
-        print(f"{r['person']:<12} {status:<22} {r['public'][:60]}")
+        say(f"{r['person']:<12} {status:<22} {r['public'][:60]}")
     return 0
 
 
@@ -177,7 +178,7 @@ def cmd_people_add(args: argparse.Namespace) -> int:
                 "bad-input", reason=T("sebutkan sedikitnya satu --role", "give at least one --role")
             )
         sha = add_person(led, admin, person)
-    print(
+    say(
         T(
             f"{args.name} ditambahkan (commit {sha[:12]}).",
             f"{args.name} added (commit {sha[:12]}).",
@@ -205,7 +206,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(["severity", "code", "commit", "request", "message"])
         for f in report.findings:
-            writer.writerow([f.severity, f.code, f.commit or "", f.request or "", f.message()])
+            writer.writerow(
+                [f.severity, f.code, f.commit or "", f.request or "", visible(f.message())]
+            )
         return 1 if failed else 0
     if args.json:
         if numbers is None:
@@ -239,14 +242,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     head = (report.tip or "-")[:12]
     if args.since:
-        print(
+        say(
             T(
                 f"Audit ledger {led.root}: hanya {report.checked} commit sesudah {args.since} sampai {head}.",
                 f"Audit of {led.root}: only the {report.checked} commits after {args.since} up to {head}.",
             )
         )
     else:
-        print(
+        say(
             T(
                 f"Audit ledger {led.root}: {report.commits} commit sampai {head}.",
                 f"Audit of {led.root}: {report.commits} commits up to {head}.",
@@ -262,14 +265,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if not report.findings:
-        print(
+        say(
             T(
                 "Tidak ada temuan: setiap langkah bertanda tangan sah, oleh pemegang perannya, sesuai urutan SOP, dan jumlahnya cocok.",
                 "No findings: every step is validly signed, by a holder of its role, in SOP order, and the counts add up.",
             )
         )
     else:
-        print(
+        say(
             T(
                 f"{len(report.errors)} temuan galat, {len(report.findings) - len(report.errors)} peringatan:",
                 f"{len(report.errors)} errors, {len(report.findings) - len(report.errors)} warnings:",
@@ -278,39 +281,39 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for f in report.findings:
             label = T("GALAT", "ERROR") if f.severity == "error" else T("PERINGATAN", "WARNING")
             where = " ".join(x for x in ((f.commit or "")[:12], f.request or "") if x)
-            print(f"  {label} [{f.code}] {where}: {f.message()}")
-    print()
+            say(f"  {label} [{f.code}] {where}: {f.message()}")
+    say()
     if numbers is None:
-        print(
+        say(
             T(
                 f"Angka ringkasan tidak dapat dihitung: {numbers_problem}",
                 f"The summary figures cannot be computed: {numbers_problem}",
             )
         )
         return 1 if failed else 0
-    print(
+    say(
         T(
             f"Permohonan: {numbers.requests} · dicatat atas nama pihak lain: {numbers.on_behalf} langkah · stok di provinsi: {numbers.province_stock} keping",
             f"Requests: {numbers.requests} · recorded on behalf: {numbers.on_behalf} steps · province stock: {numbers.province_stock} pieces",
         )
     )
-    print(
+    say(
         T(
             "Waktu per langkah (menit nyata rata-rata / maks / standar, terlambat):",
             "Time per step (actual minutes mean / max / standard, late):",
         )
     )
     for s in numbers.steps:
-        print(
+        say(
             f"  {s.step:>2} {s.title[:34]:<34} {s.count:>5}×  {s.mean_minutes:>8.0f} / {s.max_minutes:>6} / {s.standard_minutes:>5}  {s.late}"
         )
     if numbers.overdue:
-        print(T("Langkah terlambat sekarang:", "Overdue now:"))
+        say(T("Langkah terlambat sekarang:", "Overdue now:"))
         for o in numbers.overdue:
-            print(
+            say(
                 f"  {o.request} {T('langkah', 'step')} {o.step} {o.title[:34]}: {o.waited_minutes} / {o.standard_minutes} {T('menit', 'minutes')}"
             )
-    print(
+    say(
         T(
             "Stok per Kab/Kota (diminta, porsi, diserahkan, dikonfirmasi, sisa stok menurut surat terakhir):",
             "Stock per Kab/Kota (requested, share, handed over, confirmed, stock left per latest letter):",
@@ -318,7 +321,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     for k in numbers.stock:
         left = "-" if k.stock_left is None else k.stock_left
-        print(
+        say(
             f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}"
         )
     return 1 if failed else 0

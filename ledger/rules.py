@@ -573,6 +573,82 @@ _RULES = [
         "{path} sudah ada dan bukan folder; pilih folder lain.",
         "{path} exists and is not a folder; choose another folder.",
     ),
+    # Security (issue 16): text hygiene (ledger/textsafe.py) and the plain tree (ledger/treecheck.py).
+    Rule(
+        "text-control",
+        "Isian {field} memuat karakter kendali ({chars}); hapus karakter itu.",
+        "{field} holds control characters ({chars}); remove them.",
+    ),
+    Rule(
+        "text-bidi",
+        "Isian {field} memuat karakter pembalik arah teks ({chars}) yang dapat menyamarkan isinya.",
+        "{field} holds bidirectional control characters ({chars}) that can disguise it.",
+    ),
+    Rule(
+        "text-invisible",
+        "Isian {field} memuat karakter tak terlihat ({chars}); ketik ulang tanpa karakter itu.",
+        "{field} holds invisible characters ({chars}); type it again without them.",
+    ),
+    Rule(
+        "text-digits",
+        "Isian {field} memuat angka selain 0-9 ({chars}); pakai angka biasa.",
+        "{field} holds digits other than 0-9 ({chars}); use plain digits.",
+    ),
+    Rule(
+        "text-mixed-script",
+        "Isian {field} mencampur huruf dari beberapa aksara ({scripts}); huruf yang mirip tidak boleh dipakai.",
+        "{field} mixes letters of several scripts ({scripts}); look-alike letters are not allowed.",
+    ),
+    Rule(
+        "text-empty",
+        "Isian {field} tidak memuat tulisan yang terlihat.",
+        "{field} holds no visible text.",
+    ),
+    Rule(
+        "tree-symlink",
+        "{path} disimpan sebagai tautan simbolik; ledger hanya memuat berkas biasa.",
+        "{path} is stored as a symbolic link; the ledger holds only regular files.",
+    ),
+    Rule(
+        "tree-gitlink",
+        "{path} adalah submodul git; ledger hanya memuat berkas biasa.",
+        "{path} is a git submodule; the ledger holds only regular files.",
+    ),
+    Rule(
+        "tree-mode",
+        "{path} disimpan dengan mode {mode}; berkas ledger harus mode 100644 (bukan executable).",
+        "{path} is stored with mode {mode}; ledger files must be mode 100644 (not executable).",
+    ),
+    Rule(
+        "tree-path",
+        "{path} berada di luar susunan ledger.",
+        "{path} is outside the ledger's layout.",
+    ),
+    Rule(
+        "tree-id-path",
+        "{path}: nomor permohonan dan folder tahunnya tidak cocok.",
+        "{path}: the request id and its year folder do not agree.",
+    ),
+    Rule(
+        "tree-digits",
+        "{path} memuat angka selain 0-9.",
+        "{path} holds digits other than 0-9.",
+    ),
+    Rule(
+        "tree-id-long",
+        "{path}: nomor permohonan {length} karakter, paling banyak {limit}.",
+        "{path}: the request id is {length} characters long, at most {limit}.",
+    ),
+    Rule(
+        "tree-size",
+        "{path} berukuran {size} bita, melebihi batas {limit} bita.",
+        "{path} is {size} bytes, over the limit of {limit} bytes.",
+    ),
+    Rule(
+        "tree-too-many",
+        "Pohon commit memuat {count} berkas, melebihi batas {limit}.",
+        "The commit's tree holds {count} files, over the limit of {limit}.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
