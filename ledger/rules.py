@@ -376,6 +376,17 @@ _RULES = [
         "{path} sudah ada dan tidak kosong; pilih folder baru untuk hub.",
         "{path} exists and is not empty; choose a new folder for the hub.",
     ),
+    # Running a hub (ledger/hub.py, docs/HUB.md).
+    Rule(
+        "hub-not-found",
+        "{path} bukan hub (repositori git bare); periksa jalurnya.",
+        "{path} is not a hub (a bare git repository); check the path.",
+    ),
+    Rule(
+        "hub-login-invalid",
+        "Login {login} tidak sah: pakai huruf, angka, titik, minus, garis bawah atau @.",
+        "Login {login} is not valid: use letters, digits, dots, dashes, underscores or @.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
