@@ -159,6 +159,15 @@ def _hub_git_dir(hub: str | os.PathLike[str]) -> Path:
         text=True,
     )
     lines = proc.stdout.split()
+    if "dubious ownership" in proc.stderr:  # git trusts a repository only for its owner
+        import pwd
+
+        uid = root.stat().st_uid
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            owner = str(uid)
+        raise fail("hub-not-owner", path=str(root), owner=owner)
     if proc.returncode != 0 or len(lines) != 2 or lines[0] != "true":
         raise fail("hub-not-found", path=str(root))
     return Path(lines[1])

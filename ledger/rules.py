@@ -383,6 +383,11 @@ _RULES = [
         "{path} is not a hub (a bare git repository); check the path.",
     ),
     Rule(
+        "hub-not-owner",
+        "{path} milik pengguna {owner}; jalankan sebagai pengguna itu: runuser -u {owner} -- ktpel ...",
+        "{path} belongs to the user {owner}; run as that user: runuser -u {owner} -- ktpel ...",
+    ),
+    Rule(
         "hub-login-invalid",
         "Login {login} tidak sah: pakai huruf, angka, titik, minus, garis bawah atau @.",
         "Login {login} is not valid: use letters, digits, dots, dashes, underscores or @.",
