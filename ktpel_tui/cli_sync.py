@@ -191,6 +191,8 @@ def cmd_hub_login(args: argparse.Namespace) -> int:
     if args.login and (args.allow or args.remove):
         set_login(args.path, args.login, [] if args.remove else args.allow)
     mapping = logins(args.path)
+    if args.login and args.allow and not args.json:  # the line just set, not the whole list
+        mapping = {args.login: mapping[args.login]}
     if args.json:
         out_json({login: list(allow) for login, allow in mapping.items()})
         return 0
