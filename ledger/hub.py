@@ -194,7 +194,7 @@ def logins(hub: str | os.PathLike[str]) -> dict[str, tuple[str, ...]]:
 def set_login(hub: str | os.PathLike[str], login: str, allow: list[str]) -> None:
     """Map `login` to the offices/people it may push for (replacing its entries); none: remove."""
     if not re.fullmatch(r"[A-Za-z0-9._@-]+", login):
-        raise fail("hub-login-invalid", login=login)
+        raise fail("hub-login-invalid", login=_shown(login))
     git_dir = _hub_git_dir(hub)
     key = f"{LOGIN_SECTION}.{login}.allow"
     _config(git_dir, "--unset-all", key)
@@ -209,6 +209,11 @@ def pushing_login(env: dict[str, str]) -> str | None:
         if env.get(var):
             return env[var]
     return None
+
+
+def _shown(text: str) -> str:
+    """A login as it may be printed: control characters escaped, never sent to a terminal."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def login_refusals(
@@ -229,6 +234,7 @@ def login_refusals(
             )
         ]
     allow = mapping.get(login)
+    login = _shown(login)
     if allow is None:
         return [
             Refusal(

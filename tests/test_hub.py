@@ -124,6 +124,8 @@ def test_logins_off_by_default_then_each_login_pushes_its_own_office(hub: Path, 
         "remote: [login-missing] Hub ini memeriksa login pengirim, tetapi dorongan ini datang "
         "tanpa login."
     ]
+    proc = push(led, "tamu\x1b[2J")  # a login is shown, never obeyed by the terminal
+    assert "\x1b" not in proc.stderr and "Login tamu\\x1b[2J tidak terdaftar" in proc.stderr
     proc = push(led, "tamu")
     assert remote_lines(proc)[1:] == [
         "remote: [login-unknown] Login tamu tidak terdaftar di hub ini; minta admin hub "
@@ -168,9 +170,10 @@ def test_hub_verbs_refuse_bad_input_with_a_sentence(hub: Path, tmp_path: Path, c
     assert main(["hub", "login", str(hub), "bad login", "prov"]) == 1
     assert main(["hub", "doctor", str(tmp_path / "nowhere")]) == 1
     assert main(["hub", "upgrade", str(tmp_path)]) == 1
+    assert main(["hub", "login", str(hub), "evil\x1b[2J", "prov"]) == 1
     err = capsys.readouterr().err
     assert "[hub-login-invalid]" in err and "[hub-not-found]" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "\x1b" not in err and "evil\\x1b[2J" in err
     assert (hub / "config").read_text() == config
     with pytest.raises(LedgerError) as exc:
         from ledger.hub import set_login
