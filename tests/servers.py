@@ -295,8 +295,11 @@ def hub_ktpel(host: HubHost) -> str:
             continue
         launcher = host.base / "bin" / "ktpel"
         launcher.parent.mkdir(mode=0o755, exist_ok=True)
+        # Bytecode where the hub user may write it: the source tree is not its to write.
+        cache = Path(host.user.pw_dir) / "pycache"
         launcher.write_text(
-            f'#!/bin/sh\nPYTHONPATH={repo}:{site} exec {python} -m ktpel_tui.cli "$@"\n'
+            f"#!/bin/sh\nPYTHONPATH={repo}:{site} PYTHONPYCACHEPREFIX={cache} "
+            f'exec {python} -m ktpel_tui.cli "$@"\n'
         )
         launcher.chmod(0o755)
         if _runs_as_hub_user(str(launcher), host.user):
