@@ -1,4 +1,5 @@
-"""Verbs for working between offices: `ktpel clone`, `ktpel sync`, `ktpel parked`, `ktpel hub init`."""
+"""Verbs for working between offices: `ktpel clone`, `ktpel sync`, `ktpel parked`, `ktpel hub ...`
+(init, doctor, upgrade, login, and hook: the body the hub's pre-receive hook runs)."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def cmd_parked(args: argparse.Namespace) -> int:
 def cmd_hub_init(args: argparse.Namespace) -> int:
     from ledger.hub import init_hub
 
-    root = init_hub(args.path)
+    root = init_hub(args.path, args.ktpel)
     print(
         T(
             f"Hub dibuat di {root}. Kirim ledger pertama: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
@@ -147,6 +148,86 @@ def cmd_hub_init(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def cmd_hub_doctor(args: argparse.Namespace) -> int:
+    from ledger.hub import doctor
+
+    checks = doctor(args.path)
+    if args.json:
+        out_json([{"ok": c.ok, "message": c.text} for c in checks])
+    else:
+        for c in checks:
+            print(f"{'ok  ' if c.ok else T('SALAH', 'FAIL')} {c.text}")
+    bad = sum(not c.ok for c in checks)
+    if not args.json:
+        print(
+            T(
+                f"Hub siap: {args.path}."
+                if not bad
+                else f"{bad} masalah; perbaiki dengan 'ktpel hub upgrade {args.path}' (docs/HUB.md).",
+                f"Hub ready: {args.path}."
+                if not bad
+                else f"{bad} problem(s); fix with 'ktpel hub upgrade {args.path}' (docs/HUB.md).",
+            )
+        )
+    return 1 if bad else 0
+
+
+def cmd_hub_upgrade(args: argparse.Namespace) -> int:
+    from ledger.hub import doctor, upgrade
+
+    path = upgrade(args.path, args.ktpel)
+    print(T(f"Hook ditulis ulang: {path}.", f"Hook rewritten: {path}."))
+    bad = [c for c in doctor(args.path) if not c.ok]
+    for c in bad:
+        print(f"{T('SALAH', 'FAIL')} {c.text}")
+    return 1 if bad else 0
+
+
+def cmd_hub_login(args: argparse.Namespace) -> int:
+    from ledger.hub import logins, set_login
+
+    if args.login and (args.allow or args.remove):
+        set_login(args.path, args.login, [] if args.remove else args.allow)
+    mapping = logins(args.path)
+    if args.login and args.allow and not args.json:  # the line just set, not the whole list
+        mapping = {args.login: mapping[args.login]}
+    if args.json:
+        out_json({login: list(allow) for login, allow in mapping.items()})
+        return 0
+    if args.login and not (args.allow or args.remove):
+        if args.login not in mapping:
+            print(
+                T(f"Login {args.login} tidak terdaftar.", f"Login {args.login} is not registered.")
+            )
+            return 1
+        mapping = {args.login: mapping[args.login]}
+    if not mapping:
+        print(
+            T(
+                "Pemetaan login mati: setiap login boleh mengirim commit yang lolos audit.",
+                "Login mapping is off: any login may push commits that pass the audit.",
+            )
+        )
+    for login, allow in sorted(mapping.items()):
+        print(f"{login}: {', '.join(allow)}")
+    return 0
+
+
+def cmd_hub_hook(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    if args.probe:  # the hook asks: can this ktpel check pushes at all?
+        import ledger.audit  # noqa: F401
+        import ledger.hook  # noqa: F401
+
+        return 0
+    from ledger.hub import pre_receive
+
+    git_dir = Path(os.environ.get("GIT_DIR", ".")).resolve()
+    return pre_receive(git_dir, sys.stdin.read().splitlines(), dict(os.environ))
 
 
 def register(sub, common, verb) -> None:
@@ -195,9 +276,62 @@ def register(sub, common, verb) -> None:
         "the shared hub (a bare repository)",
     )
     hub_sub = p.add_subparsers(dest="hub_verb", metavar=T("PERINTAH", "VERB"), parser_class=type(p))
+    ktpel_help = T(
+        "program ktpel yang dijalankan hook (bawaan: ktpel ini); lihat docs/HUB.md",
+        "the ktpel program the hook runs (default: this ktpel); see docs/HUB.md",
+    )
     h = hub_sub.add_parser("init", parents=[common], help=T("buat hub baru", "create a new hub"))
     h.add_argument("path", metavar="PATH")
+    h.add_argument("--ktpel", metavar="PROGRAM", help=ktpel_help)
     h.set_defaults(func=cmd_hub_init)
+    h = hub_sub.add_parser(
+        "doctor",
+        parents=[common],
+        help=T("periksa hub dan hook-nya", "check the hub and its hook"),
+    )
+    h.add_argument("path", metavar="PATH")
+    h.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
+    h.set_defaults(func=cmd_hub_doctor)
+    h = hub_sub.add_parser(
+        "upgrade",
+        parents=[common],
+        help=T("tulis ulang hook hub untuk ktpel ini", "rewrite the hub's hook for this ktpel"),
+    )
+    h.add_argument("path", metavar="PATH")
+    h.add_argument("--ktpel", metavar="PROGRAM", help=ktpel_help)
+    h.set_defaults(func=cmd_hub_upgrade)
+    h = hub_sub.add_parser(
+        "login",
+        parents=[common],
+        help=T(
+            "login pengirim -> kantor/orang yang boleh dikirimnya",
+            "pushing login -> the offices/people it may push for",
+        ),
+    )
+    h.add_argument("path", metavar="PATH")
+    h.add_argument("login", nargs="?", metavar="LOGIN")
+    h.add_argument(
+        "allow",
+        nargs="*",
+        metavar=T("KANTOR/ORANG", "OFFICE/PERSON"),
+        help=T(
+            "kode kantor (ledger.toml) atau id orang (people.toml); * untuk semua",
+            "office code (ledger.toml) or person id (people.toml); * for all",
+        ),
+    )
+    h.add_argument("--remove", action="store_true", help=T("hapus login ini", "remove this login"))
+    h.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
+    h.set_defaults(func=cmd_hub_login)
+    h = hub_sub.add_parser(
+        "hook",
+        parents=[common],
+        help=T(
+            "pemeriksaan pre-receive (dijalankan oleh hook hub)",
+            "the pre-receive check (run by the hub's hook)",
+        ),
+    )
+    h.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
+    h.set_defaults(func=cmd_hub_hook)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -649,6 +649,22 @@ _RULES = [
         "Pohon commit memuat {count} berkas, melebihi batas {limit}.",
         "The commit's tree holds {count} files, over the limit of {limit}.",
     ),
+    # Running a hub (ledger/hub.py, docs/HUB.md).
+    Rule(
+        "hub-not-found",
+        "{path} bukan hub (repositori git bare); periksa jalurnya.",
+        "{path} is not a hub (a bare git repository); check the path.",
+    ),
+    Rule(
+        "hub-not-owner",
+        "{path} milik pengguna {owner}; jalankan sebagai pengguna itu: runuser -u {owner} -- ktpel ...",
+        "{path} belongs to the user {owner}; run as that user: runuser -u {owner} -- ktpel ...",
+    ),
+    Rule(
+        "hub-login-invalid",
+        "Login {login} tidak sah: pakai huruf, angka, titik, minus, garis bawah atau @.",
+        "Login {login} is not valid: use letters, digits, dots, dashes, underscores or @.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}

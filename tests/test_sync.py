@@ -331,10 +331,15 @@ def test_whole_request_across_province_bapeng_and_seven_kabkota(
         init_hub(daemon.base / "hub.git")
         git(seed.root, "remote", "add", "origin", daemon.url("hub.git"))
         sync(seed)
-    url = daemon.url("hub.git")
-    prov = offices(url, "prov")
-    bapeng = offices(url, "bapeng")
-    kab = {code: offices(url, code) for code in KABKOTA}
+    whole_request_scenario(lambda office: daemon.url("hub.git"), offices, daemon.base / "hub.git")
+
+
+def whole_request_scenario(url_of, offices, hub_root: Path) -> None:
+    """Permohonan to every receipt, each office from its own clone (`url_of(office code)`: the
+    hub's URL as that office reaches it; tests/test_hub_transports.py runs it over SSH and HTTPS)."""
+    prov = offices(url_of("prov"), "prov")
+    bapeng = offices(url_of("bapeng"), "bapeng")
+    kab = {code: offices(url_of(code), code) for code in KABKOTA}
 
     # Step 0: each Kab/Kota head files their own letter from their own office.
     first = kab["19.01"].record(None, create_event("19.01")).request.id
@@ -391,7 +396,6 @@ def test_whole_request_across_province_bapeng_and_seven_kabkota(
         sync(kab[code])
     for led in (prov, bapeng, *kab.values()):
         sync(led)
-    hub_root = daemon.base / "hub.git"
     heads = {led.head() for led in (prov, bapeng, *kab.values())}
     assert heads == {git(hub_root, "rev-parse", "main").strip()}
     assert prov.read_request(first).done
