@@ -376,6 +376,17 @@ _RULES = [
         "{path} sudah ada dan tidak kosong; pilih folder baru untuk hub.",
         "{path} exists and is not empty; choose a new folder for the hub.",
     ),
+    # First contact: set-up and opening a ledger (issue 15).
+    Rule(
+        "tool-missing",
+        "{tool} tidak ditemukan: pasang paket {package} (lihat README, Prasyarat).",
+        "{tool} was not found: install the package {package} (see README, Prerequisites).",
+    ),
+    Rule(
+        "ledger-incomplete",
+        "{path} adalah ledger yang belum selesai dibuat (belum ada commit pertama); hapus folder itu lalu jalankan 'ktpel init' atau 'ktpel demo' lagi.",
+        "{path} is a ledger that was never finished (it has no first commit); remove the folder and run 'ktpel init' or 'ktpel demo' again.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
