@@ -31,7 +31,11 @@ T = i18n.pick
 
 # Modules that add verbs: each has `register(sub, common)` adding subparsers whose `func` is
 # called as func(args) -> int.
-COMMAND_MODULES: list[str] = ["ktpel_tui.cli_audit", "ktpel_tui.cli_sync"]
+COMMAND_MODULES: list[str] = [
+    "ktpel_tui.cli_audit",
+    "ktpel_tui.cli_sync",
+    "ktpel_tui.cli_completion",
+]
 
 
 class UsageError(Exception):
