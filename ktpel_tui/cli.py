@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "ktpel_tui.cli_sync",
     "ktpel_tui.cli_sop",
     "ktpel_tui.cli_docs",
+    "ktpel_tui.cli_completion",
 ]
 
 
@@ -135,16 +136,40 @@ def ledger_path(args: argparse.Namespace) -> Path:
 
 
 def open_ledger(args: argparse.Namespace) -> Ledger:
-    return Ledger.open(ledger_path(args))
+    """The ledger the command names; a folder that is no ledger, or a half-made one, is refused
+    with one sentence (never a traceback from deeper down)."""
+    root = ledger_path(args)
+    led = Ledger.open(root)
+    if not led.repo.head.is_valid():  # `git init` and ledger.toml, but no first commit
+        led.close()
+        raise fail("ledger-incomplete", path=str(led.root))
+    return led
+
+
+def acting_choice(args: argparse.Namespace, root: Path) -> tuple[str | None, str]:
+    """(person, where the choice came from: "as", "env", "saved" or "")."""
+    if person := getattr(args, "as_person", None):
+        return person, "as"
+    if person := os.environ.get("KTPEL_USER"):
+        return person, "env"
+    if person := saved_user(root):
+        return person, "saved"
+    return None, ""
 
 
 def acting_person(args: argparse.Namespace, ledger: Ledger, policy: Policy) -> str:
-    person = (
-        getattr(args, "as_person", None) or os.environ.get("KTPEL_USER") or saved_user(ledger.root)
-    )
+    person, source = acting_choice(args, ledger.root)
     if not person:
         raise fail("no-user")
     policy.person(person)
+    if source == "saved":  # the screen's choice must never act silently on the command line
+        print(
+            T(
+                f"Catatan: bertindak sebagai {person} (pilihan tersimpan); pakai --as untuk orang lain.",
+                f"Note: acting as {person} (saved choice); use --as for someone else.",
+            ),
+            file=sys.stderr,
+        )
     return person
 
 
@@ -155,6 +180,23 @@ def say(line: object = "", *, file: Any = None, keep_newlines: bool = False) -> 
     escape sequences or a carriage return then shows them (`\\x1b`) instead of obeying them.
     """
     print(visible(line, keep_newlines=keep_newlines), file=file)
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    with open_ledger(args) as led:
+        person, source = acting_choice(args, led.root)
+        if not person:
+            raise fail("no-user")
+        policy = led.policy()
+        who = policy.person(person)
+        roles = ", ".join(policy.sop.role_title(r) for r in who.roles)
+        why = {
+            "as": T("dari --as", "from --as"),
+            "env": T("dari KTPEL_USER", "from KTPEL_USER"),
+            "saved": T("pilihan tersimpan dari layar", "saved choice from the screen"),
+        }[source]
+        say(f"{who.id} · {who.name} · {policy.settings.office_name(who.office)} · {roles} ({why})")
+    return 0
 
 
 def out_json(data: Any) -> None:
@@ -724,7 +766,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
                 T(f"Membangun ledger demo di {root} ...", f"Building the demo ledger at {root} ...")
             )
             build_demo(root)
-    Ledger.open(root).close()  # a clear sentence now rather than inside the screen
+    args.ledger = str(root)
+    open_ledger(args).close()  # a clear sentence now rather than inside the screen
     return run_tui(root, args)
 
 
@@ -909,6 +952,12 @@ def build_parser() -> argparse.ArgumentParser:
     as_json(p)
 
     verb("tui", cmd_tui, "buka layar", "open the screen")
+    verb(
+        "whoami",
+        cmd_whoami,
+        "siapa yang bertindak, dan dari mana pilihannya",
+        "who is acting, and where that choice comes from",
+    )
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub, common, verb)
@@ -937,6 +986,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # last resort: one sentence, the details only when asked for
+        if os.environ.get("KTPEL_DEBUG"):
+            raise
+        print(
+            T(
+                f"Galat tak terduga ({type(exc).__name__}: {exc}). Jalankan lagi dengan KTPEL_DEBUG=1 untuk rinciannya dan laporkan.",
+                f"Unexpected error ({type(exc).__name__}: {exc}). Run again with KTPEL_DEBUG=1 for details and report it.",
+            ),
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

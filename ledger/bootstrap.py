@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -71,6 +75,52 @@ def people_text(people: Iterable[Person]) -> str:
     return PEOPLE_HEADER + tomli_w.dumps({"person": [person_to_dict(p) for p in people]})
 
 
+# The programs a new ledger needs on PATH, and the Debian/Ubuntu package that brings each.
+TOOLS = {"git": "git", "ssh-keygen": "openssh-client"}
+
+
+def check_tools(*, signing: bool) -> None:
+    """Refuse before writing anything when git (or ssh-keygen, for a signed ledger) is missing."""
+    for tool, package in TOOLS.items():
+        if tool == "ssh-keygen" and not signing:
+            continue
+        if shutil.which(tool) is None:
+            raise fail("tool-missing", tool=tool, package=package)
+
+
+@contextmanager
+def built_in_place(path: str | Path, *, replace_existing: bool = False) -> Iterator[Path]:
+    """A temporary folder beside `path` to build in, moved to `path` only when the block ends well.
+
+    On any failure the temporary folder is removed, so `path` is left as it was (absent, empty,
+    or, with `replace_existing`, the previous ledger). A non-empty `path` is refused unless
+    `replace_existing`; then the old folder is swapped out and removed after the new one is in.
+    """
+    root = Path(path).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise fail("ledger-exists", path=str(root))
+    occupied = root.exists() and any(root.iterdir())
+    if occupied and not replace_existing:
+        raise fail("ledger-exists", path=str(root))
+    root.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the target, so the final rename stays on one file system and is atomic.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.ktpel-baru-", dir=root.parent))
+    try:
+        yield tmp
+        if occupied:
+            old = Path(tempfile.mkdtemp(prefix=f".{root.name}.ktpel-lama-", dir=root.parent))
+            os.replace(root, old / root.name)
+            os.replace(tmp, root)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            if root.exists():
+                root.rmdir()  # empty: nothing of the user's is lost
+            os.replace(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def init_ledger(
     path: str | Path,
     admin: Person,
@@ -83,13 +133,33 @@ def init_ledger(
 ) -> Ledger:
     """Create a ledger in an empty (or absent) folder; the first commit is the admin's, signed.
 
-    New ledgers require signatures; the admin's key is made on this machine if absent.
+    New ledgers require signatures; the admin's key is made on this machine if absent. The
+    ledger is built beside `path` and moved there only when complete (`built_in_place`).
     """
     root = Path(path).expanduser().resolve()
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise fail("ledger-exists", path=str(root))
-    at = at or clock.now()
     settings = settings_text or default_settings_text(signatures_required=signatures_required)
+    check_tools(signing=parse_settings(settings).signatures_required)
+    with built_in_place(root) as tmp:
+        create_ledger(
+            tmp, admin, people=people, settings_text=settings, sop_id=sop_id, at=at
+        ).close()
+    return Ledger(root)
+
+
+def create_ledger(
+    root: Path,
+    admin: Person,
+    *,
+    people: Iterable[Person] = (),
+    settings_text: str,
+    sop_id: str = BUILTIN_SOP,
+    at=None,
+) -> Ledger:
+    """Write a new ledger into the empty folder `root` (no atomicity: see `init_ledger`)."""
+    at = at or clock.now()
+    settings = settings_text
     admin = _with_own_key(admin, parse_settings(settings).signatures_required, at)
     everyone = [admin, *[p for p in people if p.id != admin.id]]
     sop_text = builtin_sop_text(sop_id)

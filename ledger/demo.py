@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import random
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .bootstrap import init_ledger
+from .bootstrap import built_in_place, check_tools, create_ledger, default_settings_text
 from .policy import Key, Person
 from .request import Event, OnBehalf, RequestState
 from .rules import fail
@@ -488,23 +487,38 @@ def build_demo(
     seed: int = 2020,
     on_ledger: Callable[[Ledger], None] | None = None,
 ) -> Ledger:
-    """(Re)build the demo ledger at `path`. Refuses to touch a folder that is not a demo."""
+    """(Re)build the demo ledger at `path`. Refuses to touch a folder that is not a demo.
+
+    The demo is built beside `path` and moved into place only when complete: a failure leaves
+    no folder behind (or the previous demo untouched).
+    """
     root = Path(path).expanduser().resolve() if path else demo_path()
-    if root.exists() and any(root.iterdir()):
-        if not is_demo(root):
-            raise fail("ledger-exists", path=str(root))
-        shutil.rmtree(root)
+    if root.exists() and (not root.is_dir() or (any(root.iterdir()) and not is_demo(root))):
+        raise fail("ledger-exists", path=str(root))
+    check_tools(signing=True)
+    with built_in_place(root, replace_existing=True) as tmp:
+        _build_demo_into(tmp, now=now, seed=seed, on_ledger=on_ledger).close()
+    return Ledger(root)
+
+
+def _build_demo_into(
+    root: Path,
+    *,
+    now: datetime | None,
+    seed: int,
+    on_ledger: Callable[[Ledger], None] | None,
+) -> Ledger:
     now = clock.to_wib(now or clock.now())
     rng = random.Random(seed)
     scenarios = _scenarios(now, rng)
     earliest = min(sc.plan[0][0] for sc in scenarios)
     people = with_demo_keys(PEOPLE, (earliest - timedelta(days=3)).date())
-    ledger = init_ledger(
+    ledger = create_ledger(
         root,
         people[0],
         people=people[1:],
+        settings_text=default_settings_text(signatures_required=True),
         at=earliest - timedelta(days=3),
-        signatures_required=True,
     )
     (ledger.state_dir / DEMO_MARKER).write_text("ledger demo ktpel; boleh dibangun ulang\n")
     if on_ledger is not None:

@@ -665,6 +665,17 @@ _RULES = [
         "Login {login} tidak sah: pakai huruf, angka, titik, minus, garis bawah atau @.",
         "Login {login} is not valid: use letters, digits, dots, dashes, underscores or @.",
     ),
+    # First contact: set-up and opening a ledger (issue 15).
+    Rule(
+        "tool-missing",
+        "{tool} tidak ditemukan: pasang paket {package} (lihat README, Prasyarat).",
+        "{tool} was not found: install the package {package} (see README, Prerequisites).",
+    ),
+    Rule(
+        "ledger-incomplete",
+        "{path} adalah ledger yang belum selesai dibuat (belum ada commit pertama); hapus folder itu lalu jalankan 'ktpel init' atau 'ktpel demo' lagi.",
+        "{path} is a ledger that was never finished (it has no first commit); remove the folder and run 'ktpel init' or 'ktpel demo' again.",
+    ),
 ]
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}

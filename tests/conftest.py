@@ -2,6 +2,10 @@
 
 Every test runs with its own config and keys folders, no global git config, a fixed language
 (Indonesian) and no ledger/person taken from the developer's environment.
+
+The whole run (with pytest-xdist: the controller and every worker) keeps its temporary files
+under one folder of its own (TMPDIR points there). At the end anything left there outside
+pytest's own tmp_path folders fails the run, and the folder is removed: a run leaves nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +23,46 @@ from ledger.store import Ledger
 
 FIXED_NOW = datetime(2026, 11, 28, 10, 0, tzinfo=clock.WIB)
 
-_SESSION_DIR = Path(tempfile.mkdtemp(prefix="ktpel-tests-"))
+
+def _run_root() -> Path:
+    """The run's temporary folder: made by the controller, shared by xdist workers (env)."""
+    if root := os.environ.get("KTPEL_TEST_TMP"):
+        return Path(root)
+    root = Path(tempfile.mkdtemp(prefix="ktpel-tests-"))
+    os.environ["KTPEL_TEST_TMP"] = str(root)
+    return root
 
 
+_OWNS_ROOT = "KTPEL_TEST_TMP" not in os.environ
+_RUN_ROOT = _run_root()
+_IS_WORKER = "PYTEST_XDIST_WORKER" in os.environ
+_TMP = _RUN_ROOT / "tmp"
+_TMP.mkdir(exist_ok=True)
+# Everything that asks for a temporary folder (pytest, tempfile, git) gets one in the run's.
+os.environ["TMPDIR"] = str(_TMP)
+tempfile.tempdir = None
+# Each process its own keys and config folder: workers share nothing but the run's folder.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="session-", dir=_RUN_ROOT))
+
+
+def left_behind(tmp: Path) -> list[str]:
+    """What the run left in its temporary folder besides pytest's own tmp_path folders."""
+    return sorted(p.name for p in tmp.iterdir() if not p.name.startswith("pytest-of-"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _IS_WORKER or not _OWNS_ROOT:
+        return
+    leftovers = left_behind(_TMP)
+    if leftovers:
+        session.config.get_terminal_writer().line(
+            f"tests left temporary files behind in {_TMP}: {leftovers[:10]}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture: keys and config of "this machine" live in the session folder.
     os.environ["KTPEL_KEYS_DIR"] = str(_SESSION_DIR / "keys")
@@ -37,7 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+    if _IS_WORKER:
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+    elif _OWNS_ROOT:
+        shutil.rmtree(_RUN_ROOT, ignore_errors=True)
+    else:
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
