@@ -196,7 +196,7 @@ async def test_key_in_help_and_palette_and_english(demo_path: Path, fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         commands = [(c.title, c.help) for c in app.get_system_commands(app.screen)]
-        assert commands.count(("Audit", "[A] audit")) == 1
+        assert commands.count(("Audit", "Tombol A")) == 1
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
         # A is the app's key (it works on every screen): listed once, under "on every screen".

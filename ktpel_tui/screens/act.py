@@ -8,6 +8,7 @@ under whose name, and `Ledger.record` decides. A refusal is shown as its sentenc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -16,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
 from ledger import clock
@@ -29,7 +30,9 @@ from ledger.rules import LedgerError, Violation
 from ledger.sop import Field, Step
 from ledger.store import Recorded
 
+from ..core_adapter import Permission, permission, recorder_role
 from ..strings import _
+from ..widgets.dates import normalize, spoken
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,22 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
             ]
         else:
             choices = [Choice("create", 0, _("Surat permohonan Kab/Kota (permohonan baru)"))]
+        # Ask the core before any form opens (the same authorise and order checks as the record).
+        if not choices and state is not None:
+            refusal = permission(state, policy, person_id, "advance", state.step).error
+            if refusal is not None:
+                app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+                return
+        perms = {
+            c: permission(state, policy, person_id, c.action, c.step, c.kabkota) for c in choices
+        }
+        allowed = [c for c in choices if perms[c].allowed]
+        if choices and not allowed:
+            refusal = perms[choices[0]].error
+            assert refusal is not None
+            app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+            return
+        choices = allowed
         suggestions = {}
         for choice in choices:
             fields = (
@@ -139,7 +158,7 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
     except Exception as err:  # noqa: BLE001
         app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
         return
-    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions)
+    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions, perms)
 
 
 def _open_form(
@@ -148,6 +167,7 @@ def _open_form(
     state: RequestState | None,
     choices: list[Choice],
     suggestions: dict[Choice, dict[str, Any]],
+    perms: dict[Choice, Permission],
 ) -> None:
     if not choices:
         app.notify(
@@ -158,7 +178,13 @@ def _open_form(
     def open_one(choice: Choice | None) -> None:
         if choice is not None:
             app.push_screen(
-                ActScreen(request_id, state, choice, suggestions[choice]),
+                ActScreen(
+                    request_id,
+                    state,
+                    choice,
+                    suggestions[choice],
+                    on_behalf_only=perms[choice].on_behalf,
+                ),
                 lambda rec: _done(app, rec),
             )
 
@@ -212,8 +238,19 @@ class ChoiceScreen(ModalScreen[Choice | None]):
         self.dismiss(None)
 
 
+def last_return(state: RequestState | None) -> Event | None:
+    """The reviewer's return the request now sits on (its last event), if any."""
+    if state is None or not state.events or state.events[-1].action != "return":
+        return None
+    return state.events[-1]
+
+
 class ActScreen(ModalScreen[Recorded | None]):
-    """The form: fields of the step, a note, on-behalf; returns the Recorded commit."""
+    """The form: fields of the step, a note, on-behalf; returns the Recorded commit.
+
+    It protects what was typed: focus starts on the first empty field, Enter moves to the next
+    field (never records), Esc on a changed form asks first, and errors clear once fixed.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "submit", _("Lanjut"), id="form-submit"),
@@ -226,18 +263,23 @@ class ActScreen(ModalScreen[Recorded | None]):
         state: RequestState | None,
         choice: Choice,
         values: dict[str, Any],
+        *,
+        on_behalf_only: bool = False,
     ) -> None:
         super().__init__()
         self.request_id = request_id
         self.state = state
         self.choice = choice
         self.values = values
+        self.on_behalf_only = on_behalf_only
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
         self.policy = policy
         self.step: Step = policy.sop.step(choice.step)
         self.fields: tuple[Field, ...] = (
             () if choice.action == "return" else self.step.fields_for(choice.action)
         )
+        self.initial: dict[str, str] = {}
+        self.tried = False  # errors show while typing only after the first Ctrl+S
 
     def compose(self) -> ComposeResult:
         sop = self.policy.sop
@@ -253,23 +295,20 @@ class ActScreen(ModalScreen[Recorded | None]):
                     )
                 )
             yield Static(title, classes="dialog-title")
-            yield Static(
-                Text(
-                    _("Langkah ini tanggung jawab: {role}").format(
-                        role=sop.role_title(self.step.role_for(self.choice.action))
-                    )
-                ),
-                classes="hint",
-            )
+            returned = last_return(self.state)
+            if returned is not None and self.choice.action != "return":
+                note = Text(_("DIKEMBALIKAN untuk perbaikan") + ": ", style="bold reverse")
+                note.append(" " + returned.note, style="bold")
+                note.append(
+                    "  — " + self.app.person_name(returned.by),  # type: ignore[attr-defined]
+                    style="italic",
+                )
+                yield Static(note, id="return-note", classes="return-note")
+            yield Static(self.who_text(), id="form-who", classes="hint")
             for f in self.fields:
                 yield Label(Text(f.label + (" *" if f.required else "")), classes="field-label")
-                typ = "counts" if f.type == "counts" else f.type
-                yield Input(
-                    value=format_value(typ, self.values.get(f.name)),
-                    id=f"f-{f.name}",
-                    classes="field",
-                )
-                yield Static(Text(field_hint(f)), classes="hint")
+                yield from self.field_widget(f)
+                yield Static(Text(field_hint(f)), id=f"hint-{f.name}", classes="hint")
                 yield Static("", id=f"err-{f.name}", classes="error", markup=False)
             note_label = (
                 _("Catatan (wajib untuk pengembalian)")
@@ -283,7 +322,12 @@ class ActScreen(ModalScreen[Recorded | None]):
             yield Input(id="f-note", classes="field")
             yield Static("", id="err-note", classes="error", markup=False)
             if self.step.on_behalf:
-                yield Checkbox(_("Dicatat atas nama pihak lain"), id="on-behalf")
+                yield Checkbox(
+                    _("Dicatat atas nama pihak lain"),
+                    value=self.on_behalf_only,
+                    id="on-behalf",
+                    disabled=self.on_behalf_only,
+                )
                 with Vertical(id="on-behalf-fields"):
                     yield Label(_("Atas nama (siapa)"), classes="field-label")
                     yield Input(id="ob-of", classes="field")
@@ -293,18 +337,92 @@ class ActScreen(ModalScreen[Recorded | None]):
                     yield Input(id="ob-evidence", classes="field")
             yield Static("", id="form-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button(_("Lanjut"), id="submit", variant="primary")
-                yield Button(_("Batal"), id="cancel")
+                yield Button(_("Lanjut") + " (Ctrl+S)", id="submit", variant="primary")
+                yield Button(_("Batal") + " (Esc)", id="cancel")
+
+    def field_widget(self, f: Field) -> ComposeResult:
+        value = self.values.get(f.name)
+        if f.type == "bool":
+            yield Switch(value=bool(value) if value is not None else False, id=f"f-{f.name}")
+        elif f.type == "choice" and f.options:
+            yield Select(
+                [(option, option) for option in f.options],
+                value=value if value in f.options else Select.NULL,
+                allow_blank=True,
+                prompt=_("(pilih)"),
+                id=f"f-{f.name}",
+                classes="field",
+            )
+        else:
+            yield Input(value=format_value(f.type, value), id=f"f-{f.name}", classes="field")
+
+    def who_text(self) -> Text:
+        """Who records and as what: the step's role, and the typist's own role when on behalf."""
+        sop = self.policy.sop
+        text = Text(
+            _("Langkah ini tanggung jawab: {role}").format(
+                role=sop.role_title(self.step.role_for(self.choice.action))
+            )
+        )
+        person_id = self.app.person_id  # type: ignore[attr-defined]
+        if person_id and self.on_behalf:
+            text.append(
+                "\n"
+                + _("Anda mencatat atas nama pihak lain, sebagai {role}").format(
+                    role=recorder_role(self.policy, person_id, self.step.no, True)
+                ),
+                style="bold",
+            )
+        return text
+
+    @property
+    def on_behalf(self) -> bool:
+        boxes = self.query("#on-behalf")
+        return bool(boxes and self.query_one("#on-behalf", Checkbox).value)
+
+    def raw(self, name: str) -> str:
+        """What the field holds, as the text `coerce` reads."""
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, Switch):
+            return "ya" if widget.value else "tidak"
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
+    def snapshot(self) -> dict[str, str]:
+        out = {f.name: self.raw(f.name) for f in self.fields}
+        out["note"] = self.raw("note")
+        for k in ("of", "reason", "evidence"):
+            for w in self.query(f"#ob-{k}"):
+                out[k] = w.value  # type: ignore[attr-defined]
+        return out
 
     def on_mount(self) -> None:
         if self.step.on_behalf:
-            self.query_one("#on-behalf-fields").display = False
-        first = self.query(".field").first()
-        first.focus()
+            self.query_one("#on-behalf-fields").display = self.on_behalf_only
+        self.initial = self.snapshot()
+        for f in self.fields:
+            self.show_parsed(f)
+        self.focus_first_empty()
+
+    def focus_first_empty(self) -> None:
+        """The first empty field gets the cursor: a prefilled value is never typed over."""
+        for widget in self.query(".field"):
+            if not widget.display or (widget.parent is not None and not widget.parent.display):
+                continue
+            if isinstance(widget, Input) and not widget.value:
+                widget.focus()
+                return
+            if isinstance(widget, Select) and widget.value is Select.NULL:
+                widget.focus()
+                return
+        self.query_one("#submit", Button).focus()
 
     @on(Checkbox.Changed, "#on-behalf")
     def _on_behalf(self, event: Checkbox.Changed) -> None:
         self.query_one("#on-behalf-fields").display = event.value
+        self.query_one("#form-who", Static).update(self.who_text())
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -316,44 +434,101 @@ class ActScreen(ModalScreen[Recorded | None]):
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
-        # Enter moves on like Tab; on the last field it continues to the confirmation.
-        inputs = [
-            w for w in self.query(Input) if w.display and w.parent is not None and w.parent.display
-        ]
-        if event.input is inputs[-1]:
-            self.action_submit()
-        else:
-            self.focus_next()
+        # Enter moves on like Tab and never records: Ctrl+S continues to the check screen.
+        event.stop()
+        self.focus_next()
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
+        name = (event.control.id or "").removeprefix("f-")
+        field = next((f for f in self.fields if f.name == name), None)
+        if field is not None:
+            self.show_parsed(field)
+        if not self.tried or not name:
+            return
+        # An error clears as soon as its field is fixed (and is refreshed while still wrong).
+        problem = self.check_one(name)
+        for err in self.query(f"#err-{name}"):
+            assert isinstance(err, Static)
+            err.update(problem or "")
+
+    def check_one(self, name: str) -> str | None:
+        if name == "note":
+            if self.choice.action == "return" and not self.raw("note").strip():
+                return Violation("note-required", field="note").message()
+            return None
+        field = next((f for f in self.fields if f.name == name), None)
+        if field is None:
+            return None
+        try:
+            coerce(field, normalize(field.type, self.raw(name)))
+        except InputError as err:
+            return err.violation.message()
+        return None
+
+    def show_parsed(self, f: Field) -> None:
+        """Under a date field: the date as read, and a warning when it lies in the future."""
+        if f.type not in ("date", "datetime"):
+            return
+        hint = Text(field_hint(f))
+        text = self.raw(f.name).strip()
+        if text:
+            try:
+                value = coerce(f, normalize(f.type, text))
+            except InputError:
+                value = None
+            if value is not None:
+                hint = Text("= " + spoken(value, language()), style="bold")
+                day = value.date() if isinstance(value, datetime) else value
+                if day > clock.today():
+                    hint.append("  " + _("PERHATIAN: tanggal ini di masa depan"), style="bold")
+        self.query_one(f"#hint-{f.name}", Static).update(hint)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.snapshot() == self.initial:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                Text(_("Isian yang sudah diketik akan dibuang.")),
+                title=_("Tutup formulir?"),
+                yes=_("Buang"),
+                no=_("Kembali ke formulir"),
+            ),
+            lambda ok: self.dismiss(None) if ok else None,
+        )
 
     def _show_errors(self, violations: list[Violation]) -> None:
         for err in self.query(".error"):
             assert isinstance(err, Static)
             err.update("")
         general = []
+        shown: dict[str, list[str]] = {}
         for v in violations:
             target = f"#err-{v.field}" if v.field else None
             if v.field in ("of", "reason", "evidence"):
                 target = None
             if target and self.query(target):
-                self.query_one(target, Static).update(v.message())
+                shown.setdefault(target, []).append(v.message())
             else:
                 general.append(v.message())
+        for target, lines in shown.items():
+            self.query_one(target, Static).update("\n".join(lines))
         self.query_one("#form-error", Static).update("\n".join(general))
         first_field = next(
             (v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None
         )
         if first_field:
-            self.query_one(f"#f-{first_field}", Input).focus()
+            self.query_one(f"#f-{first_field}").focus()
 
     def build_event(self) -> Event | None:
         data: dict[str, Any] = {}
         problems: list[Violation] = []
         for f in self.fields:
             try:
-                value = coerce(f, self.query_one(f"#f-{f.name}", Input).value)
+                value = coerce(f, normalize(f.type, self.raw(f.name)))
             except InputError as err:
                 problems.append(err.violation)
                 continue
@@ -363,7 +538,7 @@ class ActScreen(ModalScreen[Recorded | None]):
         if self.choice.action == "return" and not note:
             problems.append(Violation("note-required", field="note"))
         on_behalf = None
-        if self.step.on_behalf and self.query_one("#on-behalf", Checkbox).value:
+        if self.on_behalf:
             on_behalf = OnBehalf(
                 *(
                     self.query_one(f"#ob-{k}", Input).value.strip()
@@ -389,6 +564,7 @@ class ActScreen(ModalScreen[Recorded | None]):
         if self.app.person_id is None:  # type: ignore[attr-defined]
             self.app.action_pick_person()  # type: ignore[attr-defined]
             return
+        self.tried = True
         event = self.build_event()
         if event is None:
             return
@@ -416,12 +592,13 @@ class ActScreen(ModalScreen[Recorded | None]):
             line(by_type[name].label, format_value(by_type[name].type, value))
         if event.note:
             line(_("Catatan"), event.note)
-        line(
-            _("Dicatat oleh"),
-            f"{person.name} ({person.id}), {_('sebagai')} {policy.sop.role_title(event.role)}",
-        )
+        own = recorder_role(policy, person.id, self.step.no, event.on_behalf is not None)
+        line(_("Dicatat oleh"), f"{person.name} ({person.id}), {_('sebagai')} {own}")
         if event.on_behalf:
-            line(_("Atas nama"), event.on_behalf.of)
+            line(
+                _("Atas nama"),
+                f"{event.on_behalf.of} ({policy.sop.role_title(event.role)})",
+            )
             line(_("Alasan"), event.on_behalf.reason)
             line(_("Rujukan bukti"), event.on_behalf.evidence)
         return text
@@ -445,12 +622,12 @@ class ActScreen(ModalScreen[Recorded | None]):
 
     def _refused(self, err: LedgerError) -> None:
         self._show_errors(list(err.violations))
-        self.notify(
-            _("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()),
-            severity="error",
-            timeout=10,
-            markup=False,
-        )
+        if not any(v.field and self.query(f"#f-{v.field}") for v in err.violations):
+            # Nothing to fix in a field: the cursor leaves the fields, so a second `y` is
+            # never typed into one.
+            self.query_one("#submit", Button).focus()
+        general = self.query_one("#form-error", Static)
+        general.update(_("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()))
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -459,17 +636,22 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape,n", "cancel", _("Batal"), id="confirm-cancel"),
     ]
 
-    def __init__(self, text: Text) -> None:
+    def __init__(
+        self, text: Text, *, title: str | None = None, yes: str | None = None, no: str | None = None
+    ) -> None:
         super().__init__()
         self.text = text
+        self.title_text = title or _("Periksa sebelum dicatat")
+        self.yes = yes or _("Catat")
+        self.no = no or _("Batal")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="confirm"):
-            yield Static(_("Periksa sebelum dicatat"), classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.text, id="confirm-text")
             with Horizontal(classes="buttons"):
-                yield Button(_("Catat") + " (y)", id="yes", variant="success")
-                yield Button(_("Batal") + " (n)", id="no")
+                yield Button(self.yes + " (y)", id="yes", variant="success")
+                yield Button(self.no + " (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
