@@ -60,6 +60,17 @@ class KtpelApp(App[int]):
         Binding("H", "ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
         Binding("A", "audit", _("Audit"), id="audit", show=False),
         Binding("P", "parked", _("Operasi ditahan"), id="parked", show=False),
+        Binding("D", "dashboard", _("Dasbor"), id="dashboard", show=False),
+        # Declared here so its footer text is ours (Textual adds an English "palette" otherwise).
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            _("Palet"),
+            id="palette",
+            show=False,
+            priority=True,
+            key_display="^p",
+        ),
     ]
 
     def __init__(self, root: Path, as_person: str | None = None, *, watch: bool = True) -> None:
@@ -147,7 +158,7 @@ class KtpelApp(App[int]):
                     markup=False,
                 )
             self.person_id = None
-            self.push_screen(PersonPicker(self.policy), self._picked)
+            self.push_screen(PersonPicker(self.policy, self.person_id), self._picked)
         if self.watch:
             self.set_interval(WATCH_SECONDS, self.check_head)
         if has_module("ledger.sync"):
@@ -234,7 +245,7 @@ class KtpelApp(App[int]):
         from .screens.picker import PersonPicker
 
         if self.policy is not None:
-            self.push_screen(PersonPicker(self.policy), self._picked)
+            self.push_screen(PersonPicker(self.policy, self.person_id), self._picked)
 
     def action_ledger_history(self) -> None:
         from .screens.history import HistoryScreen
@@ -251,6 +262,20 @@ class KtpelApp(App[int]):
             self.screen.rerun()
         else:
             self.push_screen(AuditScreen())
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder=_("Cari perintah…"), id="--command-palette")
+            )
+
+    def action_dashboard(self) -> None:
+        from .screens.dashboard import DashboardScreen
+
+        if self.ledger is not None and not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen())
 
     def action_parked(self) -> None:
         from .screens.parked import ParkedScreen
@@ -332,7 +357,7 @@ class KtpelApp(App[int]):
                 if not isinstance(binding, Binding):
                     continue
                 name = binding.action.removeprefix("app.")
-                if not name or name in seen:
+                if not name or name in seen or name == "command_palette":
                     continue
                 seen.add(name)
                 action = binding.action

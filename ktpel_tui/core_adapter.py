@@ -121,6 +121,27 @@ def recorder_role(policy: Policy, person_id: str, step_no: int, on_behalf: bool)
     return policy.sop.role_title(step.role)
 
 
+def distribution_prefill(state: RequestState, action: str, kabkota: str) -> dict[str, Any]:
+    """What a step-19 form starts with for one Kab/Kota: its share, its schedule, its handover.
+
+    Written as "the open handover of this Kab/Kota", so that several partial handovers per
+    Kab/Kota (issue 12) only change what "open" means here.
+    """
+    out: dict[str, Any] = {}
+    if action == "handover":
+        share = state.shares.get(kabkota)
+        if share:
+            out["blanks"] = share
+        planned = (state.value(18, "schedule", {}) or {}).get(kabkota) or {}
+        if planned.get("mode"):
+            out["mode"] = planned["mode"]
+    elif action == "receipt":
+        handed = state.handovers.get(kabkota) or {}
+        if "blanks" in handed:
+            out["blanks_received"] = handed["blanks"]
+    return out
+
+
 def person_of_author(policy: Policy, name: str, email: str) -> str | None:
     """The people.toml id behind a commit's author (by email, else by name)."""
     if (person := policy.person_by_email(email)) is not None:

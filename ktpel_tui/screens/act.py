@@ -7,6 +7,7 @@ under whose name, and `Ledger.record` decides. A refusal is shown as its sentenc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,9 +31,10 @@ from ledger.rules import LedgerError, Violation
 from ledger.sop import Field, Step
 from ledger.store import Recorded
 
-from ..core_adapter import Permission, permission, recorder_role
+from ..core_adapter import Permission, distribution_prefill, permission, recorder_role
 from ..strings import _
 from ..widgets.dates import normalize, spoken
+from ..widgets.units import number
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,9 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
             values = app.with_ledger(lambda led, fields=fields: suggest(led, state, fields))  # type: ignore[attr-defined]
             if choice.kabkota:
                 values["kabkota"] = choice.kabkota
+                assert state is not None
+                # Step 19 starts from what was decided: the share, the schedule, the handover.
+                values.update(distribution_prefill(state, choice.action, choice.kabkota))
             elif choice.step == 0 and person_id in policy.people:
                 person = policy.people[person_id]
                 if person.office in policy.settings.kabkota and step0.fields:
@@ -353,8 +358,140 @@ class ActScreen(ModalScreen[Recorded | None]):
                 id=f"f-{f.name}",
                 classes="field",
             )
+        elif f.type == "counts" and self.state is not None and self.state.permohonan:
+            yield from self.count_rows(f, value or {})
+        elif f.type == "schedule" and self.state is not None and self.state.shares:
+            yield from self.schedule_rows(f, value or {})
         else:
             yield Input(value=format_value(f.type, value), id=f"f-{f.name}", classes="field")
+
+    # --- one row per Kab/Kota (shares and schedules) -----------------------------------------
+
+    def count_rows(self, f: Field, value: dict[str, int]) -> ComposeResult:
+        """One row per Kab/Kota that sent a letter: what it asked for, its stock, its share."""
+        assert self.state is not None
+        settings = self.policy.settings
+        lettered = [p["kabkota"] for p in self.state.permohonan]
+        stock = {p["kabkota"]: p.get("stock_left") for p in self.state.permohonan}
+        with Vertical(id=f"f-{f.name}", classes="rows"):
+            for code in lettered:
+                with Horizontal(classes="row"):
+                    label = Text(f"{code} {settings.office_name(code)}", style="bold")
+                    label.append(
+                        "  "
+                        + _("diminta {asked} · stok {stock}").format(
+                            asked=number(self.state.requested.get(code)),
+                            stock=number(stock.get(code)),
+                        )
+                    )
+                    yield Static(label, classes="row-label")
+                    yield Input(
+                        value=str(value[code]) if code in value else "",
+                        id=f"f-{f.name}--{code.replace('.', '_')}",
+                        classes="field row-input",
+                    )
+            extra = {k: v for k, v in value.items() if k not in lettered}
+            yield Label(
+                Text(_("Kab/Kota tanpa surat permohonan (KODE=JUMLAH), bila memang dibagi")),
+                classes="hint",
+            )
+            yield Input(
+                value=",".join(f"{k}={v}" for k, v in extra.items()),
+                id=f"f-{f.name}--extra",
+                classes="extra",
+            )
+            yield Checkbox(
+                _("Ya, bagi juga ke Kab/Kota yang tidak mengirim surat"),
+                id=f"f-{f.name}--extra-ok",
+            )
+            yield Static("", id=f"total-{f.name}", classes="total")
+
+    def schedule_rows(self, f: Field, value: dict[str, dict[str, Any]]) -> ComposeResult:
+        """One row per Kab/Kota with a share: a date and how the blanks travel."""
+        assert self.state is not None
+        settings = self.policy.settings
+        options = [(_("diambil sendiri"), "ambil"), (_("diantar"), "antar")]
+        with Vertical(id=f"f-{f.name}", classes="rows"):
+            for code, share in sorted(self.state.shares.items()):
+                if share <= 0:
+                    continue
+                key = code.replace(".", "_")
+                planned = value.get(code, {})
+                with Horizontal(classes="row"):
+                    label = Text(f"{code} {settings.office_name(code)}", style="bold")
+                    label.append("  " + _("porsi {share}").format(share=number(share)))
+                    yield Static(label, classes="row-label")
+                    yield Input(
+                        value=format_value("date", planned.get("date")),
+                        placeholder=_("tanggal"),
+                        id=f"f-{f.name}--{key}",
+                        classes="field row-input",
+                    )
+                    yield Select(
+                        options,
+                        value=planned.get("mode", Select.NULL),
+                        prompt=_("(pilih)"),
+                        id=f"f-{f.name}--{key}--mode",
+                        classes="field row-mode",
+                    )
+
+    def row_codes(self, name: str) -> list[str]:
+        assert self.state is not None
+        if self.query(f"#f-{name}--extra"):
+            return [p["kabkota"] for p in self.state.permohonan]
+        return [c for c, n in sorted(self.state.shares.items()) if n > 0]
+
+    def rows_raw(self, f: Field) -> str:
+        """The rows as the text `coerce` reads ("19.02=800,19.04=2600")."""
+        parts = []
+        for code in self.row_codes(f.name):
+            key = code.replace(".", "_")
+            typed = self.query_one(f"#f-{f.name}--{key}", Input).value.strip()
+            if f.type == "schedule":
+                mode = self.query_one(f"#f-{f.name}--{key}--mode", Select).value
+                if typed or mode is not Select.NULL:
+                    day = normalize("date", typed)
+                    parts.append(f"{code}={day}/{'' if mode is Select.NULL else mode}")
+            elif typed:
+                parts.append(f"{code}={typed}")
+        if f.type == "counts":
+            extra = self.query_one(f"#f-{f.name}--extra", Input).value.strip()
+            if extra:
+                parts.append(extra)
+        return ",".join(parts)
+
+    def extra_codes(self, f: Field) -> list[str]:
+        """Kab/Kota typed in the 'without a letter' line (the ones needing the tick)."""
+        if f.type != "counts" or not self.query(f"#f-{f.name}--extra"):
+            return []
+        text = self.query_one(f"#f-{f.name}--extra", Input).value
+        return [part.split("=")[0].strip() for part in re.split(r"[,;]", text) if "=" in part]
+
+    def show_total(self, f: Field) -> None:
+        if f.type != "counts" or not self.query(f"#total-{f.name}") or self.state is None:
+            return
+        try:
+            value = coerce(f, self.rows_raw(f)) or {}
+        except InputError:
+            value = None
+        good = self.state.received_good
+        text = Text()
+        if value is None:
+            text.append(_("jumlah belum terbaca"), style="bold")
+        else:
+            total = sum(value.values())
+            text.append(_("dibagi {total}").format(total=number(total)), style="bold")
+            if good is not None:
+                rest = good - total
+                text.append(
+                    "  ·  "
+                    + _("diterima baik {good} · sisa {rest}").format(
+                        good=number(good), rest=number(rest)
+                    )
+                )
+                if rest < 0:
+                    text.append("  " + _("MELEBIHI yang diterima"), style="bold reverse")
+        self.query_one(f"#total-{f.name}", Static).update(text)
 
     def who_text(self) -> Text:
         """Who records and as what: the step's role, and the typist's own role when on behalf."""
@@ -383,6 +520,8 @@ class ActScreen(ModalScreen[Recorded | None]):
     def raw(self, name: str) -> str:
         """What the field holds, as the text `coerce` reads."""
         widget = self.query_one(f"#f-{name}")
+        if widget.has_class("rows"):
+            return self.rows_raw(next(f for f in self.fields if f.name == name))
         if isinstance(widget, Switch):
             return "ya" if widget.value else "tidak"
         if isinstance(widget, Select):
@@ -402,8 +541,10 @@ class ActScreen(ModalScreen[Recorded | None]):
         if self.step.on_behalf:
             self.query_one("#on-behalf-fields").display = self.on_behalf_only
         self.initial = self.snapshot()
+        self.query_one("#form-who", Static).update(self.who_text())
         for f in self.fields:
             self.show_parsed(f)
+            self.show_total(f)
         self.focus_first_empty()
 
     def focus_first_empty(self) -> None:
@@ -442,10 +583,11 @@ class ActScreen(ModalScreen[Recorded | None]):
     @on(Switch.Changed)
     @on(Select.Changed)
     def _changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
-        name = (event.control.id or "").removeprefix("f-")
+        name = (event.control.id or "").removeprefix("f-").split("--")[0]
         field = next((f for f in self.fields if f.name == name), None)
         if field is not None:
             self.show_parsed(field)
+            self.show_total(field)
         if not self.tried or not name:
             return
         # An error clears as soon as its field is fixed (and is refreshed while still wrong).
@@ -521,7 +663,10 @@ class ActScreen(ModalScreen[Recorded | None]):
             (v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None
         )
         if first_field:
-            self.query_one(f"#f-{first_field}").focus()
+            target = self.query_one(f"#f-{first_field}")
+            if target.has_class("rows"):
+                target = target.query(".field").first()
+            target.focus()
 
     def build_event(self) -> Event | None:
         data: dict[str, Any] = {}
@@ -534,6 +679,20 @@ class ActScreen(ModalScreen[Recorded | None]):
                 continue
             if value is not None:
                 data[f.name] = value
+        for f in self.fields:
+            unlettered = self.extra_codes(f)
+            if unlettered and not self.query_one(f"#f-{f.name}--extra-ok", Checkbox).value:
+                problems.append(
+                    Violation(
+                        "bad-input",
+                        {
+                            "reason": _(
+                                "{codes} tidak mengirim surat permohonan; centang konfirmasi bila memang dibagi"
+                            ).format(codes=", ".join(unlettered))
+                        },
+                        field=f.name,
+                    )
+                )
         note = " ".join(self.query_one("#f-note", Input).value.split())
         if self.choice.action == "return" and not note:
             problems.append(Violation("note-required", field="note"))
@@ -590,6 +749,9 @@ class ActScreen(ModalScreen[Recorded | None]):
         by_type = {f.name: f for f in self.fields}
         for name, value in event.data.items():
             line(by_type[name].label, format_value(by_type[name].type, value))
+        for f in self.fields:
+            if unlettered := self.extra_codes(f):
+                line(_("TANPA SURAT PERMOHONAN"), ", ".join(unlettered))
         if event.note:
             line(_("Catatan"), event.note)
         own = recorder_role(policy, person.id, self.step.no, event.on_behalf is not None)

@@ -25,6 +25,7 @@ from ledger.summary import summarize
 from ..app import LedgerChanged
 from ..core_adapter import recorder_role
 from ..strings import _
+from ..widgets.units import duration, number
 from .listing import waiting_text
 
 
@@ -33,7 +34,7 @@ def _when(at: datetime | None) -> str:
 
 
 def _n(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}".replace(",", ".")
+    return number(value)
 
 
 def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
@@ -70,7 +71,7 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
     waited = clock.minutes_between(state.since, now) if state.since else 0
     text.append(
         _("sudah menunggu {waited} (standar {standard})").format(
-            waited=clock.format_minutes(waited), standard=step.standard_text
+            waited=duration(waited), standard=_standard(step)
         )
     )
     if due is not None:
@@ -84,8 +85,8 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
 def _standard(step: Step) -> str:
     """The standard time, compact ('30m', '1j 0m–3h 0j'), as in the list."""
     if step.minutes_max is not None:
-        return f"{clock.format_minutes(step.minutes)}–{clock.format_minutes(step.minutes_max)}"
-    return clock.format_minutes(step.minutes)
+        return f"{duration(step.minutes)}–{duration(step.minutes_max)}"
+    return duration(step.minutes)
 
 
 def timeline_table(
@@ -117,7 +118,7 @@ def timeline_table(
                 if row.step in recorders:
                     by.append(f" ({recorders[row.step]})")
                 by.append(", " + _("atas nama {of}").format(of=row.on_behalf), style="italic")
-            actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
+            actual = Text(duration(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.append(" !", style="bold red")
                 actual.stylize("red")
@@ -127,7 +128,7 @@ def timeline_table(
         elif row.status == "sekarang":
             marker = Text(_("sekarang"), style="bold reverse")
             due = Text("≤ " + _when(row.due))
-            actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
+            actual = Text(duration(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.stylize("bold red")
                 marker = Text(_("TERLAMBAT"), style="bold reverse red")

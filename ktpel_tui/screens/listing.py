@@ -22,6 +22,7 @@ from ledger.summary import RequestSummary
 from ..app import LedgerChanged, has_module
 from ..core_adapter import parked
 from ..strings import _
+from ..widgets.units import duration
 
 FIRST_CHUNK = 60  # a screenful, painted before the rest is built
 CHUNK = 1000
@@ -85,7 +86,7 @@ def time_cell(s: RequestSummary, policy: Policy, now: datetime) -> Text:
     if waited is None or s.broken:
         return Text("-")
     standard = policy.sop.step(s.step).due_minutes if policy.sop.has_step(s.step) else 0
-    text = Text(f"{clock.format_minutes(waited)}/{clock.format_minutes(standard)}")
+    text = Text(f"{duration(waited)}/{duration(standard)}")
     if s.overdue(now):
         text.stylize("bold red")
         text.append(" !", style="bold")
