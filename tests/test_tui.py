@@ -217,7 +217,14 @@ async def test_person_picker_lists_people_and_saves_the_choice(
 ) -> None:
     app = KtpelApp(demo_path, None, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PersonPicker)
+                and app.screen.query_one("#people-search").has_focus
+            ),
+            "the picker, mounted (it starts on the current person)",
+        )
         options = app.screen.query_one("#people")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(
