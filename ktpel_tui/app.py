@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 
@@ -51,6 +52,18 @@ class KtpelApp(App[int]):
         Binding("p", "pick_person", _("Ganti orang"), id="pick-person", show=False),
         Binding("H", "ledger_history", _("Riwayat ledger"), id="ledger-history", show=False),
         Binding("A", "audit", _("Audit"), id="audit", show=False),
+        Binding("P", "parked", _("Operasi ditahan"), id="parked", show=False),
+        Binding("D", "dashboard", _("Dasbor"), id="dashboard", show=False),
+        # Declared here so its footer text is ours (Textual adds an English "palette" otherwise).
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            _("Palet"),
+            id="palette",
+            show=False,
+            priority=True,
+            key_display="^p",
+        ),
     ]
 
     def __init__(self, root: Path, as_person: str | None = None, *, watch: bool = True) -> None:
@@ -123,11 +136,12 @@ class KtpelApp(App[int]):
         from .screens.picker import PersonPicker
 
         assert self.policy is not None
-        self.title = f"ktpel · {self.policy.settings.name}"
         chosen = self.person_id or os.environ.get("KTPEL_USER") or saved_user(self.root)
+        # The person is settled before the list is composed (it picks its first tab from it).
+        known = bool(chosen and chosen in self.policy.people)
+        self.person_id = chosen if known else None
         self.push_screen(ListScreen())
-        if chosen and chosen in self.policy.people:
-            self.person_id = chosen
+        if known:
             self._person_changed()
         else:
             if chosen:
@@ -137,7 +151,7 @@ class KtpelApp(App[int]):
                     markup=False,
                 )
             self.person_id = None
-            self.push_screen(PersonPicker(self.policy), self._picked)
+            self.push_screen(PersonPicker(self.policy, self.person_id), self._picked)
         if self.watch:
             self.set_interval(WATCH_SECONDS, self.check_head)
         self.refresh_last_sync()
@@ -153,13 +167,19 @@ class KtpelApp(App[int]):
             self.show_error(err)
         self._person_changed()
 
-    def _person_changed(self) -> None:
+    def identity(self) -> str:
+        """Who acts, and as what: first in the header, so it survives 80 columns."""
         person = self.person
-        self.sub_title = (
-            _("Sebagai {name}").format(name=person.name) if person else _("belum memilih orang")
-        )
-        if self.last_sync:
-            self.sub_title += f" · {self.last_sync}"
+        if person is None or self.policy is None:
+            return _("belum memilih orang")
+        roles = ", ".join(self.policy.sop.role_title(r) for r in person.roles)
+        return _("Sebagai {name}").format(name=person.name) + (f" ({roles})" if roles else "")
+
+    def _person_changed(self) -> None:
+        # The header shows "title — sub_title" and crops from the right: the person comes first.
+        self.title = self.identity()
+        name = self.policy.settings.name if self.policy else ""
+        self.sub_title = " · ".join(x for x in ("ktpel", name, self.last_sync) if x)
         for screen in self.screen_stack:
             handler = getattr(screen, "person_changed", None)
             if handler:
@@ -217,7 +237,7 @@ class KtpelApp(App[int]):
         from .screens.picker import PersonPicker
 
         if self.policy is not None:
-            self.push_screen(PersonPicker(self.policy), self._picked)
+            self.push_screen(PersonPicker(self.policy, self.person_id), self._picked)
 
     def action_ledger_history(self) -> None:
         from .screens.history import HistoryScreen
@@ -234,6 +254,28 @@ class KtpelApp(App[int]):
             self.screen.rerun()
         else:
             self.push_screen(AuditScreen())
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder=_("Cari perintah…"), id="--command-palette")
+            )
+
+    def action_dashboard(self) -> None:
+        from .screens.dashboard import DashboardScreen
+
+        if self.ledger is not None and not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen())
+
+    def action_parked(self) -> None:
+        from .screens.parked import ParkedScreen
+
+        if self.ledger is None:
+            return
+        if not isinstance(self.screen, ParkedScreen):
+            self.push_screen(ParkedScreen())
 
     def action_sync(self) -> None:
         if self.ledger is None:
@@ -263,13 +305,13 @@ class KtpelApp(App[int]):
                 pulled=result.pulled, pushed=result.pushed
             )
         )
-        for parked in result.parked:
+        if result.parked:
             self.notify(
-                _("Ditahan: {request} — {reason}").format(
-                    request=parked.request, reason=parked.reason
+                _("{n} operasi ditahan; tekan P untuk melihat, mencoba lagi atau membuang.").format(
+                    n=len(result.parked)
                 ),
                 severity="warning",
-                timeout=15,
+                timeout=10,
                 markup=False,
             )
         self.refresh_last_sync()
@@ -295,14 +337,19 @@ class KtpelApp(App[int]):
         self.call_from_thread(show)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        # Every key action of the screen and the app, with its footer text, in the palette.
-        # A screen's "app.x" is the app's "x": listed once.
+        """Every key action of the screen and the app, in the current language.
+
+        Textual's own English entries (Theme, Keys, Screenshot ...) are replaced: Quit and Help
+        are ours; the rest are not part of the staff's work. The help line names the key, and
+        is escaped: a key hint such as "[/]" is text, never markup.
+        """
         seen: set[str] = set()
         for node in (screen, self):
             for binding in getattr(node, "BINDINGS", []):
-                name = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
-                if not name or name in seen or name == "quit":
+                if not isinstance(binding, Binding):
+                    continue
+                name = binding.action.removeprefix("app.")
+                if not name or name in seen or name == "command_palette":
                     continue
                 seen.add(name)
                 action = binding.action
@@ -313,16 +360,30 @@ class KtpelApp(App[int]):
 
                 yield SystemCommand(
                     binding.description,
-                    f"[{binding.key_display or binding.key}] {binding.id or action}",
+                    escape(_("Tombol {key}").format(key=key_label(binding))),
                     run,
                 )
         if "sync" not in seen:
-            yield SystemCommand(_("Sinkron"), "[s] sync", self.action_sync)
+            yield SystemCommand(
+                _("Sinkron"), escape(_("Tombol {key}").format(key="s")), self.action_sync
+            )
+        if "parked" not in seen:
+            yield SystemCommand(
+                _("Operasi ditahan"), escape(_("Tombol {key}").format(key="P")), self.action_parked
+            )
 
     def on_unmount(self) -> None:
         if self.ledger is not None:
             with self.lock:
                 self.ledger.close()
+
+
+def key_label(binding: Binding) -> str:
+    """The key as the footer shows it ("?", "/", "Ctrl+S")."""
+    if binding.key_display:
+        return binding.key_display
+    key = binding.key.split(",")[0]
+    return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
 
 
 def safe(text: object) -> Text:

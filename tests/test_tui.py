@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXED_NOW, head_of
 from rich.console import Console
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, Switch
 
 from ktpel_tui.app import KtpelApp
 from ktpel_tui.config import saved_user
@@ -84,7 +84,11 @@ async def select_row(pilot, app: KtpelApp, request_id: str) -> None:
 
 async def fill(pilot, screen: ActScreen, values: dict[str, str]) -> None:
     for name, value in values.items():
-        screen.query_one(f"#f-{name}", Input).value = value
+        widget = screen.query_one(f"#f-{name}")
+        if isinstance(widget, Switch):
+            widget.value = value in ("ya", "yes", True)
+        else:
+            widget.value = value  # an Input's text or a Select's option
     await pilot.pause()
 
 
@@ -213,7 +217,14 @@ async def test_person_picker_lists_people_and_saves_the_choice(
 ) -> None:
     app = KtpelApp(demo_path, None, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PersonPicker)
+                and app.screen.query_one("#people-search").has_focus
+            ),
+            "the picker, mounted (it starts on the current person)",
+        )
         options = app.screen.query_one("#people")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(
@@ -228,7 +239,7 @@ async def test_person_picker_lists_people_and_saves_the_choice(
             lambda: isinstance(app.screen, ListScreen) and app.person_id == "maya",
             "maya chosen",
         )
-        assert "Maya Lestari" in app.sub_title
+        assert "Maya Lestari" in app.title
         await pilot.press("1")
         await until(pilot, lambda: rows(app) == ["2026-0006"], "maya's tasks")
     assert saved_user(demo_path) == "maya"
@@ -332,21 +343,26 @@ async def test_validation_error_shown_next_to_its_field(demo_path: Path, fixed_c
     assert head_of(demo_path) == before
 
 
-async def test_core_refusal_shown_and_nothing_written(demo_path: Path, fixed_clock) -> None:
+async def test_core_refusal_shown_before_the_form_and_nothing_written(
+    demo_path: Path, fixed_clock
+) -> None:
     before = head_of(demo_path)
     app = KtpelApp(demo_path, "hendra", watch=False)  # step 1 belongs to the Kasi
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
-        form = await open_form(pilot, app, "2026-0006")
-        await fill(pilot, form, {"meeting_date": "2026-11-28", "minutes_summary": "Coba"})
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
-        await pilot.press("y")
+        await pilot.press("2")
+        await until(pilot, lambda: "2026-0006" in rows(app), "listed")
+        await select_row(pilot, app, "2026-0006")
+        await pilot.press("a")
         await until(
-            pilot, lambda: "tidak memegang peran" in text_of(form, "#form-error"), "the refusal"
+            pilot,
+            lambda: any("tidak memegang peran" in str(n.message) for n in app._notifications),
+            "the refusal, at once",
         )
-        assert isinstance(app.screen, ActScreen)
-        assert "Kasi Fasilitasi Pendaftaran Penduduk" in text_of(form, "#form-error")
+        assert isinstance(app.screen, ListScreen)  # no form to fill in first
+        assert any(
+            "Kasi Fasilitasi Pendaftaran Penduduk" in str(n.message) for n in app._notifications
+        )
     assert head_of(demo_path) == before
 
 
@@ -613,16 +629,18 @@ async def test_help_lists_every_key_and_palette_has_every_action(
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
         shown = " ".join(text_of(app.screen, f"#{s.id}") for s in app.screen.query(Static) if s.id)
-        for key in (
-            "act-step",
-            "request-history",
-            "new-request",
-            "search",
-            "reload",
-            "form-submit",
-            "quit",
+        for words in (
+            "Catat langkah",
+            "Riwayat",
+            "Permohonan baru",
+            "Cari",
+            "Muat ulang",
+            "Ctrl+S",
+            "Keluar",
+            "Operasi ditahan",
         ):
-            assert key in shown
+            assert words in shown
+        assert "act-step" not in shown  # no English binding ids in the Indonesian help
         await pilot.press("escape")
         assert isinstance(app.screen, ListScreen)
 
@@ -633,7 +651,7 @@ async def test_english(demo_path: Path, fixed_clock) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         assert str(app.screen.query_one("#tab-mine").label) == "My tasks (1)"
-        assert "As Drs. Hendra Saputra" in app.sub_title
+        assert "As Drs. Hendra Saputra" in app.title
         await pilot.press("enter")
         await until(
             pilot,
@@ -647,7 +665,12 @@ async def test_english(demo_path: Path, fixed_clock) -> None:
 
 def test_every_screen_string_has_an_english_translation() -> None:
     root = Path(__file__).resolve().parents[1] / "ktpel_tui"
-    files = [root / "app.py", *sorted((root / "screens").glob("*.py"))]
+    files = [
+        root / "app.py",
+        root / "core_adapter.py",
+        *sorted((root / "screens").glob("*.py")),
+        *sorted((root / "widgets").glob("*.py")),
+    ]
     missing = []
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -767,7 +790,7 @@ async def test_names_and_notes_are_shown_literally_never_as_markup(
             lambda: isinstance(app.screen, ListScreen) and app.person_id == "kadis-1901",
             "chosen",
         )
-        assert "[red]X" in app.sub_title
+        assert "[red]X" in app.title
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, ActScreen), "the new-request form")
         form = app.screen

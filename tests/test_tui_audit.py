@@ -196,14 +196,14 @@ async def test_key_in_help_and_palette_and_english(demo_path: Path, fixed_clock)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app)
         commands = [(c.title, c.help) for c in app.get_system_commands(app.screen)]
-        assert commands.count(("Audit", "[A] audit")) == 1
+        assert commands.count(("Audit", "Tombol A")) == 1
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen", "help")
         # A is the app's key (it works on every screen): listed once, under "on every screen".
-        assert "audit" in text_of(app.screen, "#keys-app") and "open-commit" in text_of(
+        assert "Audit" in text_of(app.screen, "#keys-app") and "Buka commit" in text_of(
             app.screen, "#keys-audit"
         )
-        assert "audit" not in text_of(app.screen, "#keys-list") and "pick-person" not in text_of(
+        assert "Audit" not in text_of(app.screen, "#keys-list") and "Ganti orang" not in text_of(
             app.screen, "#keys-list"
         )
         await pilot.press("escape")

@@ -7,7 +7,9 @@ under whose name, and `Ledger.record` decides. A refusal is shown as its sentenc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -16,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
 from ledger import clock
@@ -29,7 +31,10 @@ from ledger.rules import LedgerError, Violation
 from ledger.sop import Field, Step
 from ledger.store import Recorded
 
+from ..core_adapter import Permission, distribution_prefill, permission, recorder_role
 from ..strings import _
+from ..widgets.dates import normalize, spoken
+from ..widgets.units import number
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,22 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
             ]
         else:
             choices = [Choice("create", 0, _("Surat permohonan Kab/Kota (permohonan baru)"))]
+        # Ask the core before any form opens (the same authorise and order checks as the record).
+        if not choices and state is not None:
+            refusal = permission(state, policy, person_id, "advance", state.step).error
+            if refusal is not None:
+                app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+                return
+        perms = {
+            c: permission(state, policy, person_id, c.action, c.step, c.kabkota) for c in choices
+        }
+        allowed = [c for c in choices if perms[c].allowed]
+        if choices and not allowed:
+            refusal = perms[choices[0]].error
+            assert refusal is not None
+            app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+            return
+        choices = allowed
         suggestions = {}
         for choice in choices:
             fields = (
@@ -131,6 +152,9 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
             values = app.with_ledger(lambda led, fields=fields: suggest(led, state, fields))  # type: ignore[attr-defined]
             if choice.kabkota:
                 values["kabkota"] = choice.kabkota
+                assert state is not None
+                # Step 19 starts from what was decided: the share, the schedule, the handover.
+                values.update(distribution_prefill(state, choice.action, choice.kabkota))
             elif choice.step == 0 and person_id in policy.people:
                 person = policy.people[person_id]
                 if person.office in policy.settings.kabkota and step0.fields:
@@ -139,7 +163,7 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
     except Exception as err:  # noqa: BLE001
         app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
         return
-    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions)
+    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions, perms)
 
 
 def _open_form(
@@ -148,6 +172,7 @@ def _open_form(
     state: RequestState | None,
     choices: list[Choice],
     suggestions: dict[Choice, dict[str, Any]],
+    perms: dict[Choice, Permission],
 ) -> None:
     if not choices:
         app.notify(
@@ -158,7 +183,13 @@ def _open_form(
     def open_one(choice: Choice | None) -> None:
         if choice is not None:
             app.push_screen(
-                ActScreen(request_id, state, choice, suggestions[choice]),
+                ActScreen(
+                    request_id,
+                    state,
+                    choice,
+                    suggestions[choice],
+                    on_behalf_only=perms[choice].on_behalf,
+                ),
                 lambda rec: _done(app, rec),
             )
 
@@ -212,8 +243,19 @@ class ChoiceScreen(ModalScreen[Choice | None]):
         self.dismiss(None)
 
 
+def last_return(state: RequestState | None) -> Event | None:
+    """The reviewer's return the request now sits on (its last event), if any."""
+    if state is None or not state.events or state.events[-1].action != "return":
+        return None
+    return state.events[-1]
+
+
 class ActScreen(ModalScreen[Recorded | None]):
-    """The form: fields of the step, a note, on-behalf; returns the Recorded commit."""
+    """The form: fields of the step, a note, on-behalf; returns the Recorded commit.
+
+    It protects what was typed: focus starts on the first empty field, Enter moves to the next
+    field (never records), Esc on a changed form asks first, and errors clear once fixed.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "submit", _("Lanjut"), id="form-submit"),
@@ -226,18 +268,23 @@ class ActScreen(ModalScreen[Recorded | None]):
         state: RequestState | None,
         choice: Choice,
         values: dict[str, Any],
+        *,
+        on_behalf_only: bool = False,
     ) -> None:
         super().__init__()
         self.request_id = request_id
         self.state = state
         self.choice = choice
         self.values = values
+        self.on_behalf_only = on_behalf_only
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
         self.policy = policy
         self.step: Step = policy.sop.step(choice.step)
         self.fields: tuple[Field, ...] = (
             () if choice.action == "return" else self.step.fields_for(choice.action)
         )
+        self.initial: dict[str, str] = {}
+        self.tried = False  # errors show while typing only after the first Ctrl+S
 
     def compose(self) -> ComposeResult:
         sop = self.policy.sop
@@ -253,23 +300,20 @@ class ActScreen(ModalScreen[Recorded | None]):
                     )
                 )
             yield Static(title, classes="dialog-title")
-            yield Static(
-                Text(
-                    _("Langkah ini tanggung jawab: {role}").format(
-                        role=sop.role_title(self.step.role_for(self.choice.action))
-                    )
-                ),
-                classes="hint",
-            )
+            returned = last_return(self.state)
+            if returned is not None and self.choice.action != "return":
+                note = Text(_("DIKEMBALIKAN untuk perbaikan") + ": ", style="bold reverse")
+                note.append(" " + returned.note, style="bold")
+                note.append(
+                    "  — " + self.app.person_name(returned.by),  # type: ignore[attr-defined]
+                    style="italic",
+                )
+                yield Static(note, id="return-note", classes="return-note")
+            yield Static(self.who_text(), id="form-who", classes="hint")
             for f in self.fields:
                 yield Label(Text(f.label + (" *" if f.required else "")), classes="field-label")
-                typ = "counts" if f.type == "counts" else f.type
-                yield Input(
-                    value=format_value(typ, self.values.get(f.name)),
-                    id=f"f-{f.name}",
-                    classes="field",
-                )
-                yield Static(Text(field_hint(f)), classes="hint")
+                yield from self.field_widget(f)
+                yield Static(Text(field_hint(f)), id=f"hint-{f.name}", classes="hint")
                 yield Static("", id=f"err-{f.name}", classes="error", markup=False)
             note_label = (
                 _("Catatan (wajib untuk pengembalian)")
@@ -283,7 +327,12 @@ class ActScreen(ModalScreen[Recorded | None]):
             yield Input(id="f-note", classes="field")
             yield Static("", id="err-note", classes="error", markup=False)
             if self.step.on_behalf:
-                yield Checkbox(_("Dicatat atas nama pihak lain"), id="on-behalf")
+                yield Checkbox(
+                    _("Dicatat atas nama pihak lain"),
+                    value=self.on_behalf_only,
+                    id="on-behalf",
+                    disabled=self.on_behalf_only,
+                )
                 with Vertical(id="on-behalf-fields"):
                     yield Label(_("Atas nama (siapa)"), classes="field-label")
                     yield Input(id="ob-of", classes="field")
@@ -293,18 +342,228 @@ class ActScreen(ModalScreen[Recorded | None]):
                     yield Input(id="ob-evidence", classes="field")
             yield Static("", id="form-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button(_("Lanjut"), id="submit", variant="primary")
-                yield Button(_("Batal"), id="cancel")
+                yield Button(_("Lanjut") + " (Ctrl+S)", id="submit", variant="primary")
+                yield Button(_("Batal") + " (Esc)", id="cancel")
+
+    def field_widget(self, f: Field) -> ComposeResult:
+        value = self.values.get(f.name)
+        if f.type == "bool":
+            yield Switch(value=bool(value) if value is not None else False, id=f"f-{f.name}")
+        elif f.type == "choice" and f.options:
+            yield Select(
+                [(option, option) for option in f.options],
+                value=value if value in f.options else Select.NULL,
+                allow_blank=True,
+                prompt=_("(pilih)"),
+                id=f"f-{f.name}",
+                classes="field",
+            )
+        elif f.type == "counts" and self.state is not None and self.state.permohonan:
+            yield from self.count_rows(f, value or {})
+        elif f.type == "schedule" and self.state is not None and self.state.shares:
+            yield from self.schedule_rows(f, value or {})
+        else:
+            yield Input(value=format_value(f.type, value), id=f"f-{f.name}", classes="field")
+
+    # --- one row per Kab/Kota (shares and schedules) -----------------------------------------
+
+    def count_rows(self, f: Field, value: dict[str, int]) -> ComposeResult:
+        """One row per Kab/Kota that sent a letter: what it asked for, its stock, its share."""
+        assert self.state is not None
+        settings = self.policy.settings
+        lettered = [p["kabkota"] for p in self.state.permohonan]
+        stock = {p["kabkota"]: p.get("stock_left") for p in self.state.permohonan}
+        with Vertical(id=f"f-{f.name}", classes="rows"):
+            for code in lettered:
+                with Horizontal(classes="row"):
+                    label = Text(f"{code} {settings.office_name(code)}", style="bold")
+                    label.append(
+                        "  "
+                        + _("diminta {asked} · stok {stock}").format(
+                            asked=number(self.state.requested.get(code)),
+                            stock=number(stock.get(code)),
+                        )
+                    )
+                    yield Static(label, classes="row-label")
+                    yield Input(
+                        value=str(value[code]) if code in value else "",
+                        id=f"f-{f.name}--{code.replace('.', '_')}",
+                        classes="field row-input",
+                    )
+            extra = {k: v for k, v in value.items() if k not in lettered}
+            yield Label(
+                Text(_("Kab/Kota tanpa surat permohonan (KODE=JUMLAH), bila memang dibagi")),
+                classes="hint",
+            )
+            yield Input(
+                value=",".join(f"{k}={v}" for k, v in extra.items()),
+                id=f"f-{f.name}--extra",
+                classes="extra",
+            )
+            yield Checkbox(
+                _("Ya, bagi juga ke Kab/Kota yang tidak mengirim surat"),
+                id=f"f-{f.name}--extra-ok",
+            )
+            yield Static("", id=f"total-{f.name}", classes="total")
+
+    def schedule_rows(self, f: Field, value: dict[str, dict[str, Any]]) -> ComposeResult:
+        """One row per Kab/Kota with a share: a date and how the blanks travel."""
+        assert self.state is not None
+        settings = self.policy.settings
+        options = [(_("diambil sendiri"), "ambil"), (_("diantar"), "antar")]
+        with Vertical(id=f"f-{f.name}", classes="rows"):
+            for code, share in sorted(self.state.shares.items()):
+                if share <= 0:
+                    continue
+                key = code.replace(".", "_")
+                planned = value.get(code, {})
+                with Horizontal(classes="row"):
+                    label = Text(f"{code} {settings.office_name(code)}", style="bold")
+                    label.append("  " + _("porsi {share}").format(share=number(share)))
+                    yield Static(label, classes="row-label")
+                    yield Input(
+                        value=format_value("date", planned.get("date")),
+                        placeholder=_("tanggal"),
+                        id=f"f-{f.name}--{key}",
+                        classes="field row-input",
+                    )
+                    yield Select(
+                        options,
+                        value=planned.get("mode", Select.NULL),
+                        prompt=_("(pilih)"),
+                        id=f"f-{f.name}--{key}--mode",
+                        classes="field row-mode",
+                    )
+
+    def row_codes(self, name: str) -> list[str]:
+        assert self.state is not None
+        if self.query(f"#f-{name}--extra"):
+            return [p["kabkota"] for p in self.state.permohonan]
+        return [c for c, n in sorted(self.state.shares.items()) if n > 0]
+
+    def rows_raw(self, f: Field) -> str:
+        """The rows as the text `coerce` reads ("19.02=800,19.04=2600")."""
+        parts = []
+        for code in self.row_codes(f.name):
+            key = code.replace(".", "_")
+            typed = self.query_one(f"#f-{f.name}--{key}", Input).value.strip()
+            if f.type == "schedule":
+                mode = self.query_one(f"#f-{f.name}--{key}--mode", Select).value
+                if typed or mode is not Select.NULL:
+                    day = normalize("date", typed)
+                    parts.append(f"{code}={day}/{'' if mode is Select.NULL else mode}")
+            elif typed:
+                parts.append(f"{code}={typed}")
+        if f.type == "counts":
+            extra = self.query_one(f"#f-{f.name}--extra", Input).value.strip()
+            if extra:
+                parts.append(extra)
+        return ",".join(parts)
+
+    def extra_codes(self, f: Field) -> list[str]:
+        """Kab/Kota typed in the 'without a letter' line (the ones needing the tick)."""
+        if f.type != "counts" or not self.query(f"#f-{f.name}--extra"):
+            return []
+        text = self.query_one(f"#f-{f.name}--extra", Input).value
+        return [part.split("=")[0].strip() for part in re.split(r"[,;]", text) if "=" in part]
+
+    def show_total(self, f: Field) -> None:
+        if f.type != "counts" or not self.query(f"#total-{f.name}") or self.state is None:
+            return
+        try:
+            value = coerce(f, self.rows_raw(f)) or {}
+        except InputError:
+            value = None
+        good = self.state.received_good
+        text = Text()
+        if value is None:
+            text.append(_("jumlah belum terbaca"), style="bold")
+        else:
+            total = sum(value.values())
+            text.append(_("dibagi {total}").format(total=number(total)), style="bold")
+            if good is not None:
+                rest = good - total
+                text.append(
+                    "  ·  "
+                    + _("diterima baik {good} · sisa {rest}").format(
+                        good=number(good), rest=number(rest)
+                    )
+                )
+                if rest < 0:
+                    text.append("  " + _("MELEBIHI yang diterima"), style="bold reverse")
+        self.query_one(f"#total-{f.name}", Static).update(text)
+
+    def who_text(self) -> Text:
+        """Who records and as what: the step's role, and the typist's own role when on behalf."""
+        sop = self.policy.sop
+        text = Text(
+            _("Langkah ini tanggung jawab: {role}").format(
+                role=sop.role_title(self.step.role_for(self.choice.action))
+            )
+        )
+        person_id = self.app.person_id  # type: ignore[attr-defined]
+        if person_id and self.on_behalf:
+            text.append(
+                "\n"
+                + _("Anda mencatat atas nama pihak lain, sebagai {role}").format(
+                    role=recorder_role(self.policy, person_id, self.step.no, True)
+                ),
+                style="bold",
+            )
+        return text
+
+    @property
+    def on_behalf(self) -> bool:
+        boxes = self.query("#on-behalf")
+        return bool(boxes and self.query_one("#on-behalf", Checkbox).value)
+
+    def raw(self, name: str) -> str:
+        """What the field holds, as the text `coerce` reads."""
+        widget = self.query_one(f"#f-{name}")
+        if widget.has_class("rows"):
+            return self.rows_raw(next(f for f in self.fields if f.name == name))
+        if isinstance(widget, Switch):
+            return "ya" if widget.value else "tidak"
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
+    def snapshot(self) -> dict[str, str]:
+        out = {f.name: self.raw(f.name) for f in self.fields}
+        out["note"] = self.raw("note")
+        for k in ("of", "reason", "evidence"):
+            for w in self.query(f"#ob-{k}"):
+                out[k] = w.value  # type: ignore[attr-defined]
+        return out
 
     def on_mount(self) -> None:
         if self.step.on_behalf:
-            self.query_one("#on-behalf-fields").display = False
-        first = self.query(".field").first()
-        first.focus()
+            self.query_one("#on-behalf-fields").display = self.on_behalf_only
+        self.initial = self.snapshot()
+        self.query_one("#form-who", Static).update(self.who_text())
+        for f in self.fields:
+            self.show_parsed(f)
+            self.show_total(f)
+        self.focus_first_empty()
+
+    def focus_first_empty(self) -> None:
+        """The first empty field gets the cursor: a prefilled value is never typed over."""
+        for widget in self.query(".field"):
+            if not widget.display or (widget.parent is not None and not widget.parent.display):
+                continue
+            if isinstance(widget, Input) and not widget.value:
+                widget.focus()
+                return
+            if isinstance(widget, Select) and widget.value is Select.NULL:
+                widget.focus()
+                return
+        self.query_one("#submit", Button).focus()
 
     @on(Checkbox.Changed, "#on-behalf")
     def _on_behalf(self, event: Checkbox.Changed) -> None:
         self.query_one("#on-behalf-fields").display = event.value
+        self.query_one("#form-who", Static).update(self.who_text())
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -316,54 +575,129 @@ class ActScreen(ModalScreen[Recorded | None]):
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
-        # Enter moves on like Tab; on the last field it continues to the confirmation.
-        inputs = [
-            w for w in self.query(Input) if w.display and w.parent is not None and w.parent.display
-        ]
-        if event.input is inputs[-1]:
-            self.action_submit()
-        else:
-            self.focus_next()
+        # Enter moves on like Tab and never records: Ctrl+S continues to the check screen.
+        event.stop()
+        self.focus_next()
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
+        name = (event.control.id or "").removeprefix("f-").split("--")[0]
+        field = next((f for f in self.fields if f.name == name), None)
+        if field is not None:
+            self.show_parsed(field)
+            self.show_total(field)
+        if not self.tried or not name:
+            return
+        # An error clears as soon as its field is fixed (and is refreshed while still wrong).
+        problem = self.check_one(name)
+        for err in self.query(f"#err-{name}"):
+            assert isinstance(err, Static)
+            err.update(problem or "")
+
+    def check_one(self, name: str) -> str | None:
+        if name == "note":
+            if self.choice.action == "return" and not self.raw("note").strip():
+                return Violation("note-required", field="note").message()
+            return None
+        field = next((f for f in self.fields if f.name == name), None)
+        if field is None:
+            return None
+        try:
+            coerce(field, normalize(field.type, self.raw(name)))
+        except InputError as err:
+            return err.violation.message()
+        return None
+
+    def show_parsed(self, f: Field) -> None:
+        """Under a date field: the date as read, and a warning when it lies in the future."""
+        if f.type not in ("date", "datetime"):
+            return
+        hint = Text(field_hint(f))
+        text = self.raw(f.name).strip()
+        if text:
+            try:
+                value = coerce(f, normalize(f.type, text))
+            except InputError:
+                value = None
+            if value is not None:
+                hint = Text("= " + spoken(value, language()), style="bold")
+                day = value.date() if isinstance(value, datetime) else value
+                if day > clock.today():
+                    hint.append("  " + _("PERHATIAN: tanggal ini di masa depan"), style="bold")
+        self.query_one(f"#hint-{f.name}", Static).update(hint)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.snapshot() == self.initial:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                Text(_("Isian yang sudah diketik akan dibuang.")),
+                title=_("Tutup formulir?"),
+                yes=_("Buang"),
+                no=_("Kembali ke formulir"),
+            ),
+            lambda ok: self.dismiss(None) if ok else None,
+        )
 
     def _show_errors(self, violations: list[Violation]) -> None:
         for err in self.query(".error"):
             assert isinstance(err, Static)
             err.update("")
         general = []
+        shown: dict[str, list[str]] = {}
         for v in violations:
             target = f"#err-{v.field}" if v.field else None
             if v.field in ("of", "reason", "evidence"):
                 target = None
             if target and self.query(target):
-                self.query_one(target, Static).update(v.message())
+                shown.setdefault(target, []).append(v.message())
             else:
                 general.append(v.message())
+        for target, lines in shown.items():
+            self.query_one(target, Static).update("\n".join(lines))
         self.query_one("#form-error", Static).update("\n".join(general))
         first_field = next(
             (v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None
         )
         if first_field:
-            self.query_one(f"#f-{first_field}", Input).focus()
+            target = self.query_one(f"#f-{first_field}")
+            if target.has_class("rows"):
+                target = target.query(".field").first()
+            target.focus()
 
     def build_event(self) -> Event | None:
         data: dict[str, Any] = {}
         problems: list[Violation] = []
         for f in self.fields:
             try:
-                value = coerce(f, self.query_one(f"#f-{f.name}", Input).value)
+                value = coerce(f, normalize(f.type, self.raw(f.name)))
             except InputError as err:
                 problems.append(err.violation)
                 continue
             if value is not None:
                 data[f.name] = value
+        for f in self.fields:
+            unlettered = self.extra_codes(f)
+            if unlettered and not self.query_one(f"#f-{f.name}--extra-ok", Checkbox).value:
+                problems.append(
+                    Violation(
+                        "bad-input",
+                        {
+                            "reason": _(
+                                "{codes} tidak mengirim surat permohonan; centang konfirmasi bila memang dibagi"
+                            ).format(codes=", ".join(unlettered))
+                        },
+                        field=f.name,
+                    )
+                )
         note = " ".join(self.query_one("#f-note", Input).value.split())
         if self.choice.action == "return" and not note:
             problems.append(Violation("note-required", field="note"))
         on_behalf = None
-        if self.step.on_behalf and self.query_one("#on-behalf", Checkbox).value:
+        if self.on_behalf:
             on_behalf = OnBehalf(
                 *(
                     self.query_one(f"#ob-{k}", Input).value.strip()
@@ -389,6 +723,7 @@ class ActScreen(ModalScreen[Recorded | None]):
         if self.app.person_id is None:  # type: ignore[attr-defined]
             self.app.action_pick_person()  # type: ignore[attr-defined]
             return
+        self.tried = True
         event = self.build_event()
         if event is None:
             return
@@ -414,14 +749,18 @@ class ActScreen(ModalScreen[Recorded | None]):
         by_type = {f.name: f for f in self.fields}
         for name, value in event.data.items():
             line(by_type[name].label, format_value(by_type[name].type, value))
+        for f in self.fields:
+            if unlettered := self.extra_codes(f):
+                line(_("TANPA SURAT PERMOHONAN"), ", ".join(unlettered))
         if event.note:
             line(_("Catatan"), event.note)
-        line(
-            _("Dicatat oleh"),
-            f"{person.name} ({person.id}), {_('sebagai')} {policy.sop.role_title(event.role)}",
-        )
+        own = recorder_role(policy, person.id, self.step.no, event.on_behalf is not None)
+        line(_("Dicatat oleh"), f"{person.name} ({person.id}), {_('sebagai')} {own}")
         if event.on_behalf:
-            line(_("Atas nama"), event.on_behalf.of)
+            line(
+                _("Atas nama"),
+                f"{event.on_behalf.of} ({policy.sop.role_title(event.role)})",
+            )
             line(_("Alasan"), event.on_behalf.reason)
             line(_("Rujukan bukti"), event.on_behalf.evidence)
         return text
@@ -445,12 +784,12 @@ class ActScreen(ModalScreen[Recorded | None]):
 
     def _refused(self, err: LedgerError) -> None:
         self._show_errors(list(err.violations))
-        self.notify(
-            _("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()),
-            severity="error",
-            timeout=10,
-            markup=False,
-        )
+        if not any(v.field and self.query(f"#f-{v.field}") for v in err.violations):
+            # Nothing to fix in a field: the cursor leaves the fields, so a second `y` is
+            # never typed into one.
+            self.query_one("#submit", Button).focus()
+        general = self.query_one("#form-error", Static)
+        general.update(_("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()))
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -459,17 +798,22 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape,n", "cancel", _("Batal"), id="confirm-cancel"),
     ]
 
-    def __init__(self, text: Text) -> None:
+    def __init__(
+        self, text: Text, *, title: str | None = None, yes: str | None = None, no: str | None = None
+    ) -> None:
         super().__init__()
         self.text = text
+        self.title_text = title or _("Periksa sebelum dicatat")
+        self.yes = yes or _("Catat")
+        self.no = no or _("Batal")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="confirm"):
-            yield Static(_("Periksa sebelum dicatat"), classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.text, id="confirm-text")
             with Horizontal(classes="buttons"):
-                yield Button(_("Catat") + " (y)", id="yes", variant="success")
-                yield Button(_("Batal") + " (n)", id="no")
+                yield Button(self.yes + " (y)", id="yes", variant="success")
+                yield Button(self.no + " (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

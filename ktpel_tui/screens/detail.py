@@ -23,7 +23,9 @@ from ledger.sop import Sop, Step
 from ledger.summary import summarize
 
 from ..app import LedgerChanged
+from ..core_adapter import recorder_role
 from ..strings import _
+from ..widgets.units import duration, number
 from .listing import waiting_text
 
 
@@ -32,7 +34,7 @@ def _when(at: datetime | None) -> str:
 
 
 def _n(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}".replace(",", ".")
+    return number(value)
 
 
 def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
@@ -44,6 +46,19 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
         text.append(_("SELESAI"), style="bold green")
         return text
     step = sop.step(state.step)
+    if state.events and state.events[-1].action == "return":
+        # A returned request says so first, with the reviewer's note (not below the timeline).
+        back = state.events[-1]
+        who = policy.people[back.by].name if back.by in policy.people else back.by
+        text.append(_("DIKEMBALIKAN"), style="bold reverse")
+        text.append(
+            " "
+            + _("oleh {by} pada langkah {step}: {note}").format(
+                by=who, step=back.step, note=back.note
+            )
+            + "\n",
+            style="bold",
+        )
     text.append(
         _("langkah {step}/{last}: {title}").format(
             step=state.step, last=sop.last_step, title=step.title
@@ -56,13 +71,13 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
     waited = clock.minutes_between(state.since, now) if state.since else 0
     text.append(
         _("sudah menunggu {waited} (standar {standard})").format(
-            waited=clock.format_minutes(waited), standard=step.standard_text
+            waited=duration(waited), standard=_standard(step)
         )
     )
     if due is not None:
         text.append("  ·  " + _("batas waktu {due}").format(due=_when(due)))
         if now > due:
-            text.append("  " + _("TERLAMBAT"), style="bold red")
+            text.append("  " + _("TERLAMBAT"), style="bold reverse red")
     text.append(f"\n{step.activity}", style="dim")
     return text
 
@@ -70,17 +85,25 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
 def _standard(step: Step) -> str:
     """The standard time, compact ('30m', '1j 0m–3h 0j'), as in the list."""
     if step.minutes_max is not None:
-        return f"{clock.format_minutes(step.minutes)}–{clock.format_minutes(step.minutes_max)}"
-    return clock.format_minutes(step.minutes)
+        return f"{duration(step.minutes)}–{duration(step.minutes_max)}"
+    return duration(step.minutes)
 
 
-def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) -> Group:
+def timeline_table(
+    rows: list[TimelineRow],
+    returns: list[ReturnRow],
+    sop: Sop,
+    recorders: dict[int, str] | None = None,
+) -> Group:
+    """`recorders`: step -> the typist's own role, for steps recorded on behalf of someone."""
+    recorders = recorders or {}
     table = Table(
         title=_("Linimasa SOP"), title_justify="left", expand=True, show_edge=False, pad_edge=False
     )
     table.add_column(_("No"), justify="right", width=3, no_wrap=True)
     table.add_column(_("Langkah"), ratio=3, no_wrap=True, overflow="ellipsis")
-    table.add_column(_("Oleh"), ratio=2, no_wrap=True, overflow="ellipsis")
+    # Wraps: "Fitri (Pelaksana), atas nama Badan Penghubung" must not be cut to "Fitri".
+    table.add_column(_("Oleh"), ratio=2, overflow="fold")
     table.add_column(_("Pada"), width=13, no_wrap=True, overflow="ellipsis")
     table.add_column(_("Aktual"), justify="right", width=8, no_wrap=True)
     table.add_column(_("Standar"), width=11, no_wrap=True, overflow="ellipsis")
@@ -92,8 +115,10 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) 
         if row.status == "selesai":
             by = Text(row.by)
             if row.on_behalf:
-                by.append(" (" + _("atas nama {of}").format(of=row.on_behalf) + ")", style="italic")
-            actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
+                if row.step in recorders:
+                    by.append(f" ({recorders[row.step]})")
+                by.append(", " + _("atas nama {of}").format(of=row.on_behalf), style="italic")
+            actual = Text(duration(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.append(" !", style="bold red")
                 actual.stylize("red")
@@ -103,7 +128,7 @@ def timeline_table(rows: list[TimelineRow], returns: list[ReturnRow], sop: Sop) 
         elif row.status == "sekarang":
             marker = Text(_("sekarang"), style="bold reverse")
             due = Text("≤ " + _when(row.due))
-            actual = Text(clock.format_minutes(row.minutes) if row.minutes is not None else "-")
+            actual = Text(duration(row.minutes) if row.minutes is not None else "-")
             if row.late:
                 actual.stylize("bold red")
                 marker = Text(_("TERLAMBAT"), style="bold reverse red")
@@ -279,7 +304,14 @@ class DetailScreen(Screen):
         self.state = state
         self.query_one("#detail-head", Static).update(header_text(state, policy, now))
         rows, returns = timeline(state, policy, now)
-        self.query_one("#detail-timeline", Static).update(timeline_table(rows, returns, policy.sop))
+        recorders = {
+            ev.step: recorder_role(policy, ev.by, ev.step, True)
+            for ev in state.events
+            if ev.on_behalf is not None
+        }
+        self.query_one("#detail-timeline", Static).update(
+            timeline_table(rows, returns, policy.sop, recorders)
+        )
         self.query_one("#detail-data", Static).update(recorded_data(state, policy))
         self.query_one("#detail-quantities", Static).update(
             quantities_table(quantities(state, policy))

@@ -15,13 +15,17 @@ from ..strings import _
 
 def _keys_table(title: str, bindings: list[Binding], extra: str = "") -> Table:
     table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
+    from ..app import key_label
+
     table.add_column(style="bold", width=12)
     table.add_column()
-    table.add_column(style="dim")
+    # Key and what it does, in the screen's language (binding ids are for code, not for staff).
     for b in bindings:
-        table.add_row(Text(b.key_display or b.key), Text(b.description), Text(b.id or b.action))
+        if b.action == "command_palette" or not b.description:
+            continue
+        table.add_row(Text(key_label(b)), Text(b.description))
     if extra:
-        table.add_row("", Text(extra), "")
+        table.add_row("", Text(extra))
     return table
 
 
@@ -35,6 +39,7 @@ class HelpScreen(ModalScreen[None]):
         from .detail import DetailScreen
         from .history import HistoryScreen
         from .listing import ListScreen
+        from .parked import ParkedScreen
 
         sections = [
             (
@@ -52,11 +57,12 @@ class HelpScreen(ModalScreen[None]):
                 + _("1-4: Tugas saya / Semua / Terlambat / Selesai"),
             ),
             ("detail", _("Rincian permohonan"), DetailScreen.BINDINGS, ""),
+            ("parked", _("Operasi ditahan"), ParkedScreen.BINDINGS, ""),
             (
                 "form",
                 _("Formulir"),
                 ActScreen.BINDINGS,
-                _("Tab / Shift+Tab: pindah isian; Ctrl+S: lanjut; Esc: batal"),
+                _("Tab / Shift+Tab / Enter: pindah isian; Ctrl+S: lanjut; Esc: batal"),
             ),
             (
                 "history",

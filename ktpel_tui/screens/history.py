@@ -18,6 +18,7 @@ from ledger.history import HistoryEntry, diff, history
 from ledger.policy import Policy
 
 from ..app import LedgerChanged
+from ..core_adapter import person_of_author, recorder_role
 from ..strings import _
 
 LIMIT = 200
@@ -172,7 +173,13 @@ class HistoryScreen(Screen):
             ]
             if self.request_id is None:
                 row.append(Text(e.request or "-"))
-            row += [Text(""), Text(policy.sop.role_title(e.role) if e.role else "-")]
+            role = Text(policy.sop.role_title(e.role) if e.role else "-")
+            typist = person_of_author(policy, e.author, e.email)
+            if e.on_behalf_of and typist and e.step is not None:
+                # The typist's own role, not the absent actor's.
+                role = Text(recorder_role(policy, typist, e.step, True))
+                role.append(" (" + _("atas nama") + ")", style="italic")
+            row += [Text(""), role]
             table.add_row(*row, key=e.sha)
         if entries:
             self.show_diff(entries[0].sha)

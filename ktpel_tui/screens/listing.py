@@ -20,7 +20,9 @@ from ledger.request import waits_on
 from ledger.summary import RequestSummary
 
 from ..app import LedgerChanged
+from ..core_adapter import parked
 from ..strings import _
+from ..widgets.units import duration
 
 FIRST_CHUNK = 60  # a screenful, painted before the rest is built
 CHUNK = 1000
@@ -84,9 +86,10 @@ def time_cell(s: RequestSummary, policy: Policy, now: datetime) -> Text:
     if waited is None or s.broken:
         return Text("-")
     standard = policy.sop.step(s.step).due_minutes if policy.sop.has_step(s.step) else 0
-    text = Text(f"{clock.format_minutes(waited)}/{clock.format_minutes(standard)}")
+    text = Text(f"{duration(waited)}/{duration(standard)}")
     if s.overdue(now):
         text.stylize("bold red")
+        text.append(" !", style="bold")
     return text
 
 
@@ -96,7 +99,8 @@ def status_cell(s: RequestSummary, now: datetime) -> Text:
     if s.done:
         return Text(_("selesai"), style="green")
     if s.overdue(now):
-        return Text(_("TERLAMBAT"), style="bold red")
+        # Reverse video: legible as weight alone when NO_COLOR removes the red.
+        return Text(_("TERLAMBAT"), style="bold reverse red")
     return Text(_("berjalan"))
 
 
@@ -180,11 +184,14 @@ class ListScreen(Screen):
         self.sort_column = "time"
         self.shown: list[RequestSummary] = []
         self.filled = False  # all rows of the current filter are in the table
+        self.parked = 0  # operations sync could not apply (the P screen)
         # Each refilter gets a number; what a superseded worker still sends is ignored.
         self.generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.app.person_id is None:  # type: ignore[attr-defined]
+            self.tab = "all"  # nobody to have tasks: everything
         yield Tabs(*(Tab(tab_title(t), id=f"tab-{t}") for t in TABS), id="tabs")
         yield Input(
             placeholder=_("Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)"),
@@ -200,10 +207,21 @@ class ListScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
         self.query_one("#requests", DataTable).focus()
-        if self.app.person_id is None:  # type: ignore[attr-defined]
-            self.tab = "all"
-            self.query_one(Tabs).active = "tab-all"
+        self._show_first_tab()
         self.load()
+
+    def _show_first_tab(self) -> None:
+        """Activate the first tab once its Tab widget is mounted.
+
+        Tabs mounts its Tab children after the screen's on_mount may run (seen under load:
+        "No Tab with id 'tab-all'"), so wait for the widget instead of assuming it.
+        """
+        tabs = self.query_one(Tabs)
+        if not tabs.query(f"#tab-{self.tab}"):
+            self.set_timer(0.02, self._show_first_tab)
+            return
+        if tabs.active != f"tab-{self.tab}":
+            tabs.active = f"tab-{self.tab}"
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -222,13 +240,18 @@ class ListScreen(Screen):
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
-        app.call_from_thread(self._loaded, summaries)
+        try:
+            held = len(app.with_ledger(parked))  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the count is a hint; the P screen says why
+            held = 0
+        app.call_from_thread(self._loaded, summaries, held)
 
     def _status(self, text: str) -> None:
         self.query_one("#list-status", Static).update(text)
 
-    def _loaded(self, summaries: list[RequestSummary]) -> None:
+    def _loaded(self, summaries: list[RequestSummary], held: int = 0) -> None:
         self.summaries = summaries
+        self.parked = held
         self.loaded = True
         self.refilter()
 
@@ -324,6 +347,8 @@ class ListScreen(Screen):
         parts.append(_("urut: {column}").format(column=column_title(self.sort_column)))
         if count == 0:
             parts.insert(0, _("Tidak ada permohonan di sini."))
+        if self.parked:
+            parts.insert(0, _("DITAHAN: {n} operasi (P)").format(n=self.parked))
         self._status(" · ".join(parts))
 
     # --- events and actions ----------------------------------------------------------------
