@@ -83,12 +83,22 @@ def _findings_table(rows: list[FindingRow], link: bool) -> str:
 
 
 def stock_points(states, policy) -> list[tuple[datetime, int]]:
-    """The province's stock after each change: + received good (step 15), - each handover."""
+    """The province's stock after each change: + received good, - each handover.
+
+    The step that records the received count is the one whose field declares the quantity
+    `received_good` in the request's own SOP revision, so a renumbered SOP still counts right.
+    """
     changes: list[tuple[datetime, int]] = []
     for state in states:
+        sop = policy.for_sop(state.sop_id).sop
         for ev in state.events:
-            if ev.action == "advance" and ev.step == 15:
-                changes.append((ev.at, int(ev.data.get("received_good", 0))))
+            received = (
+                sop.step(ev.step).field_for("received_good")
+                if ev.action == "advance" and sop.has_step(ev.step)
+                else None
+            )
+            if received is not None:
+                changes.append((ev.at, int(ev.data.get(received.name, 0))))
             elif ev.action == "handover":
                 changes.append((ev.at, -int(ev.data.get("blanks", 0))))
     changes.sort(key=lambda c: c[0])
