@@ -102,3 +102,25 @@ def test_a_calendar_step_counts_the_weekend():
     assert cal.due(friday, 2880, "calendar") == datetime(2026, 12, 6, 15, 0, tzinfo=clock.WIB)
     assert cal.overdue(friday, 2880, "calendar", datetime(2026, 12, 6, 16, 0, tzinfo=clock.WIB))
     assert not cal.overdue(friday, 2880, "working", datetime(2026, 12, 6, 16, 0, tzinfo=clock.WIB))
+
+
+def test_calendar_and_letters_need_format_2_and_are_read_then(ledger_path):
+    from ledger.policy import parse_settings
+    from ledger.rules import LedgerError
+
+    root, _ = ledger_path
+    text = (root / "ledger.toml").read_text(encoding="utf-8")
+    base = "\n".join(line for line in text.splitlines() if not line.startswith("format"))
+    extra = (
+        '\n[calendar]\ncuti_bersama = false\n\n[letters]\nbast = "400.12.3.2/{seq}/BAST/{year}"\n'
+    )
+    with pytest.raises(LedgerError) as refused:
+        parse_settings("format = 1\n" + base + extra)
+    assert "format = 2" in refused.value.violations[0].message()
+    settings = parse_settings("format = 2\n" + base + extra)
+    assert settings.format == 2
+    assert settings.letters.template("bast").text == "400.12.3.2/{seq}/BAST/{year}"
+    # cuti bersama off: Thursday 24 December is a working day, so the step is due that day.
+    assert settings.calendar.due(START, 30, "working") == datetime(
+        2026, 12, 28, 7, 45, tzinfo=clock.WIB
+    )
