@@ -522,6 +522,7 @@ def cmd_return(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from ledger.report import quantities, timeline
+    from ledger.worktime import format_due
 
     with open_ledger(args) as led:
         policy = led.policy()
@@ -545,6 +546,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                             "at": r.at,
                             "minutes": r.minutes,
                             "standard_minutes": r.due_minutes,
+                            "clock": r.clock,
+                            "due": r.due,
                             "late": r.late,
                             "on_behalf": r.on_behalf,
                         }
@@ -630,6 +633,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             if r.on_behalf:
                 who += T(f" (atas nama {r.on_behalf})", f" (on behalf of {r.on_behalf})")
             ret = T(f" ↩×{r.returns}", f" ↩×{r.returns}") if r.returns else ""
+            if r.due is not None:
+                took += T(" · tenggat ", " · due ") + format_due(r.due)
             say(f"  {mark} {r.step:>2} {r.title:<34} {who:<48} {took}{ret}")
         for ret_row in returns:
             say(
@@ -696,7 +701,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             if s.done:
                 timing, status = "-", T("selesai", "complete")
             else:
-                timing = f"{clock.format_minutes(s.waited_minutes(now) or 0)}/{clock.format_minutes(policy.sop.step(s.step).due_minutes)}"
+                waited = s.waited_minutes(now, policy.settings.calendar) or 0
+                timing = f"{clock.format_minutes(waited)}/{clock.format_minutes(s.standard)}"
                 status = T("TERLAMBAT", "LATE") if s.overdue(now) else T("berjalan", "in progress")
             say(f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}")
     return 0

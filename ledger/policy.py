@@ -14,8 +14,11 @@ from datetime import date
 from typing import Any
 
 from . import i18n
+from .handoff import normalize_whatsapp, whatsapp_problem
+from .letters import Letters, parse_letters
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, parse_sop
+from .worktime import WorkCalendar, default_calendar, parse_calendar
 
 SETTINGS_FILE = "ledger.toml"
 PEOPLE_FILE = "people.toml"
@@ -42,6 +45,11 @@ class Settings:
     # Every SOP revision the ledger holds (each a sop/<id>.toml that never changes): requests in
     # progress stay on theirs. `sop` is the one new requests get; it is always in `sops`.
     sops: tuple[str, ...] = ()
+    # Office time and letter-number templates (format 2, both optional): the defaults are the
+    # Perpres 21/2023 hours with Indonesia's holidays, and no templates (uniqueness only).
+    calendar: WorkCalendar = field(default_factory=default_calendar, compare=False)
+    letters: Letters = field(default_factory=lambda: Letters({}))
+    format: int = 1
 
     @property
     def kabkota(self) -> dict[str, Office]:
@@ -74,6 +82,7 @@ class Person:
     office: str
     roles: tuple[str, ...]
     keys: tuple[Key, ...] = ()
+    whatsapp: str = ""  # "62812..." (format 2, optional): where hand-off links go
 
     def holds(self, role: str) -> bool:
         return role in self.roles
@@ -144,8 +153,39 @@ def _toml(text: str, path: str, code: str) -> dict[str, Any]:
         raise fail(code, path=path, reason=str(exc)) from None
 
 
+# The newest ledger.toml format this code reads; 2 added [calendar] and [letters].
+SETTINGS_FORMAT = 2
+
+
+def _settings_format(raw: dict[str, Any]) -> int:
+    """The file's `format` (1 when absent). A table of format 2 under `format = 1` is refused:
+    an older ktpel would silently ignore it and judge the same commits differently."""
+    value = raw.get("format", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SETTINGS_FORMAT:
+        raise fail(
+            "settings-invalid",
+            path=SETTINGS_FILE,
+            reason=i18n.pick(
+                f"'format' harus 1 atau {SETTINGS_FORMAT}, bukan {value!r}",
+                f"'format' must be 1 or {SETTINGS_FORMAT}, not {value!r}",
+            ),
+        )
+    newer = [f"[{key}]" for key in ("calendar", "letters") if key in raw]
+    if newer and value < 2:
+        raise fail(
+            "settings-invalid",
+            path=SETTINGS_FILE,
+            reason=i18n.pick(
+                f"{' dan '.join(newer)} perlu 'format = 2'",
+                f"{' and '.join(newer)} need 'format = 2'",
+            ),
+        )
+    return value
+
+
 def parse_settings(text: str) -> Settings:
     raw = _toml(text, SETTINGS_FILE, "settings-invalid")
+    version = _settings_format(raw)
     try:
         offices = {
             o["code"]: Office(str(o["code"]), str(o["name"]), str(o["kind"])) for o in raw["office"]
@@ -159,6 +199,9 @@ def parse_settings(text: str) -> Settings:
             signatures_required=_boolean(raw, "signatures_required"),
             offices=offices,
             sops=_sop_ids(raw),
+            calendar=parse_calendar(raw.get("calendar")),
+            letters=parse_letters(raw.get("letters"), offices),
+            format=version,
         )
     except (KeyError, TypeError) as exc:
         raise fail(
@@ -208,6 +251,7 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                     Key(str(k["public"]), str(k.get("added", "")), str(k.get("retired", "")))
                     for k in item.get("key", [])
                 ),
+                whatsapp=str(item.get("whatsapp", "")).strip(),
             )
         except (KeyError, TypeError) as exc:
             problems.append(
@@ -218,6 +262,17 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                 )
             )
             continue
+        if person.whatsapp:
+            if problem := whatsapp_problem(person.whatsapp):
+                problems.append(
+                    Violation(
+                        "people-invalid",
+                        {"reason": f"{person.id}: whatsapp {problem.message()}"},
+                        PEOPLE_FILE,
+                    )
+                )
+            else:
+                person = replace(person, whatsapp=normalize_whatsapp(person.whatsapp))
         if reason := nip_problem(person.nip):
             problems.append(
                 Violation(

@@ -24,10 +24,12 @@ class TimelineRow:
     due: datetime | None = None
     on_behalf: str = ""
     returns: int = 0
+    clock: str = "working"  # the step's clock: how `minutes` are counted
+    overdue: bool = False  # worktime's judgement: more of the clock has passed than the standard
 
     @property
     def late(self) -> bool:
-        return self.minutes is not None and self.minutes > self.due_minutes
+        return self.overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,17 @@ def timeline(
     policy = policy.for_sop(state.sop_id)
     sop = policy.sop
     now = now or clock.now()
-    done: dict[int, tuple[Event, int]] = {}
+    calendar = policy.settings.calendar
+
+    def timed(no: int, start: datetime | None, end: datetime) -> tuple[int | None, bool]:
+        # Minutes used and lateness, by the step's clock: the one function every figure uses.
+        if start is None:
+            return None, False
+        step = sop.step(no)
+        t = calendar.timing(start, step.due_minutes, step.clock, end)
+        return t.elapsed, t.late
+
+    done: dict[int, tuple[Event, tuple[int | None, bool]]] = {}
     returns: list[ReturnRow] = []
     return_counts: dict[int, int] = {}
     since: datetime | None = None
@@ -77,7 +89,7 @@ def timeline(
             continue
         if ev.action in ("handover", "receipt"):
             continue
-        done[ev.step] = (ev, clock.minutes_between(since, ev.at) if since else 0)
+        done[ev.step] = (ev, timed(ev.step, since, ev.at) if since else (0, False))
         since = ev.at
     rows = []
     for step in sop.steps[1:]:
@@ -88,27 +100,31 @@ def timeline(
             standard=step.standard_text,
             due_minutes=step.due_minutes,
             returns=return_counts.get(step.no, 0),
+            clock=step.clock,
         )
         if step.no in done:
-            ev, minutes = done[step.no]
+            ev, (minutes, late) = done[step.no]
             rows.append(
                 TimelineRow(
                     status="selesai",
                     by=_who(ev, policy),
                     at=ev.at,
                     minutes=minutes,
+                    overdue=late,
                     on_behalf=ev.on_behalf.of if ev.on_behalf else "",
                     **base,
                 )
             )
         elif step.kind == "distribution" and state.done:
             last = state.events[-1]
+            minutes, late = timed(step.no, state.since, last.at)
             rows.append(
                 TimelineRow(
                     status="selesai",
                     by=_who(last, policy),
                     at=last.at,
-                    minutes=clock.minutes_between(state.since, last.at) if state.since else None,
+                    minutes=minutes,
+                    overdue=late,
                     on_behalf=last.on_behalf.of if last.on_behalf else "",
                     **base,
                 )
@@ -121,11 +137,13 @@ def timeline(
                     for w in waiting_on(state, sop)
                 ]
                 base["role"] = "; ".join(dict.fromkeys(waits)) or base["role"]
+            minutes, late = timed(step.no, state.since, now)
             rows.append(
                 TimelineRow(
                     status="sekarang",
-                    minutes=clock.minutes_between(state.since, now) if state.since else None,
-                    due=due_at(state, sop),
+                    minutes=minutes,
+                    overdue=late,
+                    due=due_at(state, sop, calendar),
                     **base,
                 )
             )

@@ -19,6 +19,7 @@ from .fields import check_value, normalize_letter_number
 from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
+from .worktime import Timing, WorkCalendar, default_calendar
 
 ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "migrate")
 # Who may move a request onto another SOP revision (`migrate`).
@@ -548,11 +549,22 @@ def waits_on(person: Person, role: str, office: str | None, sop: Sop) -> bool:
     return sop.roles[role].office in (person.office, "kabkota")
 
 
-def due_at(state: RequestState, sop: Sop) -> datetime | None:
-    """When the current step is due: the one place due dates come from (working time will
-    replace the plain minutes here)."""
-    from datetime import timedelta
-
+def due_at(state: RequestState, sop: Sop, calendar: WorkCalendar | None = None) -> datetime | None:
+    """When the current step is due, by its clock on the ledger's calendar (the settings'
+    `calendar`; the default calendar when none is given): the one place due dates come from."""
     if state.done or state.since is None:
         return None
-    return state.since + timedelta(minutes=sop.step(state.step).due_minutes)
+    step = sop.step(state.step)
+    return (calendar or default_calendar()).due(state.since, step.due_minutes, step.clock)
+
+
+def current_timing(
+    state: RequestState, sop: Sop, calendar: WorkCalendar | None = None, now: datetime | None = None
+) -> Timing | None:
+    """The current step's due time, minutes used and lateness as of `now` (None when done)."""
+    if state.done or state.since is None:
+        return None
+    step = sop.step(state.step)
+    return (calendar or default_calendar()).timing(
+        state.since, step.due_minutes, step.clock, now or clock.now()
+    )

@@ -10,6 +10,7 @@ from . import clock
 from .policy import Policy
 from .request import RequestState, due_at, letters_of_events, waiting_on
 from .rules import Violation
+from .worktime import WorkCalendar, default_calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,11 @@ class RequestSummary:
     confirmed: int = 0
     returns: int = 0
     error: Violation | None = None
+    # The current step's clock and standard minutes, and the first instant it is late: the
+    # list and the Terlambat tab tell lateness from these without the calendar (worktime).
+    clock: str = "working"
+    standard: int = 0
+    late_from: datetime | None = None
 
     @property
     def broken(self) -> bool:
@@ -46,7 +52,10 @@ class RequestSummary:
     def overdue(self, now: datetime | None = None) -> bool:
         if self.done or self.due is None or self.broken:
             return False
-        return (now or clock.now()) > self.due
+        now = now or clock.now()
+        if self.late_from is not None:
+            return now >= self.late_from
+        return now > self.due  # a summary cached before office time
 
     def is_for(self, person, sop) -> bool:
         """Whether this request waits on `person` now (the 'Tugas saya' filter)."""
@@ -56,10 +65,14 @@ class RequestSummary:
             waits_on(person, w["role"], w["office"], sop) for w in self.waiting
         )
 
-    def waited_minutes(self, now: datetime | None = None) -> int | None:
+    def waited_minutes(
+        self, now: datetime | None = None, calendar: WorkCalendar | None = None
+    ) -> int | None:
+        """Minutes of the step's clock used so far (office minutes for a `working` step), on
+        the ledger's calendar (`Settings.calendar`; the default calendar when not given)."""
         if self.since is None or self.done:
             return None
-        return clock.minutes_between(self.since, now or clock.now())
+        return (calendar or default_calendar()).elapsed(self.since, now or clock.now(), self.clock)
 
     def to_json(self) -> dict[str, Any]:
         if self.error is not None:
@@ -89,6 +102,9 @@ class RequestSummary:
             "handed_over": self.handed_over,
             "confirmed": self.confirmed,
             "returns": self.returns,
+            "clock": self.clock,
+            "standard_minutes": self.standard,
+            "late_from": self.late_from.isoformat() if self.late_from else None,
         }
 
     @classmethod
@@ -126,6 +142,9 @@ class RequestSummary:
             handed_over=raw["handed_over"],
             confirmed=raw["confirmed"],
             returns=raw["returns"],
+            clock=raw.get("clock", "working"),
+            standard=raw.get("standard_minutes", 0),
+            late_from=when("late_from"),
         )
 
 
@@ -134,6 +153,10 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
     sop = policy.sop
     step = sop.step(state.step)
     shares = state.quantity("shares")
+    calendar = policy.settings.calendar
+    late_from = None
+    if not state.done and state.since is not None:
+        late_from = calendar.late_from(state.since, step.due_minutes, step.clock)
     return RequestSummary(
         id=state.id,
         path=path,
@@ -141,7 +164,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         step=state.step,
         step_title=step.title,
         since=state.since,
-        due=due_at(state, sop),
+        due=due_at(state, sop, calendar),
         waiting=tuple(
             {"role": w.role, "office": w.office, "action": w.action, "kabkota": w.kabkota}
             for w in waiting_on(state, sop)
@@ -157,6 +180,9 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         handed_over=sum(int(h["blanks"]) for h in state.handovers.values()),
         confirmed=sum(int(r["blanks_received"]) for r in state.receipts.values()),
         returns=sum(1 for ev in state.events if ev.action == "return"),
+        clock=step.clock,
+        standard=step.due_minutes,
+        late_from=late_from,
     )
 
 

@@ -280,6 +280,15 @@ class WorkCalendar:
             late=seconds > minutes * 60,
         )
 
+    def late_from(self, start: datetime, minutes: int, clock_kind: str) -> datetime:
+        """The first instant at which a step still open is late: `overdue(start, minutes,
+        clock, now)` is `now >= late_from(...)`. Kept in the list's cache, so the Terlambat tab
+        needs no calendar to tell (for office time: the first office second after the due)."""
+        start = _wib(start)
+        if _checked(clock_kind) == CALENDAR:
+            return start + timedelta(seconds=minutes * 60 + 1)
+        return self._after_working(start, max(minutes, 0) * 60 + 1)
+
     def overdue(self, start: datetime, minutes: int, clock_kind: str, now: datetime) -> bool:
         """Whether a step still open at `now` is late (see `timing`)."""
         return self._seconds(_wib(start), _wib(now), clock_kind) > minutes * 60
