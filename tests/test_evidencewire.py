@@ -5,6 +5,7 @@ Real git daemon on 127.0.0.1 (the fixtures of test_lean), real commits, the real
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -68,3 +69,28 @@ def test_clone_lean_from_a_hub_without_the_settings_is_a_sentence(
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err and err.strip()
     assert not target.exists() or not any(target.iterdir())
+
+
+def test_evidence_get_fetches_a_scan_into_a_lean_clone_and_checks_it(
+    demo_path: Path, daemon, tmp_path: Path, capsys
+) -> None:
+    base, url = daemon
+    _served_by_hub_init(demo_path, base)
+    target = base.parent / "kantor3"
+    assert main(["clone", "--lean", f"{url}/hub.git", str(target)]) == 0
+    wanted = evidence_for("bast-signed")
+    out = tmp_path / "bast.pdf"
+    capsys.readouterr()
+    code = main(["--ledger", str(target), "evidence", "get", wanted.sha256[:12], "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == wanted.sha256
+    assert len(_missing_all(target)) == len(SCANS) - 1  # exactly that one was fetched
+    code = main(["--ledger", str(target), "evidence", "get", "deadbeef00", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0 and "deadbeef00" in err and "Traceback" not in err
+
+
+def evidence_for(kind: str):
+    from ledger import evidence
+
+    return evidence.attachment_for(SCANS[kind], f"{kind}.bin", kind)
