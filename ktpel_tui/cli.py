@@ -38,6 +38,7 @@ COMMAND_MODULES: list[str] = [
     "ktpel_tui.cli_sop",
     "ktpel_tui.cli_docs",
     "ktpel_tui.cli_completion",
+    "ktpel_tui.cli_evidence",  # evidence (issue 11)
 ]
 
 

@@ -38,7 +38,7 @@ def _print_parked(items) -> None:
 def cmd_clone(args: argparse.Namespace) -> int:
     from ledger.hub import clone
 
-    with clone(args.url, args.path) as led:
+    with clone(args.url, args.path, lean_clone=args.lean) as led:
         count = len(led.list_requests())
         print(
             T(
@@ -239,6 +239,14 @@ def register(sub, common, verb) -> None:
     )
     p.add_argument("url", metavar="URL")
     p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument(
+        "--lean",
+        action="store_true",
+        help=T(
+            "tanpa berkas bukti (scan); diambil saat dibuka",
+            "without evidence files; fetched when opened",
+        ),
+    )
 
     p = verb(
         "sync",

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import i18n
+from . import i18n, lean
 from .rules import LedgerError, fail
 from .store import Ledger
 from .sync import MAIN, _net_env
@@ -39,6 +39,7 @@ def init_hub(path: str | os.PathLike[str], ktpel: str | None = None) -> Path:
         subprocess.run(
             ["git", "-C", str(root), "config", key, value], check=True, capture_output=True
         )
+    lean.prepare_hub(root)  # offices on a slow link may clone without the evidence blobs
     # The single place the hub's checks are installed: every pushed commit must pass the audit.
     if importlib.util.find_spec("ledger.hook") is not None:
         from . import hook
@@ -47,8 +48,18 @@ def init_hub(path: str | os.PathLike[str], ktpel: str | None = None) -> Path:
     return root
 
 
-def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "origin") -> Ledger:
-    """Clone the hub's ledger into `path` (default: the URL's last part) and open it, ready to use."""
+def clone(
+    url: str,
+    path: str | os.PathLike[str] | None = None,
+    remote: str = "origin",
+    *,
+    lean_clone: bool = False,
+) -> Ledger:
+    """Clone the hub's ledger into `path` (default: the URL's last part) and open it, ready to use.
+
+    With `lean_clone` the evidence blobs stay on the hub (git partial clone); they are fetched
+    one by one when asked for (`ktpel evidence get`).
+    """
     target = (
         Path(path)
         if path
@@ -57,20 +68,23 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, remote: str = "o
     target = target.expanduser().resolve()
     if target.exists() and any(target.iterdir()):
         raise fail("ledger-exists", path=str(target))
-    proc = subprocess.run(
-        ["git", "clone", "--quiet", "--no-tags", "--origin", remote, url, str(target)],
-        capture_output=True,
-        env=_net_env(),
-    )
-    if proc.returncode != 0:
-        lines = [
-            line.removeprefix("fatal: ")
-            for line in proc.stderr.decode("utf-8", "replace").splitlines()
-            if line.strip()
-        ]
-        raise fail(
-            "clone-failed", url=url, reason=lines[-1] if lines else f"exit {proc.returncode}"
+    if lean_clone:
+        lean.clone_lean(url, target, remote, MAIN)
+    else:
+        proc = subprocess.run(
+            ["git", "clone", "--quiet", "--no-tags", "--origin", remote, url, str(target)],
+            capture_output=True,
+            env=_net_env(),
         )
+        if proc.returncode != 0:
+            lines = [
+                line.removeprefix("fatal: ")
+                for line in proc.stderr.decode("utf-8", "replace").splitlines()
+                if line.strip()
+            ]
+            raise fail(
+                "clone-failed", url=url, reason=lines[-1] if lines else f"exit {proc.returncode}"
+            )
     has_main = (
         subprocess.run(
             [

@@ -205,9 +205,12 @@ def test_a_hub_without_the_lean_settings_is_refused_and_nothing_is_left(
     demo_path: Path, daemon, tmp_path: Path
 ) -> None:
     base, url = daemon
-    plain = hub.init_hub(base / "plain.git")  # today's hub init: no filter allowed
+    # Hubs made before `ktpel hub init` prepared lean clones: plain bare repositories.
+    plain = base / "plain.git"  # no filter allowed
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(plain)], check=True)
     _git(plain, "fetch", "-q", str(demo_path), "main:main")
-    half = hub.init_hub(base / "half.git")  # filters allowed, but no filter ref
+    half = base / "half.git"  # filters allowed, but no filter ref
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(half)], check=True)
     _git(half, "config", "uploadpack.allowFilter", "true")
     _git(half, "fetch", "-q", str(demo_path), "main:main")
     for name, reason in (("plain.git", "uploadpack.allowFilter"), ("half.git", "sparse blob")):
