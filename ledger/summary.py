@@ -9,7 +9,7 @@ from typing import Any
 from . import clock
 from .policy import Policy
 from .request import RequestState, due_at, letters_of_events, waiting_on
-from .rules import Violation
+from .rules import Violation, param_plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,7 @@ def broken_summary(path: str, violation: Violation) -> RequestSummary:
 def error_to_json(violation: Violation) -> dict[str, Any]:
     return {
         "code": violation.code,
-        "params": {k: str(v) for k, v in violation.params.items()},
+        "params": {k: param_plain(v) for k, v in violation.params.items()},
         "path": violation.path,
         "line": violation.line,
     }
