@@ -147,7 +147,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
             for w in waiting_on(state, sop)
         ),
         kabkota=state.kabkota,
-        letters=tuple(number for _, number in letters_of_events(state.events, sop)),
+        letters=tuple(number for _, number in letters_of_events(state.events, sop, policy.sops)),
         kabkota_letters=tuple(str(p.get("letter_number", "")) for p in state.permohonan),
         created=state.events[0].at if state.events else None,
         requested=sum(state.requested.values()),
