@@ -543,7 +543,8 @@ def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
             state = loads(raw.decode("utf-8"), path, policy)
         except LedgerError:
             continue
-        for _, number in letters_of_events(state.events, policy.sop):
+        own = policy.for_sop(state.sop_id) if state.sop_id in policy.sops else policy
+        for _, number in letters_of_events(state.events, own.sop, policy.sops):
             out[normalize_letter_number(number)] = state.id
     return out
 

@@ -17,7 +17,7 @@ import tomli_w
 
 from . import clock
 from .policy import PEOPLE_FILE, SETTINGS_FILE, Key, Person, parse_policy, parse_settings, sop_path
-from .rules import fail
+from .rules import fail, reason
 from .sop import BUILTIN_SOP, builtin_sop_text
 from .store import Ledger, git_env, signing_key_path
 
@@ -166,7 +166,7 @@ def create_ledger(
     ptext = people_text(everyone)
     parse_policy(settings, ptext, sop_text)  # refuse a bad NIP, unknown role... before writing
     if "admin" not in admin.roles:
-        raise fail("people-invalid", reason=f"{admin.id} harus memegang peran admin")
+        raise fail("people-invalid", reason=reason("why-admin-role", person=admin.id))
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
     # A split index keeps each step's index write small in a ledger of thousands of requests.
@@ -200,6 +200,6 @@ def create_ledger(
         env=git_env(admin.name, admin.email, at),
     )
     if proc.returncode != 0:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise fail("git-failed", reason=reason[-1] if reason else "git commit")
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise fail("git-failed", reason=lines[-1] if lines else "git commit")
     return Ledger(root)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import i18n
-from .rules import RULES
+from .rules import param_plain, param_text, render
 
 ERROR, WARNING = "error", "warning"
 GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
@@ -163,19 +163,12 @@ class Finding:
         return FINDINGS[self.code][0] if self.code in FINDINGS else ERROR
 
     def message(self, lang: str | None = None) -> str:
-        en = (lang or i18n.language()) == "en"
-        if self.code in FINDINGS:
-            template = FINDINGS[self.code][2 if en else 1]
-        else:
-            rule = RULES[self.code]
-            template = rule.en if en else rule.id
+        lang = lang or i18n.language()
+        if self.code not in FINDINGS:
+            return render(self.code, self.params, lang)
+        template = FINDINGS[self.code][2 if lang == "en" else 1]
         try:
-            return template.format(
-                **{
-                    k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-                    for k, v in self.params.items()
-                }
-            )
+            return template.format(**{k: param_text(v, lang) for k, v in self.params.items()})
         except (KeyError, IndexError):
             return f"{template} {self.params}"
 
@@ -204,13 +197,10 @@ class Finding:
 
 
 def _plain(value: Any) -> Any:
-    """A parameter as JSON keeps it (lists stay lists), so a cached finding reads back as typed
-    as it was found and its sentence is made the same way in either language."""
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+    """A parameter as JSON keeps it (lists stay lists, nested reasons stay typed), so a cached
+    finding reads back as typed as it was found and its sentence is made the same way in either
+    language."""
+    return param_plain(value)
 
 
 @dataclass

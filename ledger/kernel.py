@@ -35,7 +35,7 @@ from .policy import (
 from .request import Event, LetterLookup, RequestState, empty, request_path
 from .request import apply as apply_event_checked
 from .requestfile import dumps
-from .rules import LedgerError, Violation, fail
+from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .sshsig import public_blob
 from .trailers import POLICY_ACTION, commit_message
@@ -67,7 +67,11 @@ class PolicyLoader:
     def load(self, read: FileReader) -> tuple[str, Policy]:
         settings_raw = read(SETTINGS_FILE)
         if settings_raw is None:
-            raise fail("settings-invalid", path=SETTINGS_FILE, reason=f"{SETTINGS_FILE} tidak ada")
+            raise fail(
+                "settings-invalid",
+                path=SETTINGS_FILE,
+                reason=reason("why-file-missing", path=SETTINGS_FILE),
+            )
         settings = self._settings.get(settings_raw)
         if settings is None:
             settings = parse_settings(settings_raw.decode("utf-8"))
@@ -78,7 +82,7 @@ class PolicyLoader:
             path = sop_path(sop_id)
             raw = read(path)
             if raw is None:
-                raise fail("sop-invalid", path=path, reason=f"{path} tidak ada")
+                raise fail("sop-invalid", path=path, reason=reason("why-file-missing", path=path))
             sop_raws[sop_id] = raw
         people_raw = read(PEOPLE_FILE) or b""
         key = hashlib.sha1(
@@ -103,7 +107,9 @@ class PolicyLoader:
             path = sop_path(sop_id)
             sop = parse_sop(raw.decode("utf-8"), path)
             if sop.id != sop_id:
-                raise fail("sop-invalid", path=path, reason=f"id '{sop.id}' ≠ nama berkas {path}")
+                raise fail(
+                    "sop-invalid", path=path, reason=reason("why-sop-id", sop=sop.id, path=path)
+                )
             self._sops = _bounded(self._sops)
             self._sops[raw] = sop
         return sop

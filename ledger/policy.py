@@ -13,10 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from . import i18n
 from .handoff import normalize_whatsapp, whatsapp_problem
 from .letters import Letters, parse_letters
-from .rules import LedgerError, Violation, fail
+from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .worktime import WorkCalendar, default_calendar, parse_calendar
 
@@ -122,24 +121,25 @@ class Policy:
 _NIP_RE = re.compile(r"^\d{18}$")
 
 
-def nip_problem(nip: str) -> str | None:
-    """Why an 18-digit NIP is not valid, or None. Format: YYYYMMDD YYYYMM S NNN."""
+def nip_problem(nip: str) -> Violation | None:
+    """Why an 18-digit NIP is not valid (a typed reason, rendered when shown), or None.
+    Format: YYYYMMDD YYYYMM S NNN."""
     compact = nip.replace(" ", "")
     if not _NIP_RE.match(compact):
-        return "harus 18 angka"
+        return reason("why-nip-digits")
     try:
         born = date(int(compact[0:4]), int(compact[4:6]), int(compact[6:8]))
     except ValueError:
-        return "tanggal lahir (8 angka pertama) bukan tanggal yang ada"
+        return reason("why-nip-birth")
     year, month = int(compact[8:12]), int(compact[12:14])
     if not 1 <= month <= 12 or year < 1900:
-        return "bulan pengangkatan (angka 9-14) bukan bulan yang ada"
+        return reason("why-nip-month")
     if (year, month) <= (born.year, born.month):
-        return "pengangkatan harus sesudah kelahiran"
+        return reason("why-nip-order")
     if compact[14] not in "12":
-        return "digit jenis kelamin (angka ke-15) harus 1 atau 2"
+        return reason("why-nip-sex")
     if compact[15:] == "000":
-        return "nomor urut (3 angka terakhir) tidak boleh 000"
+        return reason("why-nip-serial")
     return None
 
 
@@ -165,20 +165,14 @@ def _settings_format(raw: dict[str, Any]) -> int:
         raise fail(
             "settings-invalid",
             path=SETTINGS_FILE,
-            reason=i18n.pick(
-                f"'format' harus 1 atau {SETTINGS_FORMAT}, bukan {value!r}",
-                f"'format' must be 1 or {SETTINGS_FORMAT}, not {value!r}",
-            ),
+            reason=reason("why-format", highest=SETTINGS_FORMAT, value=repr(value)),
         )
     newer = [f"[{key}]" for key in ("calendar", "letters") if key in raw]
     if newer and value < 2:
         raise fail(
             "settings-invalid",
             path=SETTINGS_FILE,
-            reason=i18n.pick(
-                f"{' dan '.join(newer)} perlu 'format = 2'",
-                f"{' and '.join(newer)} need 'format = 2'",
-            ),
+            reason=reason("why-format-2", tables=newer),
         )
     return value
 
@@ -205,7 +199,7 @@ def parse_settings(text: str) -> Settings:
         )
     except (KeyError, TypeError) as exc:
         raise fail(
-            "settings-invalid", path=SETTINGS_FILE, reason=f"kunci {exc} tidak ada atau salah jenis"
+            "settings-invalid", path=SETTINGS_FILE, reason=reason("why-key-missing", key=str(exc))
         ) from None
 
 
@@ -224,10 +218,7 @@ def _boolean(raw: dict[str, Any], key: str) -> bool:
         raise fail(
             "settings-invalid",
             path=SETTINGS_FILE,
-            reason=i18n.pick(
-                f"'{key}' harus true atau false (tanpa tanda kutip), bukan {value!r}",
-                f"'{key}' must be true or false (without quotes), not {value!r}",
-            ),
+            reason=reason("why-not-boolean", key=key, value=repr(value)),
         )
     return value
 
@@ -257,7 +248,7 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
             problems.append(
                 Violation(
                     "people-invalid",
-                    {"reason": f"orang ke-{index}: kunci {exc} tidak ada"},
+                    {"reason": reason("why-person-key-missing", index=index, key=str(exc))},
                     PEOPLE_FILE,
                 )
             )
@@ -267,31 +258,37 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                 problems.append(
                     Violation(
                         "people-invalid",
-                        {"reason": f"{person.id}: whatsapp {problem.message()}"},
+                        {"reason": reason("why-whatsapp", person=person.id, problem=problem)},
                         PEOPLE_FILE,
                     )
                 )
             else:
                 person = replace(person, whatsapp=normalize_whatsapp(person.whatsapp))
-        if reason := nip_problem(person.nip):
+        if why := nip_problem(person.nip):
             problems.append(
                 Violation(
                     "bad-nip",
-                    {"nip": person.nip, "person": person.id, "reason": reason},
+                    {"nip": person.nip, "person": person.id, "reason": why},
                     PEOPLE_FILE,
                 )
             )
         if person.id in people:
             problems.append(
                 Violation(
-                    "people-invalid", {"reason": f"id '{person.id}' dipakai dua kali"}, PEOPLE_FILE
+                    "people-invalid",
+                    {"reason": reason("why-id-twice", person=person.id)},
+                    PEOPLE_FILE,
                 )
             )
         if person.office not in settings.offices:
             problems.append(
                 Violation(
                     "people-invalid",
-                    {"reason": f"{person.id}: kantor '{person.office}' tidak dikenal"},
+                    {
+                        "reason": reason(
+                            "why-office-unknown", person=person.id, office=person.office
+                        )
+                    },
                     PEOPLE_FILE,
                 )
             )
@@ -300,7 +297,7 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                 problems.append(
                     Violation(
                         "people-invalid",
-                        {"reason": f"{person.id}: peran '{role}' tidak dikenal"},
+                        {"reason": reason("why-role-unknown", person=person.id, role=role)},
                         PEOPLE_FILE,
                     )
                 )
@@ -314,14 +311,9 @@ def parse_people(text: str, settings: Settings, sop: Sop) -> dict[str, Person]:
                     Violation(
                         "people-invalid",
                         {
-                            "reason": i18n.pick(
-                                f"kunci yang sama tercantum dua kali pada {owner}"
-                                if owner == person.id
-                                else f"kunci yang sama tercantum pada {owner} dan {person.id}",
-                                f"the same key is listed twice under {owner}"
-                                if owner == person.id
-                                else f"the same key is listed under {owner} and {person.id}",
-                            )
+                            "reason": reason("why-key-twice-same", person=owner)
+                            if owner == person.id
+                            else reason("why-key-twice", owner=owner, person=person.id)
                         },
                         PEOPLE_FILE,
                     )

@@ -468,15 +468,26 @@ def _apply_distribution(
 LetterLookup = Callable[[str], str | None]
 
 
-def letters_of_events(events: tuple[Event, ...] | list[Event], sop: Sop) -> list[tuple[str, str]]:
-    """(field name, number) for every letter-number value the events carry."""
+def letters_of_events(
+    events: tuple[Event, ...] | list[Event], sop: Sop, sops: Mapping[str, Sop] | None = None
+) -> list[tuple[str, str]]:
+    """(field name, number) for every letter-number value the events carry.
+
+    `sop` is the revision the last events were recorded under (the request's own); with `sops`
+    (every revision, `Policy.sops`) each earlier event's step is looked up in the revision it
+    was recorded under: a `migrate` event and those before it belong to its `from` revision.
+    """
     out: list[tuple[str, str]] = []
-    for ev in events:
-        if not sop.has_step(ev.step):
+    current = sop
+    for ev in reversed(events):
+        if ev.action == "migrate" and sops is not None:
+            current = sops.get(str(ev.data.get("from")), current)
+        if not current.has_step(ev.step):
             continue
-        for f in sop.step(ev.step).fields_for(ev.action):
+        for f in reversed(current.step(ev.step).fields_for(ev.action)):
             if f.type == "letter_number" and isinstance(ev.data.get(f.name), str):
                 out.append((f.name, ev.data[f.name]))
+    out.reverse()
     return out
 
 
@@ -495,7 +506,10 @@ def apply(
         raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
     authorize(event, policy, policy.sop.step(event.step))
     new = apply_event(state, event, policy)
-    mine = {normalize_letter_number(n) for _, n in letters_of_events(state.events, policy.sop)}
+    mine = {
+        normalize_letter_number(n)
+        for _, n in letters_of_events(state.events, policy.sop, policy.sops)
+    }
     for name, number in letters_of_events([event], policy.sop):
         key = normalize_letter_number(number)
         if key in mine:

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from . import clock, i18n
+from . import clock
 from .policy import SETTINGS_FILE, Policy, sop_path
 from .request import Event, RequestState
-from .rules import fail
+from .rules import fail, reason
 from .sop import Sop, parse_sop
 from .store import Ledger, Recorded
 
@@ -30,7 +30,7 @@ def _settings_text(
     text = (current or b"").decode("utf-8")
     listed = "sops = [" + ", ".join(f'"{s}"' for s in sops) + "]"
     if not _SOP_LINE.search(text):
-        raise fail("settings-invalid", path=SETTINGS_FILE, reason="baris 'sop = \"...\"' tidak ada")
+        raise fail("settings-invalid", path=SETTINGS_FILE, reason=reason("why-sop-line-missing"))
     text = _SOP_LINE.sub(f'sop = "{sop}"', text, count=1)
     if _SOPS_LINE.search(text):
         text = _SOPS_LINE.sub(listed, text, count=1)
@@ -68,10 +68,7 @@ def use_sop(ledger: Ledger, admin_id: str, sop_id: str, *, at: datetime | None =
         if sop_id == policy.settings.sop:
             raise fail(
                 "bad-input",
-                reason=i18n.pick(
-                    f"SOP {sop_id} sudah dipakai untuk permohonan baru",
-                    f"new requests already get SOP {sop_id}",
-                ),
+                reason=reason("why-sop-in-use", sop=sop_id),
             )
         current = ledger.blob(ledger.head(), SETTINGS_FILE)
         return {

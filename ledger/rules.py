@@ -680,6 +680,103 @@ _RULES = [
 
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
 
+# --- Reasons (kernelrest area): the `{reason}` inside a parse-time rule, typed like a rule so
+# it is rendered when shown, in the reader's language. Not rule codes of their own (never
+# reported alone), so not in FORMAT.md's rule table.
+_REASONS = [
+    Rule(
+        "why-key-missing",
+        "kunci {key} tidak ada atau salah jenis",
+        "key {key} is missing or of the wrong type",
+    ),
+    Rule(
+        "why-person-key-missing",
+        "orang ke-{index}: kunci {key} tidak ada",
+        "person #{index}: key {key} is missing",
+    ),
+    Rule(
+        "why-not-boolean",
+        "'{key}' harus true atau false (tanpa tanda kutip), bukan {value}",
+        "'{key}' must be true or false (without quotes), not {value}",
+    ),
+    Rule("why-id-twice", "id '{person}' dipakai dua kali", "the id '{person}' is used twice"),
+    Rule("why-whatsapp", "{person}: whatsapp {problem}", "{person}: whatsapp {problem}"),
+    Rule(
+        "why-format",
+        "'format' harus 1 atau {highest}, bukan {value}",
+        "'format' must be 1 or {highest}, not {value}",
+    ),
+    Rule("why-format-2", "{tables} perlu 'format = 2'", "{tables} need 'format = 2'"),
+    Rule(
+        "why-office-unknown",
+        "{person}: kantor '{office}' tidak dikenal",
+        "{person}: the office '{office}' is not known",
+    ),
+    Rule(
+        "why-role-unknown",
+        "{person}: peran '{role}' tidak dikenal",
+        "{person}: the role '{role}' is not known",
+    ),
+    Rule(
+        "why-key-twice-same",
+        "kunci yang sama tercantum dua kali pada {person}",
+        "the same key is listed twice under {person}",
+    ),
+    Rule(
+        "why-key-twice",
+        "kunci yang sama tercantum pada {owner} dan {person}",
+        "the same key is listed under {owner} and {person}",
+    ),
+    Rule("why-file-missing", "{path} tidak ada", "{path} does not exist"),
+    Rule(
+        "why-sop-line-missing",
+        "baris 'sop = \"...\"' tidak ada",
+        "the line 'sop = \"...\"' is missing",
+    ),
+    Rule(
+        "why-sop-id",
+        "id '{sop}' ≠ nama berkas {path}",
+        "the id '{sop}' does not match the file name {path}",
+    ),
+    Rule(
+        "why-sop-in-use",
+        "SOP {sop} sudah dipakai untuk permohonan baru",
+        "new requests already get SOP {sop}",
+    ),
+    Rule(
+        "why-admin-role", "{person} harus memegang peran admin", "{person} must hold the admin role"
+    ),
+    # NIP: YYYYMMDD YYYYMM S NNN.
+    Rule("why-nip-digits", "harus 18 angka", "must be 18 digits"),
+    Rule(
+        "why-nip-birth",
+        "tanggal lahir (8 angka pertama) bukan tanggal yang ada",
+        "the date of birth (first 8 digits) is not a real date",
+    ),
+    Rule(
+        "why-nip-month",
+        "bulan pengangkatan (angka 9-14) bukan bulan yang ada",
+        "the month of appointment (digits 9-14) is not a real month",
+    ),
+    Rule(
+        "why-nip-order",
+        "pengangkatan harus sesudah kelahiran",
+        "the appointment must come after the birth",
+    ),
+    Rule(
+        "why-nip-sex",
+        "digit jenis kelamin (angka ke-15) harus 1 atau 2",
+        "the sex digit (digit 15) must be 1 or 2",
+    ),
+    Rule(
+        "why-nip-serial",
+        "nomor urut (3 angka terakhir) tidak boleh 000",
+        "the serial number (last 3 digits) may not be 000",
+    ),
+]
+
+REASONS: Mapping[str, Rule] = {rule.code: rule for rule in _REASONS}
+
 
 @dataclass(frozen=True, slots=True)
 class Violation:
@@ -692,12 +789,7 @@ class Violation:
     field: str | None = None
 
     def message(self, lang: str | None = None) -> str:
-        rule = RULES[self.code]
-        template = rule.en if (lang or i18n.language()) == "en" else rule.id
-        try:
-            return template.format(**{k: _text(v) for k, v in self.params.items()})
-        except (KeyError, IndexError):
-            return f"{template} {dict(self.params)}"
+        return render(self.code, self.params, lang)
 
     def located(self, path: str | None = None, line: int | None = None) -> Violation:
         return Violation(self.code, self.params, path or self.path, line or self.line, self.field)
@@ -713,10 +805,51 @@ class Violation:
         return out
 
 
-def _text(value: object) -> str:
+def render(code: str, params: Mapping[str, object], lang: str | None = None) -> str:
+    """The sentence of a rule or reason code, made now in `lang` (or the current language)."""
+    lang = lang or i18n.language()
+    rule = RULES.get(code) or REASONS[code]
+    template = rule.en if lang == "en" else rule.id
+    try:
+        return template.format(**{k: param_text(v, lang) for k, v in params.items()})
+    except (KeyError, IndexError):
+        return f"{template} {dict(params)}"
+
+
+def param_text(value: object, lang: str | None = None) -> str:
+    """A parameter as it reads in a sentence; a nested reason (a `Violation`, or its cached form
+    `{"code": ..., "params": ...}`) is rendered in the same language as the sentence around it."""
+    if isinstance(value, Violation):
+        return value.message(lang)
+    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        code = str(value["code"])
+        if code in RULES or code in REASONS:
+            nested = value.get("params")
+            return render(code, nested if isinstance(nested, Mapping) else {}, lang)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(param_text(v, lang) for v in value)
     return str(value)
+
+
+def param_plain(value: object) -> object:
+    """A parameter as JSON keeps it: lists stay lists and a nested reason stays a code with its
+    parameters, so a cached finding is rendered later wholly in the reader's language."""
+    if isinstance(value, Violation):
+        return {"code": value.code, "params": {k: param_plain(v) for k, v in value.params.items()}}
+    if isinstance(value, Mapping):
+        return {str(k): param_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [param_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def reason(code: str, **params: object) -> Violation:
+    """A reason inside another rule's sentence (its `{reason}`), kept typed until shown."""
+    if code not in REASONS:
+        raise KeyError(code)
+    return Violation(code, params)
 
 
 class LedgerError(Exception):

@@ -25,33 +25,30 @@ from datetime import datetime
 from pathlib import Path
 
 import git
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
 from . import clock
 from .gitobjects import ObjectBuffer, commit_payload, ident, tree_with, write_loose
+from .journal import CRASH_POINTS, LOCK_TIMEOUT, crash_point
 from .kernel import Operation, Outcome, PolicyLoader, PolicyOp, RequestOp, Snapshot
 from .kernel import apply as apply_operation
-from .keys import normalize, public_of_file, signing_key_path
+from .keys import signing_key_path
 from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, Policy, sop_path
+from .repo import atomic_write, git_env
 from .request import Event, RequestState, request_path
 from .requestfile import loads
 from .rules import LedgerError, fail
+from .signing import key_file, registered_key
 from .summary import RequestSummary, summarize
 
-LOCK_TIMEOUT = float(os.environ.get("KTPEL_LOCK_TIMEOUT", "10"))
-CRASH_POINTS = ("after-journal", "after-write", "after-add", "after-commit")
-
-
-def crash_point(name: str) -> None:
-    """Test hook: `KTPEL_TEST_CRASH_AT=<name>` kills the process here, as a power cut would.
-
-    Points, in order, inside `Ledger.commit_files`: after-journal (journal written, nothing
-    else), after-write (file written), after-add (staged), after-commit (HEAD moved, journal
-    still there). Unset in normal use; tests run a child process with it set.
-    """
-    if os.environ.get("KTPEL_TEST_CRASH_AT") == name:
-        os._exit(137)
+__all__ = [
+    "CRASH_POINTS",
+    "LOCK_TIMEOUT",
+    "Ledger",
+    "Recorded",
+    "crash_point",
+    "git_env",
+    "signing_key_path",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,74 +58,6 @@ class Recorded:
     sha: str
     request: RequestState
     path: str
-
-
-_KEY_FILES: dict[
-    tuple[Path, int, int], tuple[str | None, object]
-] = {}  # (path, mtime, size) -> (public, private)
-
-
-def _key_file(key: Path) -> tuple[str | None, object]:
-    """(public line, private key or None) of a key file, read once per version of the file.
-
-    The private half is None when it cannot be used in-process (protected by a passphrase, not
-    ed25519): git and ssh-keygen sign with it then.
-    """
-    try:
-        st = key.stat()
-    except OSError:
-        return None, None
-    slot = (key, st.st_mtime_ns, st.st_size)
-    if slot not in _KEY_FILES:
-        try:
-            private = load_ssh_private_key(key.read_bytes(), None)
-            private = private if isinstance(private, Ed25519PrivateKey) else None
-        except (OSError, ValueError, TypeError):
-            private = None
-        if len(_KEY_FILES) > 64:
-            _KEY_FILES.clear()
-        _KEY_FILES[slot] = (public_of_file(key), private)
-    return _KEY_FILES[slot]
-
-
-def _registered_key(key: Path, person: Person) -> bool:
-    """Whether the private key file's public half is one of the person's active keys in people.toml."""
-    mine = _key_file(key)[0]
-    if mine is None:
-        return False
-    for registered in person.keys:
-        try:
-            if registered.active and normalize(registered.public) == mine:
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.ktpel-tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def git_env(
-    name: str, email: str, at: datetime, committed: datetime | None = None
-) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        GIT_AUTHOR_NAME=name,
-        GIT_AUTHOR_EMAIL=email,
-        GIT_AUTHOR_DATE=clock.to_wib(at).isoformat(),
-        GIT_COMMITTER_NAME=name,
-        GIT_COMMITTER_EMAIL=email,
-        GIT_COMMITTER_DATE=clock.to_wib(committed or at).isoformat(),
-        LC_ALL="C",
-    )
-    return env
 
 
 class Ledger:
@@ -457,7 +386,7 @@ class Ledger:
             if data is None:
                 target.unlink(missing_ok=True)
             else:
-                _atomic_write(target, data)
+                atomic_write(target, data)
         if paths:
             self.git("reset", "-q", head, "--", *paths, check=False)
         self.journal_path.unlink(missing_ok=True)
@@ -503,7 +432,7 @@ class Ledger:
         """
         policy = policy or self.policy(parent)
         key = signing_key_path(author.id)
-        usable = key.exists() and _registered_key(key, author)
+        usable = key.exists() and registered_key(key, author)
         do_sign = usable if sign is None else sign
         if policy.settings.signatures_required and not usable:
             if key.exists():
@@ -515,7 +444,7 @@ class Ledger:
             tree = tree_with(
                 self.read_object, self._write_object, tree, rel.split("/"), blob
             ) or self._write_object(b"tree", b"")
-        private = _key_file(key)[1] if do_sign else None
+        private = key_file(key)[1] if do_sign else None
         if in_process and (private is not None or not do_sign):
             from .sshsig import sign as sshsig_sign
             from .sshsig import with_signature
@@ -586,7 +515,7 @@ class Ledger:
                 if data is None:
                     target.unlink(missing_ok=True)
                 else:
-                    _atomic_write(target, data)
+                    atomic_write(target, data)
             crash_point("after-write")
             self.git("update-index", "--add", "--remove", "--", *rels)
             crash_point("after-add")

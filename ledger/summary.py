@@ -9,7 +9,7 @@ from typing import Any
 from . import clock
 from .policy import Policy
 from .request import RequestState, due_at, letters_of_events, waiting_on
-from .rules import Violation
+from .rules import Violation, param_plain
 from .worktime import WorkCalendar, default_calendar
 
 
@@ -170,7 +170,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
             for w in waiting_on(state, sop)
         ),
         kabkota=state.kabkota,
-        letters=tuple(number for _, number in letters_of_events(state.events, sop)),
+        letters=tuple(number for _, number in letters_of_events(state.events, sop, policy.sops)),
         kabkota_letters=tuple(str(p.get("letter_number", "")) for p in state.permohonan),
         created=state.events[0].at if state.events else None,
         requested=sum(state.requested.values()),
@@ -194,7 +194,7 @@ def broken_summary(path: str, violation: Violation) -> RequestSummary:
 def error_to_json(violation: Violation) -> dict[str, Any]:
     return {
         "code": violation.code,
-        "params": {k: str(v) for k, v in violation.params.items()},
+        "params": {k: param_plain(v) for k, v in violation.params.items()},
         "path": violation.path,
         "line": violation.line,
     }

@@ -109,11 +109,15 @@ class SyncResult:
 # --- small git helpers ---------------------------------------------------------------------------
 
 
-def _net_env() -> dict[str, str]:
+def net_env() -> dict[str, str]:
+    """The environment for git talking to a hub (public: the hub's setup uses it too)."""
     env = dict(os.environ)
     env.setdefault("GIT_TERMINAL_PROMPT", "0")  # no password prompt under the TUI; fail plainly
     env["LC_ALL"] = "C"  # git's messages are classified by their English text
     return env
+
+
+_net_env = net_env  # the old private name, until hub.py imports `net_env` (coordinator's merge)
 
 
 def _rev(ledger: Ledger, ref: str) -> str | None:
@@ -632,7 +636,7 @@ def _fetch(ledger: Ledger, remote: str) -> str | None:
         "--refmap=",
         remote,
         f"refs/heads/{MAIN}:{tracking}",
-        env=_net_env(),
+        env=net_env(),
         check=False,
     )
     if proc.returncode != 0:
@@ -675,7 +679,7 @@ def _push(ledger: Ledger, remote: str, sha: str) -> bool:
         "--no-verify",
         remote,
         f"{sha}:refs/heads/{MAIN}",
-        env=_net_env(),
+        env=net_env(),
         check=False,
     )
     if proc.returncode == 0:

@@ -190,3 +190,29 @@ def git_status(root: Path) -> str:
     return subprocess.run(
         ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
     ).stdout
+
+
+def test_letter_numbers_recorded_before_a_migration_stay_taken_after_it(demo_path, fixed_clock):
+    """After a migration onto a revision that renumbers steps, the letter numbers the request's
+    earlier events carry (steps 9 and 12 of the old SOP) are still its own: listed with it and
+    refused to another request."""
+    with Ledger.open(demo_path) as led:
+        add_sop(led, "yusuf", revision_with_step(), at=_at())
+        use_sop(led, "yusuf", WITH_STEP, at=_at())
+        before = {r.id: r.letters for r in led.list_requests()}["2026-0004"]
+        old = led.read_request("2026-0004")
+        taken = [
+            ev.data[name]
+            for ev in old.events
+            for name in ("letter_number", "cover_letter_number")
+            if ev.step in (9, 12) and isinstance(ev.data.get(name), str)
+        ]
+        assert len(taken) == 2 and set(taken) <= set(before)
+        migrate(led, "2026-0004", "maya", "kasi", WITH_STEP, at=_at())
+        assert {r.id: r.letters for r in led.list_requests()}["2026-0004"] == before
+        advance(led, "2026-0003")  # on the old SOP, to step 9 (the letter to the ministry)
+        assert led.read_request("2026-0003").step == 9
+        with pytest.raises(LedgerError) as err:
+            advance(led, "2026-0003", letter_number=taken[0])
+        assert "2026-0004" in err.value.message()
+        assert audit(led, use_cache=False).ok
