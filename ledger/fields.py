@@ -71,7 +71,7 @@ def parse_count(text: str) -> int:
     text = text.strip().replace("_", "").replace(" ", "")
     if _THOUSANDS.match(text):
         text = text.replace(".", "")
-    if not re.fullmatch(r"-?\d+", text):
+    if not re.fullmatch(r"-?[0-9]+", text) or len(text) > 12:
         raise ValueError(text)
     return int(text)
 
@@ -178,6 +178,20 @@ def format_value(field_type: str, value: Any) -> str:
     return str(value)
 
 
+# The largest count one value may hold: ten million keping is more than Indonesia's blanks for a
+# year in one delivery, so anything above it is a typing or a forging error, never a real count.
+# A bound also keeps a hostile file's 2^64 from reaching sums and the documents' words.
+MAX_COUNT = 10_000_000
+
+
+def _too_large(field: Field) -> Violation:
+    return Violation(
+        "count-too-large",
+        {"label": field.label, "limit": f"{MAX_COUNT:,}".replace(",", ".")},
+        field=field.name,
+    )
+
+
 def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Violation | None:
     """Check an already-typed value (from a file, a replay or `coerce`)."""
     if value is None or value == "" or value == {}:
@@ -191,6 +205,8 @@ def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Viol
             return _type_error(field, value, "bad-count").violation
         if value < 0:
             return _type_error(field, value, "bad-count").violation
+        if value > MAX_COUNT:
+            return _too_large(field)
         ok = True
     elif field.type == "date":
         ok = isinstance(value, date) and not isinstance(value, datetime)
@@ -218,6 +234,8 @@ def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Viol
                 return Violation("unknown-office", {"code": code}, field=field.name)
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
                 return _type_error(field, f"{code}={number}", "bad-count").violation
+            if number > MAX_COUNT:
+                return _too_large(field)
         ok = True
     elif field.type == "schedule":
         if not isinstance(value, Mapping):

@@ -116,6 +116,12 @@ def _line_of_key(text: str, key: str) -> int | None:
     return None
 
 
+def _seq(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise ValueError("'seq' harus bilangan bulat")
+    return value
+
+
 def event_from_dict(raw: dict[str, Any]) -> Event:
     """Build an Event from its TOML table; raise ValueError on a wrong shape."""
     if not isinstance(raw, dict):
@@ -157,7 +163,7 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
         data=data,
         note=str(raw.get("note", "")),
         on_behalf=on_behalf,
-        seq=int(raw.get("seq", 0)),
+        seq=_seq(raw.get("seq", 0)),
     )
 
 

@@ -127,6 +127,11 @@ _RULES = [
         "'{label}' must be a whole, non-negative number of pieces: '{value}' does not fit.",
     ),
     Rule(
+        "count-too-large",
+        "Isian '{label}' melebihi batas {limit} keping untuk satu nilai; periksa angkanya.",
+        "'{label}' is over the limit of {limit} pieces for one value; check the number.",
+    ),
+    Rule(
         "received-mismatch",
         "Diterima baik {good} + rusak/kurang {damaged} = {total}, tidak sama dengan {shipped} keping yang dikirim; isi catatan selisih.",
         "Received good {good} + damaged/missing {damaged} = {total}, not the {shipped} pieces shipped; fill in the discrepancy note.",
