@@ -777,7 +777,16 @@ async def test_names_and_notes_are_shown_literally_never_as_markup(
     ).close()
     app = KtpelApp(root, None, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, PersonPicker), "the picker")
+        # Mounted (its search has the cursor): the picker has set its own start row by then.
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PersonPicker)
+                and app.screen.query_one("#people-search").has_focus
+            ),
+            "the picker",
+        )
+        await pilot.pause(0.1)
         options = app.screen.query_one("#people")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(p.startswith("[b]Yusuf[/b") for p in prompts) and any(

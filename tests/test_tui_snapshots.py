@@ -1,4 +1,4 @@
-"""Snapshots of the main views (and the picker, help and audit screens) at 100x30 on the demo ledger with a fixed clock.
+"""Snapshots of the main views (and the picker, help, audit, dashboard and parked screens) at 80x24 and 100x30 on the demo ledger with a fixed clock.
 
 The demo here is built with keys derived from each person's id, so its signed commits (and
 their ids, shown in the history view) are the same on every machine. Review the SVGs in
@@ -30,7 +30,13 @@ from ktpel_tui.screens.listing import ListScreen
 from ktpel_tui.screens.picker import PersonPicker
 from ledger import clock
 
-SIZE = (100, 30)
+SIZES = {"80x24": (80, 24), "100x30": (100, 30)}
+
+
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """Every screen at the smallest terminal staff use (80x24) and the usual one (100x30)."""
+    return SIZES[request.param]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +89,7 @@ async def _list_ready(pilot) -> None:
     await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.screen.filled, "the list")
 
 
-def test_list(snap_compare, ledger_copy: Path) -> None:
+def test_list(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("2")
@@ -92,11 +98,11 @@ def test_list(snap_compare, ledger_copy: Path) -> None:
         )
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_detail(snap_compare, ledger_copy: Path) -> None:
+def test_detail(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("enter")
@@ -107,11 +113,11 @@ def test_detail(snap_compare, ledger_copy: Path) -> None:
         )
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_form(snap_compare, ledger_copy: Path) -> None:
+def test_form(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("a")
@@ -124,11 +130,11 @@ def test_form(snap_compare, ledger_copy: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "maya", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "maya", watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_history(snap_compare, ledger_copy: Path) -> None:
+def test_history(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("h")
@@ -144,11 +150,11 @@ def test_history(snap_compare, ledger_copy: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_picker(snap_compare, ledger_copy: Path) -> None:
+def test_picker(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     """No person chosen yet: the picker lists everyone with office and roles."""
 
     async def run_before(pilot) -> None:
@@ -156,11 +162,11 @@ def test_picker(snap_compare, ledger_copy: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(
-        KtpelApp(ledger_copy, None, watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, None, watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_help(snap_compare, ledger_copy: Path) -> None:
+def test_help(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot) -> None:
         await _list_ready(pilot)
         await pilot.press("question_mark")
@@ -168,11 +174,13 @@ def test_help(snap_compare, ledger_copy: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
     )
 
 
-def test_audit_with_a_hand_made_commit(snap_compare, ledger_copy: Path) -> None:
+def test_audit_with_a_hand_made_commit(
+    snap_compare, ledger_copy: Path, size: tuple[int, int]
+) -> None:
     """A request file edited and committed with plain git (unsigned, outside the SOP's order)."""
     path = ledger_copy / "requests" / "2026" / "2026-0006.toml"
     path.write_text(path.read_text().replace("step = 1", "step = 4", 1))
@@ -212,5 +220,44 @@ def test_audit_with_a_hand_made_commit(snap_compare, ledger_copy: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(
-        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=SIZE, run_before=run_before
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
+    )
+
+
+def test_dashboard(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
+    from ktpel_tui.screens.dashboard import DashboardScreen
+
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("D")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, DashboardScreen)
+                and pilot.app.screen.figures is not None
+            ),
+            "the dashboard",
+        )
+        await pilot.pause(0.1)
+
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
+    )
+
+
+def test_parked(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
+    from ktpel_tui.screens.parked import ParkedScreen
+
+    async def run_before(pilot) -> None:
+        await _list_ready(pilot)
+        await pilot.press("P")
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ParkedScreen) and pilot.app.screen.loaded,
+            "the parked screen",
+        )
+        await pilot.pause(0.1)
+
+    assert snap_compare(
+        KtpelApp(ledger_copy, "hendra", watch=False), terminal_size=size, run_before=run_before
     )
