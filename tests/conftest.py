@@ -29,6 +29,9 @@ def _run_root() -> Path:
     if root := os.environ.get("KTPEL_TEST_TMP"):
         return Path(root)
     root = Path(tempfile.mkdtemp(prefix="ktpel-tests-"))
+    # Traversable (not listable) by other users: the hub transport tests run sshd and the web
+    # server as their own user, which must reach the hub and the launcher made under here.
+    root.chmod(0o711)
     os.environ["KTPEL_TEST_TMP"] = str(root)
     return root
 
@@ -38,6 +41,7 @@ _RUN_ROOT = _run_root()
 _IS_WORKER = "PYTEST_XDIST_WORKER" in os.environ
 _TMP = _RUN_ROOT / "tmp"
 _TMP.mkdir(exist_ok=True)
+_TMP.chmod(0o711)
 # Everything that asks for a temporary folder (pytest, tempfile, git) gets one in the run's.
 os.environ["TMPDIR"] = str(_TMP)
 tempfile.tempdir = None

@@ -158,7 +158,13 @@ def test_picker(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
     """No person chosen yet: the picker lists everyone with office and roles."""
 
     async def run_before(pilot) -> None:
-        await until(pilot, lambda: isinstance(pilot.app.screen, PersonPicker), "the picker")
+        # Settled: the picker has mounted and put the cursor in its search field.
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, PersonPicker)
+            and pilot.app.screen.query_one("#people-search").has_focus,
+            "the picker",
+        )
         await pilot.pause(0.1)
 
     assert snap_compare(

@@ -18,7 +18,7 @@ from ledger import clock
 from ledger.fields import format_value
 from ledger.policy import Policy
 from ledger.report import Quantities, ReturnRow, TimelineRow, quantities, timeline
-from ledger.request import RequestState, due_at
+from ledger.request import RequestState, current_timing
 from ledger.sop import Sop, Step
 from ledger.summary import summarize
 
@@ -67,16 +67,18 @@ def header_text(state: RequestState, policy: Policy, now: datetime) -> Text:
     )
     summary = summarize(state, "", policy)
     text.append("  ·  " + _("menunggu {who}").format(who=waiting_text(summary, policy)) + "\n")
-    due = due_at(state, sop)
-    waited = clock.minutes_between(state.since, now) if state.since else 0
+    # The same office-time clock as the list and the audit (the step's own clock, the ledger's
+    # calendar): a step is not late over a weekend or a holiday.
+    timing = current_timing(state, sop, policy.settings.calendar, now)
+    waited = timing.elapsed if timing is not None else 0
     text.append(
         _("sudah menunggu {waited} (standar {standard})").format(
             waited=duration(waited), standard=_standard(step)
         )
     )
-    if due is not None:
-        text.append("  ·  " + _("batas waktu {due}").format(due=_when(due)))
-        if now > due:
+    if timing is not None:
+        text.append("  ·  " + _("batas waktu {due}").format(due=_when(timing.due)))
+        if timing.late:
             text.append("  " + _("TERLAMBAT"), style="bold reverse red")
     text.append(f"\n{step.activity}", style="dim")
     return text

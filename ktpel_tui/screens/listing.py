@@ -82,7 +82,7 @@ def waiting_text(s: RequestSummary, policy: Policy) -> str:
 
 
 def time_cell(s: RequestSummary, policy: Policy, now: datetime) -> Text:
-    waited = s.waited_minutes(now)
+    waited = s.waited_minutes(now, policy.settings.calendar)
     if waited is None or s.broken:
         return Text("-")
     standard = policy.sop.step(s.step).due_minutes if policy.sop.has_step(s.step) else 0
