@@ -161,8 +161,10 @@ def test_picker(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
         # Settled: the picker has mounted and put the cursor in its search field.
         await until(
             pilot,
-            lambda: isinstance(pilot.app.screen, PersonPicker)
-            and pilot.app.screen.query_one("#people-search").has_focus,
+            lambda: (
+                isinstance(pilot.app.screen, PersonPicker)
+                and pilot.app.screen.query_one("#people-search").has_focus
+            ),
             "the picker",
         )
         await pilot.pause(0.1)
