@@ -53,7 +53,18 @@ from .gitread import (
     resolve,
     stream_objects,
 )
-from .kernel import PolicyLoader, PolicyOp, RequestOp, Snapshot, is_policy_path, judge_policy
+from .kernel import (
+    TIME_MAX,
+    TIME_MIN,
+    PolicyLoader,
+    PolicyOp,
+    RequestOp,
+    Snapshot,
+    commit_header_problems,
+    is_policy_path,
+    judge_policy,
+    message_problems,
+)
 from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
 from .policy import Policy
@@ -147,6 +158,8 @@ class Walker:
             if self.policy is None:
                 self.policy = self.policy_at(entry.parents[0])
             policy = self.policy
+        for v in commit_header_problems(commit.header(b"author"), commit.header(b"committer")):
+            self.add(v.code, sha, **v.params)
         author_name, author_email, author_time = person_line(commit.header(b"author") or b"")
         _, _, committed = person_line(commit.header(b"committer") or b"")
         signer = self._check_signature(sha, commit, policy, author_name, author_email)
@@ -158,7 +171,8 @@ class Walker:
                 at=_when(committed),
                 before=_when(ctx.last_committed),
             )
-        ctx.last_committed = max(committed, ctx.last_committed or committed)
+        if TIME_MIN <= committed < TIME_MAX:  # a date out of bounds is `time-invalid` already
+            ctx.last_committed = max(committed, ctx.last_committed or committed)
         message = commit.message.decode("utf-8", "replace")
         policy_paths = [c.path for c in entry.changes if is_policy_path(c.path)]
         request_changes = [c for c in entry.changes if REQUEST_FILE_RE.match(c.path)]
@@ -307,7 +321,7 @@ class Walker:
         if raw is None:
             return empty(request_id, policy.sop.id)
         try:
-            return loads(raw.decode("utf-8"), path, policy)
+            return loads(raw, path, policy)
         except LedgerError:
             return None
 
@@ -342,6 +356,7 @@ class Walker:
             tomllib.TOMLDecodeError,
             KeyError,
             IndexError,
+            RecursionError,
         ) as exc:
             self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
             ctx.states[request_id] = None
@@ -407,16 +422,8 @@ class Walker:
             self.add(
                 "file-not-canonical" if same else "file-mismatch", sha, request_id, path=change.path
             )
-        expected = parse_trailers(outcome.message)
-        actual = parse_trailers(message)
-        if expected != actual:
-            self.add(
-                "trailer-mismatch",
-                sha,
-                request_id,
-                actual=_trailer_text(actual),
-                expected=_trailer_text(expected),
-            )
+        for v in message_problems(outcome.message, message):
+            self.add(v.code, sha, request_id, **v.params)
         from .fields import normalize_letter_number
 
         for _, number in letters_of_events([new.events[-1]], policy.sop):
@@ -443,7 +450,7 @@ def _new_event(text: str, expected: int) -> tuple[int, Any]:
 def _same_data(a: bytes, b: bytes) -> bool:
     try:
         return tomllib.loads(a.decode("utf-8")) == tomllib.loads(b.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError and TOMLDecodeError among them
         return False
 
 
@@ -465,7 +472,10 @@ def _trailer_text(trailers: dict[str, str]) -> str:
 def _when(ts: int) -> str:
     from datetime import UTC, datetime
 
-    return clock.to_wib(datetime.fromtimestamp(ts, UTC)).isoformat()
+    try:
+        return clock.to_wib(datetime.fromtimestamp(ts, UTC)).isoformat()
+    except (OverflowError, ValueError, OSError):  # a forged date far out of range
+        return str(ts)
 
 
 # --- entry points ---------------------------------------------------------------------------------
@@ -540,7 +550,7 @@ def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
         if raw is None:
             continue
         try:
-            state = loads(raw.decode("utf-8"), path, policy)
+            state = loads(raw, path, policy)
         except LedgerError:
             continue
         own = policy.for_sop(state.sop_id) if state.sop_id in policy.sops else policy

@@ -16,6 +16,7 @@ Request rules (who may act, step order, fields, quantities) live in `request.app
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,7 +75,7 @@ class PolicyLoader:
             )
         settings = self._settings.get(settings_raw)
         if settings is None:
-            settings = parse_settings(settings_raw.decode("utf-8"))
+            settings = parse_settings(_text(settings_raw, "settings-invalid", SETTINGS_FILE))
             self._settings = _bounded(self._settings)
             self._settings[settings_raw] = settings
         sop_raws: dict[str, bytes] = {}
@@ -95,7 +96,7 @@ class PolicyLoader:
             sops = {sop_id: self._sop(sop_id, raw) for sop_id, raw in sop_raws.items()}
             sop = sops[settings.sop]
             # People's roles are those of the SOP new requests get.
-            people = parse_people(people_raw.decode("utf-8"), settings, sop)
+            people = parse_people(_text(people_raw, "people-invalid", PEOPLE_FILE), settings, sop)
             policy = Policy(settings=settings, people=people, sop=sop, sops=sops)
             self._policies = _bounded(self._policies)
             self._policies[key] = policy
@@ -105,7 +106,7 @@ class PolicyLoader:
         sop = self._sops.get(raw)
         if sop is None:
             path = sop_path(sop_id)
-            sop = parse_sop(raw.decode("utf-8"), path)
+            sop = parse_sop(_text(raw, "sop-invalid", path), path)
             if sop.id != sop_id:
                 raise fail(
                     "sop-invalid", path=path, reason=reason("why-sop-id", sop=sop.id, path=path)
@@ -113,6 +114,14 @@ class PolicyLoader:
             self._sops = _bounded(self._sops)
             self._sops[raw] = sop
         return sop
+
+
+def _text(raw: bytes, code: str, path: str) -> str:
+    """A policy file's text, or the file's own finding when it is not UTF-8 (never a crash)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(code, path=path, reason=f"not UTF-8 (byte {exc.start})") from None
 
 
 def _bounded(memo: dict) -> dict:
@@ -236,7 +245,7 @@ def keys_listed(people: bytes | None) -> tuple[tuple[bytes, str, str], ...]:
     otherwise parse (unreadable entries are left out: the parse reports them)."""
     try:
         raw = tomllib.loads((people or b"").decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not TOML, 4,300+ digits, too deep
         return ()
     out = []
     persons = raw.get("person", [])
@@ -340,6 +349,74 @@ POLICY_RULES: list[Rule] = [
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
 OPERATION_RULES: list[Rule] = []
+
+
+# --- what the commit object itself must hold (issue 16) -----------------------------------------
+# Checked for every commit by the audit walker (so by the hub's hook too); what ktpel writes holds
+# them by construction. Each is a function of raw bytes that never raises.
+
+# Commit times a ledger can hold: after 2000 and before 2100 (the SOP is from 2020; a date of
+# year 11476 or an offset of +9959 is a forgery, and crashed readers before).
+TIME_MIN, TIME_MAX = 946_684_800, 4_102_444_800
+WIB_OFFSET = b"+0700"
+_PERSON_RE = re.compile(rb"^(.*) <([^<>\n]*)> (-?[0-9]{1,15}) ([+-][0-9]{4})$", re.S)
+
+
+def person_header(value: bytes | None) -> tuple[bytes, bytes, int, bytes] | None:
+    """(name, email, unix time, offset) of an author/committer header; None when malformed."""
+    match = _PERSON_RE.match(value or b"")
+    if not match:
+        return None
+    return match.group(1), match.group(2), int(match.group(3)), match.group(4)
+
+
+def commit_header_problems(author: bytes | None, committer: bytes | None) -> list[Violation]:
+    """The commit's author and committer: well formed, the same person, dates within
+    `TIME_MIN`..`TIME_MAX`, offset WIB (+0700). A replayed commit keeps its author's date and
+    gets a later committer date, so the dates may differ; the persons may not."""
+    problems: list[Violation] = []
+    parsed = {}
+    for what, value in (("author", author), ("committer", committer)):
+        person = person_header(value)
+        shown = (value or b"").decode("utf-8", "replace")[-40:]
+        if person is None:
+            problems.append(Violation("time-invalid", {"what": what, "value": shown}))
+            continue
+        parsed[what] = person
+        if not TIME_MIN <= person[2] < TIME_MAX or person[3] != WIB_OFFSET:
+            value_text = f"{person[2]} {person[3].decode('ascii')}"
+            problems.append(Violation("time-invalid", {"what": what, "value": value_text}))
+    if len(parsed) == 2 and parsed["author"][:2] != parsed["committer"][:2]:
+        names = [b"%s <%s>" % parsed[w][:2] for w in ("committer", "author")]
+        committer_text, author_text = (n.decode("utf-8", "replace") for n in names)
+        problems.append(
+            Violation("committer-not-author", {"committer": committer_text, "author": author_text})
+        )
+    return problems
+
+
+def trailer_block(message: str) -> list[str]:
+    """The last paragraph of a message, line by line, exactly as written (split on newlines
+    only: `str.splitlines` would also split on the control bytes a forger puts in)."""
+    paragraphs = [p for p in message.strip("\n").split("\n\n") if p.strip()]
+    return paragraphs[-1].split("\n") if paragraphs else []
+
+
+def message_problems(expected: str, actual: str) -> list[Violation]:
+    """The message is derived, not trusted: a commit's message must be exactly the one its
+    operation produces. Trailers differing in any way (a duplicate, other case, another value,
+    one missing) are `trailer-mismatch`; the same trailers under another subject or body are
+    `message-mismatch` (a subject saying DITOLAK on an approval)."""
+    if expected == actual:
+        return []
+    want, got = trailer_block(expected), trailer_block(actual)
+    if want != got:
+        actual_text, expected_text = ("; ".join(lines) or "-" for lines in (got, want))
+        return [Violation("trailer-mismatch", {"actual": actual_text, "expected": expected_text})]
+    subject = actual.split("\n", 1)[0][:120]
+    return [
+        Violation("message-mismatch", {"actual": subject, "expected": expected.split("\n", 1)[0]})
+    ]
 
 
 def judge_policy(
@@ -462,6 +539,8 @@ __all__ = [
     "allowed_paths",
     "apply",
     "authorize",
+    "commit_header_problems",
+    "message_problems",
     "is_policy_path",
     "judge_policy",
     "policy_message",
