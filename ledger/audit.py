@@ -54,6 +54,7 @@ from .gitread import (
     stream_objects,
 )
 from .kernel import (
+    NOT_A_FILE,
     TIME_MAX,
     TIME_MIN,
     PolicyLoader,
@@ -64,6 +65,7 @@ from .kernel import (
     is_policy_path,
     judge_policy,
     message_problems,
+    tree_problems,
 )
 from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
@@ -72,7 +74,9 @@ from .request import REQUEST_FILE_RE, RequestState, empty, letters_of_events
 from .requestfile import event_from_dict, loads
 from .rules import LedgerError
 from .sshsig import split_commit, verify
+from .textsafe import visible
 from .trailers import POLICY_ACTION, parse_trailers
+from .treecheck import GITLINK, TreeEntry
 
 ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
 
@@ -174,11 +178,20 @@ class Walker:
         if TIME_MIN <= committed < TIME_MAX:  # a date out of bounds is `time-invalid` already
             ctx.last_committed = max(committed, ctx.last_committed or committed)
         message = commit.message.decode("utf-8", "replace")
-        policy_paths = [c.path for c in entry.changes if is_policy_path(c.path)]
-        request_changes = [c for c in entry.changes if REQUEST_FILE_RE.match(c.path)]
+        # The tree is plain (kernel.tree_problems): a path git holds as a symlink, a gitlink, in
+        # the wrong year folder, with foreign digits, too long or too large is reported and not
+        # read as the file it looks like.
+        unfit = set()
+        for v in tree_problems(self._entries(entry, blobs)):
+            self.add(v.code, sha, **v.params)
+            if v.code in NOT_A_FILE:
+                unfit.add(v.path)
+        changes = [c for c in entry.changes if visible(c.path) not in unfit]
+        policy_paths = [c.path for c in changes if is_policy_path(c.path)]
+        request_changes = [c for c in changes if REQUEST_FILE_RE.match(c.path)]
         others = [
             c.path
-            for c in entry.changes
+            for c in changes
             if not is_policy_path(c.path)
             and not REQUEST_FILE_RE.match(c.path)
             and not (root and c.path in ROOT_ONLY_FILES)
@@ -200,7 +213,7 @@ class Walker:
                 for change in request_changes:
                     ctx.states.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
                     ctx.complete = False
-            elif not others:
+            elif not others and not unfit:
                 self.add("files-count", sha, count=0, paths="-")
         else:
             change = request_changes[0]
@@ -208,6 +221,21 @@ class Walker:
                 sha, entry, change, blobs.get(change.path), policy, signer, message, author_time
             )
         ctx.tip = sha
+
+    def _entries(self, entry: LogEntry, blobs: dict[str, bytes | None]) -> list[TreeEntry]:
+        """The tree entries the commit adds or changes, with git's modes and the sizes known."""
+        out = []
+        for c in entry.changes:
+            if c.new == ZERO:
+                continue
+            if c.mode == GITLINK:
+                out.append(TreeEntry(c.mode, "commit", c.path, None))
+                continue
+            data = blobs.get(c.path)
+            if data is None and is_policy_path(c.path):
+                data = self.reader.read(c.new)
+            out.append(TreeEntry(c.mode, "blob", c.path, None if data is None else len(data)))
+        return out
 
     def _safe_policy(self, sha: str) -> Policy | None:
         try:
@@ -302,7 +330,8 @@ class Walker:
             snapshot, PolicyOp(signer, files, message=message), self.loader
         )
         for v in problems:
-            self.add(v.code, sha, **v.params)
+            if not v.code.startswith("tree-"):  # the walker reported git's own tree already
+                self.add(v.code, sha, **v.params)
         if new is None:
             return
         self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
@@ -524,6 +553,9 @@ def audit_git_dir(
     if use_cache and not since:
         save_cache(git_dir, walker.ctx, walker.signatures, append=append)
     findings = list(walker.ctx.findings)
+    if (git_dir / "shallow").exists():
+        # A shallow clone lacks the history before its cut: the walk did not start at the root.
+        findings.append(Finding("shallow-clone", None, None, {}))
     for pin in pins:
         pinned = resolve(git_dir, pin)
         if pinned is None:  # not even the object is here: history was rewritten before we cloned

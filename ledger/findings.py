@@ -146,6 +146,14 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         "Dorongan ini menulis ulang riwayat {ref} (bukan fast-forward); ditolak.",
         "This push rewrites the history of {ref} (not a fast-forward); refused.",
     ),
+    # Security (issue 16, security3).
+    "shallow-clone": (
+        WARNING,
+        "Salinan ini dangkal (shallow): riwayat sebelum potongannya tidak ada, jadi audit tidak "
+        "dimulai dari commit pertama; ambil riwayat lengkap dengan 'git fetch --unshallow'.",
+        "This copy is shallow: the history before its cut is missing, so the audit did not start "
+        "at the first commit; fetch the whole history with 'git fetch --unshallow'.",
+    ),
 }
 
 

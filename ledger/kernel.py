@@ -40,6 +40,7 @@ from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .sshsig import public_blob
 from .trailers import POLICY_ACTION, commit_message
+from .treecheck import REGULAR, TreeEntry, check_tree
 
 FileReader = Callable[[str], bytes | None]
 StateReader = Callable[[str], RequestState | None]
@@ -214,6 +215,9 @@ class Change:
     op: Operation
     after: Policy | None
     after_keys: tuple[tuple[bytes, str, str], ...] = ()
+    # The tree entries the commit writes (mode, type, path, size): from the files at record time,
+    # from git's own tree in the audit walker (which alone sees modes and symlinks).
+    entries: tuple[TreeEntry, ...] = ()
 
 
 Rule = Callable[[Change], Iterable[Violation]]
@@ -339,6 +343,36 @@ def sops_retained(change: Change) -> Iterator[Violation]:
             yield Violation("sop-dropped", {"sop": sop_id}, path=SETTINGS_FILE)
 
 
+# --- the tree is plain (issue 16; ledger/treecheck.py has the caps and why) ----------------------
+
+# Problems that make a path not the request file it looks like (so no reader should take it as one).
+NOT_A_FILE = frozenset(
+    {"tree-symlink", "tree-gitlink", "tree-id-path", "tree-digits", "tree-id-long", "tree-size"}
+)
+
+
+def tree_problems(entries: Iterable[TreeEntry]) -> list[Violation]:
+    """What the format forbids in the entries a commit adds or changes (`check_tree`,
+    whole=False). A path outside the layout is the caller's own finding (`foreign-file`, the
+    evidence checks), so `tree-path` is left out here."""
+    return [v for v in check_tree(entries, whole=False) if v.code != "tree-path"]
+
+
+def written_entries(files: Mapping[str, bytes | None]) -> tuple[TreeEntry, ...]:
+    """The tree entries a commit writing `files` makes: ktpel writes regular files only."""
+    return tuple(
+        TreeEntry(REGULAR, "blob", path, len(data))
+        for path, data in sorted(files.items())
+        if data is not None
+    )
+
+
+def plain_tree(change: Change) -> Iterator[Violation]:
+    """Only regular files, at request paths whose id and year agree, ASCII digits, bounded id
+    length and size (record, replay and policy changes; the walker checks git's own tree)."""
+    yield from tree_problems(change.entries)
+
+
 POLICY_RULES: list[Rule] = [
     admin_only,
     no_own_key,
@@ -348,7 +382,7 @@ POLICY_RULES: list[Rule] = [
     sops_retained,
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
-OPERATION_RULES: list[Rule] = []
+OPERATION_RULES: list[Rule] = [plain_tree]
 
 
 # --- what the commit object itself must hold (issue 16) -----------------------------------------
@@ -435,7 +469,7 @@ def judge_policy(
         key, after = (loader or PolicyLoader()).load(read)
     except LedgerError as exc:
         problems = list(exc.violations)
-    change = Change(snapshot, op, after, keys_listed(read(PEOPLE_FILE)))
+    change = Change(snapshot, op, after, keys_listed(read(PEOPLE_FILE)), written_entries(op.files))
     found = [v for rule in (*POLICY_RULES, *OPERATION_RULES) for v in rule(change)]
     return key, after, found + problems
 
@@ -475,7 +509,7 @@ def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
     # The message names the step of the SOP the event was recorded under.
     policy = policy.for_sop(state.sop_id)
     files = {path: dumps(new).encode("utf-8")}
-    change = Change(snapshot, op, policy)
+    change = Change(snapshot, op, policy, entries=written_entries(files))
     problems = [v for rule in OPERATION_RULES for v in rule(change)]
     if problems:
         raise LedgerError(*problems)
@@ -540,6 +574,9 @@ __all__ = [
     "apply",
     "authorize",
     "commit_header_problems",
+    "plain_tree",
+    "tree_problems",
+    "written_entries",
     "message_problems",
     "is_policy_path",
     "judge_policy",

@@ -211,7 +211,7 @@ def loads(text: str | bytes, path: str, policy: Policy) -> RequestState:
     if raw.get("format") != FORMAT_VERSION:
         raise invalid(f"'format' harus {FORMAT_VERSION}", "format")
     request_id = raw.get("id")
-    if not isinstance(request_id, str) or not re.fullmatch(r"\d{4}-\d{4,}", request_id):
+    if not isinstance(request_id, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{4,}", request_id):
         raise invalid("'id' tidak ada atau tidak sah", "id")
     try:
         expected_path = request_path(request_id)

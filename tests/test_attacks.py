@@ -281,7 +281,6 @@ def test_sync_parks_an_unsigned_key_registration_under_the_admins_name(offices, 
 # =================================================================================================
 
 
-@kernel("the tree is plain: no symlinks (tree-symlink)")
 def test_a_request_file_committed_as_a_symlink(demo_path, hub):
     os.symlink("2026-0006.toml", demo_path / "requests/2026/2026-0007.toml")
     git(demo_path, "add", "requests/2026/2026-0007.toml")
@@ -292,7 +291,6 @@ def test_a_request_file_committed_as_a_symlink(demo_path, hub):
     assert "[tree-symlink]" in push_refused(demo_path, hub)
 
 
-@kernel("the tree is plain: request id and year folder agree (tree-id-path)")
 def test_a_request_in_the_wrong_year_folder_shadowing_a_real_one(demo_path, hub):
     text = (demo_path / "requests/2026/2026-0006.toml").read_text()
     sha = commit_new_request(demo_path, text, path="requests/2025/2026-0006.toml")
@@ -301,7 +299,6 @@ def test_a_request_in_the_wrong_year_folder_shadowing_a_real_one(demo_path, hub)
     readers_survive(demo_path)
 
 
-@kernel("the tree is plain: no executable bit (tree-mode)")
 def test_an_executable_bit_on_a_request_file(demo_path, hub):
     record_step1(demo_path)
     message = git(demo_path, "log", "-1", "--format=%B").stdout
@@ -315,7 +312,6 @@ def test_an_executable_bit_on_a_request_file(demo_path, hub):
     assert "[tree-mode]" in push_refused(demo_path, hub)
 
 
-@kernel("the tree is plain: request ids of bounded length (tree-id-long)")
 def test_a_300_character_request_id(demo_path, hub):
     long_id = "2026-" + "7" * 295
     text = NEW_REQUEST.format(letter="470/9/X/2026", blanks=100).replace("2026-0007", long_id)
@@ -340,7 +336,6 @@ def test_a_300_character_request_id(demo_path, hub):
     assert "[tree-id-long]" in push_refused(demo_path, hub)
 
 
-@kernel("the tree is plain: ASCII digits only (tree-digits)")
 def test_a_unicode_digit_request_id(demo_path, hub):
     uid = "2026-\u0660\u0660\u0660\u0667"
     text = NEW_REQUEST.format(letter="470/9/X/2026", blanks=100).replace("2026-0007", uid)
@@ -350,7 +345,6 @@ def test_a_unicode_digit_request_id(demo_path, hub):
     readers_survive(demo_path)
 
 
-@kernel("the audit ignores replace refs (GIT_NO_REPLACE_OBJECTS)")
 def test_git_replace_objects_do_not_fool_a_local_audit(demo_path):
     good = record_step1(demo_path)
     git(demo_path, "reset", "-q", "--hard", "HEAD^")
@@ -664,7 +658,6 @@ def test_invalid_utf8_in_a_request_file_becomes_a_finding(demo_path, hub):
     push_refused(demo_path, hub)
 
 
-@kernel("no limits today: a 50 MB request file is refused by size (tree-size)")
 def test_a_50_mb_request_file(demo_path, hub):
     text = NEW_REQUEST.format(letter="470/9/X/2026", blanks=100)
     padding = ("# " + "x" * 1022 + "\n") * (50 * 1024)
