@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from . import clock, i18n
-from .auditcache import Context, cache_paths, load_cache, save_cache
+from .auditcache import Context, cache_is_sealed, cache_paths, load_cache, save_cache
 from .figures import LedgerFigures, figures
 from .findings import (
     BAD,
     ERROR,
     FINDINGS,
     GOOD,
+    OTHER_SIGNER,
     UNKNOWN_KEY,
     UNSIGNED,
     WARNING,
@@ -276,6 +277,8 @@ class Walker:
             return None
         self.signatures[sha] = GOOD
         if person.email.lower() != author_email.lower() or person.name != author_name:
+            # A good signature of someone else's commit is not "good" (the TUI said "sah").
+            self.signatures[sha] = OTHER_SIGNER
             self.add(
                 "signer-not-author",
                 sha,
@@ -599,7 +602,8 @@ def audit(
 
 
 def signature_status(ledger, shas: Iterable[str]) -> dict[str, str]:
-    """Each commit's signature: "good", "unknown-key" (also retired), "bad" or "unsigned".
+    """Each commit's signature: "good", "other-signer" (a good signature, not by the commit's
+    author), "unknown-key" (also retired), "bad" or "unsigned".
 
     Answers from the audit cache; commits not in it are checked against their parent's policy.
     """
@@ -607,6 +611,8 @@ def signature_status(ledger, shas: Iterable[str]) -> dict[str, str]:
     _, sigs = cache_paths(ledger.git_dir)
     known: dict[str, str] = {}
     try:
+        if not cache_is_sealed(ledger.git_dir):
+            raise OSError("the cache is not this code's, or was edited: not believed")
         with open(sigs) as fh:
             for line in fh:
                 sha, _, status = line.strip().partition(" ")

@@ -14,6 +14,7 @@ from .rules import param_plain, param_text, render
 
 ERROR, WARNING = "error", "warning"
 GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
+OTHER_SIGNER = "other-signer"  # a good signature by a listed key, not the commit author's
 
 # The audit's own findings: stable code -> (severity, Indonesian, English). Rule violations
 # found by replaying an event keep their code from rules.py.

@@ -39,6 +39,7 @@ from .requestfile import dumps
 from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .sshsig import public_blob
+from .textsafe import free_text_problems, identifier_problems, identity_key
 from .trailers import POLICY_ACTION, commit_message
 from .treecheck import REGULAR, TreeEntry, check_tree
 
@@ -373,6 +374,103 @@ def plain_tree(change: Change) -> Iterator[Violation]:
     yield from tree_problems(change.entries)
 
 
+# --- text cannot lie (issue 16; ledger/textsafe.py) ---------------------------------------------
+
+
+def _is_identifier(f) -> bool:
+    return f.type == "letter_number" or f.name.endswith("letter_number")
+
+
+def event_text(change: Change) -> Iterator[Violation]:
+    """A recorded event's text: identifiers (letter numbers) NFKC-clean, with no invisible,
+    bidi-control, control, foreign-digit or mixed-script character; free text (text fields,
+    the note, an on-behalf reason) with no control or bidi character and something visible."""
+    op = change.op
+    if not isinstance(op, RequestOp):
+        return
+    event = op.event
+    policy = change.after or change.before.policy
+    fields = {}
+    if policy.sop.has_step(event.step):
+        fields = {f.name: f for f in policy.sop.step(event.step).fields_for(event.action)}
+    for name, value in event.data.items():
+        if not isinstance(value, str) or value == "":
+            continue
+        f = fields.get(name)
+        label = f.label if f is not None else name
+        if f is not None and _is_identifier(f):
+            found = identifier_problems(value, label)
+        else:
+            found = free_text_problems(value, label)
+        yield from (Violation(v.code, v.params, field=name) for v in found)
+    texts = [("note", event.note)]
+    if event.on_behalf is not None:
+        texts += [("on_behalf.reason", event.on_behalf.reason)]
+    for name, value in texts:
+        if value:
+            yield from (
+                Violation(v.code, v.params, field=name) for v in free_text_problems(value, name)
+            )
+
+
+# --- governance one admin cannot bend (issue 16) -------------------------------------------------
+
+
+def second_admin_needed(change: Change) -> Iterator[Violation]:
+    """A policy change one admin may not make alone: giving themselves a role, making any new
+    admin account (a second account is a way round `admin-own-key`), leaving no admin, or turning
+    `signatures_required` off. A role for the signer can be granted by another admin; the rest
+    needs an approving second admin, which this version does not record yet (docs/SECURITY.md),
+    so a ledger that needs it lists its admins at `ktpel init`."""
+    op = change.op
+    after = change.after
+    if not isinstance(op, PolicyOp) or op.by is None or after is None:
+        return
+    if not _actor_is_admin(change):
+        return  # `not-admin` says it
+    before = change.before.policy
+    name = _name(change, op.by)
+    mine_before = before.people[op.by].roles
+    mine_after = after.people[op.by].roles if op.by in after.people else ()
+    for role in sorted(set(mine_after) - set(mine_before)):
+        yield Violation("second-admin-needed", {"name": name, "what": f"role {role} for {name}"})
+    was_admin = {pid for pid, p in before.people.items() if p.holds("admin")}
+    admins = {pid for pid, p in after.people.items() if p.holds("admin")}
+    for pid in sorted(admins - was_admin - {op.by}):
+        what = f"new admin {after.people[pid].name}"
+        yield Violation("second-admin-needed", {"name": name, "what": what})
+    if was_admin and not admins:
+        yield Violation("second-admin-needed", {"name": name, "what": "no admin left"})
+    if before.settings.signatures_required and not after.settings.signatures_required:
+        what = "signatures_required = false"
+        yield Violation("second-admin-needed", {"name": name, "what": what})
+
+
+def people_distinct(change: Change) -> Iterator[Violation]:
+    """Names and emails unique across people after normalisation (`textsafe.identity_key`: NFKC,
+    invisible characters dropped, case folded), and a new or changed person's id, NIP and email
+    fit identifiers, their name fit free text. What the parent already held is not judged again
+    (history written before this rule stays valid)."""
+    after = change.after
+    if not isinstance(change.op, PolicyOp) or after is None:
+        return
+    before = change.before.policy.people
+    seen: dict[tuple[str, str], str] = {}
+    for pid, person in after.people.items():
+        changed = before.get(pid) != person
+        for what, value in (("name", person.name), ("email", person.email)):
+            key = (what, identity_key(value))
+            other = seen.setdefault(key, pid)
+            if other != pid and (changed or before.get(other) != after.people[other]):
+                twin = after.people[other].name
+                yield Violation("person-twin", {"person": person.name, "other": twin, "what": what})
+        if not changed:
+            continue
+        for label, value in (("id", pid), ("NIP", person.nip), ("email", person.email)):
+            yield from identifier_problems(value, f"{label} {pid}")
+        yield from free_text_problems(person.name, f"name {pid}")
+
+
 POLICY_RULES: list[Rule] = [
     admin_only,
     no_own_key,
@@ -380,9 +478,11 @@ POLICY_RULES: list[Rule] = [
     keys_never_removed,
     sop_files_immutable,
     sops_retained,
+    second_admin_needed,
+    people_distinct,
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
-OPERATION_RULES: list[Rule] = [plain_tree]
+OPERATION_RULES: list[Rule] = [plain_tree, event_text]
 
 
 # --- what the commit object itself must hold (issue 16) -----------------------------------------
@@ -574,6 +674,9 @@ __all__ = [
     "apply",
     "authorize",
     "commit_header_problems",
+    "event_text",
+    "people_distinct",
+    "second_admin_needed",
     "plain_tree",
     "tree_problems",
     "written_entries",
