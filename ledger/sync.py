@@ -40,7 +40,7 @@ from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
 from .policy import Policy
 from .request import REQUEST_ID_RE, request_path
 from .requestfile import event_from_dict
-from .rules import LedgerError, Violation, fail
+from .rules import RULES, LedgerError, Violation, fail
 from .store import Ledger, crash_point, git_env, signing_key_path
 from .trailers import POLICY_ACTION, parse_trailers
 
@@ -730,12 +730,20 @@ def _refused_locally(ledger: Ledger, theirs: str, ours: str) -> dict[str, Violat
     proc = ledger.git("merge-base", theirs, ours, check=False)
     base = proc.stdout.decode("ascii", "replace").strip() or None
     report = audit_git_dir(ledger.git_dir, ours, since=base, use_cache=False)
-    out: dict[str, Violation] = {}
+    errors: dict[str, list] = {}
     for finding in report.findings:
-        if finding.severity == ERROR and finding.commit and finding.commit not in out:
-            out[finding.commit] = Violation(
-                "sync-unchecked", {"commit": finding.commit[:12], "reason": finding.message()}
-            )
+        if finding.severity == ERROR and finding.commit:
+            errors.setdefault(finding.commit, []).append(finding)
+    out: dict[str, Violation] = {}
+    for sha, found in errors.items():
+        # A broken rule keeps its own code (one code at record, sync, hub and audit); what only
+        # the audit says (unsigned, a bad signature, ...) is named in `sync-unchecked`.
+        rule = next((f for f in found if f.code in RULES), None)
+        if rule is not None:
+            out[sha] = Violation(rule.code, dict(rule.params))
+        else:
+            first = found[0]
+            out[sha] = Violation("sync-unchecked", {"commit": sha[:12], "reason": first.message()})
     return out
 
 
