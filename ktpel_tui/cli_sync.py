@@ -8,7 +8,7 @@ import sys
 
 from ledger import i18n
 
-from .cli import UsageError, acting_person, open_ledger, out_json
+from .cli import UsageError, acting_person, open_ledger, out_json, say
 
 T = i18n.pick
 
@@ -30,9 +30,9 @@ def _parked_json(p) -> dict:
 
 def _print_parked(items) -> None:
     for p in items:
-        print(f"  {p.name}  {p.at:%Y-%m-%d %H:%M} {p.author}")
-        print(f"    {p.summary}")
-        print(f"    {T('Alasan', 'Reason')}: {p.reason}")
+        say(f"  {p.name}  {p.at:%Y-%m-%d %H:%M} {p.author}")
+        say(f"    {p.summary}")
+        say(f"    {T('Alasan', 'Reason')}: {p.reason}")
 
 
 def cmd_clone(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def cmd_clone(args: argparse.Namespace) -> int:
 
     with clone(args.url, args.path, lean_clone=args.lean) as led:
         count = len(led.list_requests())
-        print(
+        say(
             T(
                 f"Ledger disalin ke {led.root}: {count} permohonan. Sinkron berikutnya: ktpel --ledger {led.root} sync",
                 f"Ledger cloned to {led.root}: {count} requests. Next sync: ktpel --ledger {led.root} sync",
@@ -53,8 +53,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ledger.sync import sync
 
     with open_ledger(args) as led:
-        progress = None if args.json else (lambda text: print(text, file=sys.stderr))
-        result = sync(led, args.remote, progress=progress)
+        progress = None if args.json else (lambda text: say(text, file=sys.stderr))
+        result = sync(led, args.remote, progress=progress, use_cache=not args.no_cache)
     if args.json:
         out_json(
             {
@@ -67,21 +67,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(
+    say(
         T(
             f"Sinkron selesai: diterima {result.pulled}, dikirim {result.pushed}, diparkir {len(result.parked)}.",
             f"Sync complete: pulled {result.pulled}, pushed {result.pushed}, parked {len(result.parked)}.",
         )
     )
     for old, new in result.renumbered:
-        print(
+        say(
             T(
                 f"  Permohonan {old} sudah dipakai kantor lain; permohonan Anda kini bernomor {new}.",
                 f"  Request {old} was taken by another office; yours is now {new}.",
             )
         )
     if result.parked:
-        print(
+        say(
             T(
                 "Operasi yang tidak lagi dapat diterapkan (tidak hilang; ulangi atau buang dengan 'ktpel parked'):",
                 "Operations that no longer apply (not lost; redo or discard them with 'ktpel parked'):",
@@ -104,19 +104,19 @@ def cmd_parked(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         if args.action == "drop":
             item = drop_parked(led, args.name)
-            print(T(f"Dibuang: {item.summary}", f"Discarded: {item.summary}"))
+            say(T(f"Dibuang: {item.summary}", f"Discarded: {item.summary}"))
             return 0
         if args.action == "retry":
             item, sha = retry_parked(led, args.name)
             if sha is None:
-                print(
+                say(
                     T(
                         f"Masih tidak dapat diterapkan: {item.reason}",
                         f"Still does not apply: {item.reason}",
                     )
                 )
                 return 1
-            print(
+            say(
                 T(
                     f"Diterapkan: {item.summary} (commit {sha[:12]}); kirim dengan 'ktpel sync'.",
                     f"Applied: {item.summary} (commit {sha[:12]}); send it with 'ktpel sync'.",
@@ -131,7 +131,7 @@ def cmd_parked(args: argparse.Namespace) -> int:
         out_json([_parked_json(p) for p in items])
         return 0
     if not items:
-        print(T("Tidak ada operasi yang diparkir.", "No parked operations."))
+        say(T("Tidak ada operasi yang diparkir.", "No parked operations."))
         return 0
     _print_parked(items)
     return 0
@@ -141,7 +141,7 @@ def cmd_hub_init(args: argparse.Namespace) -> int:
     from ledger.hub import init_hub
 
     root = init_hub(args.path, args.ktpel)
-    print(
+    say(
         T(
             f"Hub dibuat di {root}. Kirim ledger pertama: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
             f"Hub created at {root}. Send the first ledger: git -C LEDGER remote add origin {root} && ktpel --ledger LEDGER sync",
@@ -158,10 +158,10 @@ def cmd_hub_doctor(args: argparse.Namespace) -> int:
         out_json([{"ok": c.ok, "message": c.text} for c in checks])
     else:
         for c in checks:
-            print(f"{'ok  ' if c.ok else T('SALAH', 'FAIL')} {c.text}")
+            say(f"{'ok  ' if c.ok else T('SALAH', 'FAIL')} {c.text}")
     bad = sum(not c.ok for c in checks)
     if not args.json:
-        print(
+        say(
             T(
                 f"Hub siap: {args.path}."
                 if not bad
@@ -178,10 +178,10 @@ def cmd_hub_upgrade(args: argparse.Namespace) -> int:
     from ledger.hub import doctor, upgrade
 
     path = upgrade(args.path, args.ktpel)
-    print(T(f"Hook ditulis ulang: {path}.", f"Hook rewritten: {path}."))
+    say(T(f"Hook ditulis ulang: {path}.", f"Hook rewritten: {path}."))
     bad = [c for c in doctor(args.path) if not c.ok]
     for c in bad:
-        print(f"{T('SALAH', 'FAIL')} {c.text}")
+        say(f"{T('SALAH', 'FAIL')} {c.text}")
     return 1 if bad else 0
 
 
@@ -198,20 +198,18 @@ def cmd_hub_login(args: argparse.Namespace) -> int:
         return 0
     if args.login and not (args.allow or args.remove):
         if args.login not in mapping:
-            print(
-                T(f"Login {args.login} tidak terdaftar.", f"Login {args.login} is not registered.")
-            )
+            say(T(f"Login {args.login} tidak terdaftar.", f"Login {args.login} is not registered."))
             return 1
         mapping = {args.login: mapping[args.login]}
     if not mapping:
-        print(
+        say(
             T(
                 "Pemetaan login mati: setiap login boleh mengirim commit yang lolos audit.",
                 "Login mapping is off: any login may push commits that pass the audit.",
             )
         )
     for login, allow in sorted(mapping.items()):
-        print(f"{login}: {', '.join(allow)}")
+        say(f"{login}: {', '.join(allow)}")
     return 0
 
 
@@ -261,6 +259,14 @@ def register(sub, common, verb) -> None:
         help=T("nama remote git (bawaan: origin)", "git remote name (default: origin)"),
     )
     p.add_argument("--json", action="store_true", help=T("keluaran JSON", "JSON output"))
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=T(
+            "periksa riwayat hub dari awal, tanpa ingatan audit di .git/ktpel/",
+            "check the hub's history from scratch, without the audit's memory in .git/ktpel/",
+        ),
+    )
 
     p = verb(
         "parked",

@@ -148,6 +148,7 @@ EN: dict[str, str] = {
     "TTD": "Sig.",
     "Pilih entri untuk melihat perubahannya.": "Choose an entry to see its change.",
     "sah": "good",
+    "ditandatangani orang lain": "signed by someone else",  # issue 16 (security3)
     "kunci tak dikenal": "unknown key",
     "TIDAK SAH": "BAD",
     "tanpa ttd": "unsigned",

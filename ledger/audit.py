@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from . import clock, i18n
-from .auditcache import Context, cache_paths, load_cache, save_cache
+from .auditcache import Context, cache_is_sealed, cache_paths, load_cache, save_cache
 from .figures import LedgerFigures, figures
 from .findings import (
     BAD,
     ERROR,
     FINDINGS,
     GOOD,
+    OTHER_SIGNER,
     UNKNOWN_KEY,
     UNSIGNED,
     WARNING,
@@ -53,7 +54,20 @@ from .gitread import (
     resolve,
     stream_objects,
 )
-from .kernel import PolicyLoader, PolicyOp, RequestOp, Snapshot, is_policy_path, judge_policy
+from .kernel import (
+    NOT_A_FILE,
+    TIME_MAX,
+    TIME_MIN,
+    PolicyLoader,
+    PolicyOp,
+    RequestOp,
+    Snapshot,
+    commit_header_problems,
+    is_policy_path,
+    judge_policy,
+    message_problems,
+    tree_problems,
+)
 from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
 from .policy import Policy
@@ -61,7 +75,9 @@ from .request import REQUEST_FILE_RE, RequestState, empty, letters_of_events
 from .requestfile import event_from_dict, loads
 from .rules import LedgerError
 from .sshsig import split_commit, verify
+from .textsafe import visible
 from .trailers import POLICY_ACTION, parse_trailers
+from .treecheck import GITLINK, TreeEntry
 
 ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
 
@@ -147,6 +163,8 @@ class Walker:
             if self.policy is None:
                 self.policy = self.policy_at(entry.parents[0])
             policy = self.policy
+        for v in commit_header_problems(commit.header(b"author"), commit.header(b"committer")):
+            self.add(v.code, sha, **v.params)
         author_name, author_email, author_time = person_line(commit.header(b"author") or b"")
         _, _, committed = person_line(commit.header(b"committer") or b"")
         signer = self._check_signature(sha, commit, policy, author_name, author_email)
@@ -158,13 +176,23 @@ class Walker:
                 at=_when(committed),
                 before=_when(ctx.last_committed),
             )
-        ctx.last_committed = max(committed, ctx.last_committed or committed)
+        if TIME_MIN <= committed < TIME_MAX:  # a date out of bounds is `time-invalid` already
+            ctx.last_committed = max(committed, ctx.last_committed or committed)
         message = commit.message.decode("utf-8", "replace")
-        policy_paths = [c.path for c in entry.changes if is_policy_path(c.path)]
-        request_changes = [c for c in entry.changes if REQUEST_FILE_RE.match(c.path)]
+        # The tree is plain (kernel.tree_problems): a path git holds as a symlink, a gitlink, in
+        # the wrong year folder, with foreign digits, too long or too large is reported and not
+        # read as the file it looks like.
+        unfit = set()
+        for v in tree_problems(self._entries(entry, blobs)):
+            self.add(v.code, sha, **v.params)
+            if v.code in NOT_A_FILE:
+                unfit.add(v.path)
+        changes = [c for c in entry.changes if visible(c.path) not in unfit]
+        policy_paths = [c.path for c in changes if is_policy_path(c.path)]
+        request_changes = [c for c in changes if REQUEST_FILE_RE.match(c.path)]
         others = [
             c.path
-            for c in entry.changes
+            for c in changes
             if not is_policy_path(c.path)
             and not REQUEST_FILE_RE.match(c.path)
             and not (root and c.path in ROOT_ONLY_FILES)
@@ -186,7 +214,7 @@ class Walker:
                 for change in request_changes:
                     ctx.states.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
                     ctx.complete = False
-            elif not others:
+            elif not others and not unfit:
                 self.add("files-count", sha, count=0, paths="-")
         else:
             change = request_changes[0]
@@ -194,6 +222,21 @@ class Walker:
                 sha, entry, change, blobs.get(change.path), policy, signer, message, author_time
             )
         ctx.tip = sha
+
+    def _entries(self, entry: LogEntry, blobs: dict[str, bytes | None]) -> list[TreeEntry]:
+        """The tree entries the commit adds or changes, with git's modes and the sizes known."""
+        out = []
+        for c in entry.changes:
+            if c.new == ZERO:
+                continue
+            if c.mode == GITLINK:
+                out.append(TreeEntry(c.mode, "commit", c.path, None))
+                continue
+            data = blobs.get(c.path)
+            if data is None and is_policy_path(c.path):
+                data = self.reader.read(c.new)
+            out.append(TreeEntry(c.mode, "blob", c.path, None if data is None else len(data)))
+        return out
 
     def _safe_policy(self, sha: str) -> Policy | None:
         try:
@@ -234,6 +277,8 @@ class Walker:
             return None
         self.signatures[sha] = GOOD
         if person.email.lower() != author_email.lower() or person.name != author_name:
+            # A good signature of someone else's commit is not "good" (the TUI said "sah").
+            self.signatures[sha] = OTHER_SIGNER
             self.add(
                 "signer-not-author",
                 sha,
@@ -288,7 +333,8 @@ class Walker:
             snapshot, PolicyOp(signer, files, message=message), self.loader
         )
         for v in problems:
-            self.add(v.code, sha, **v.params)
+            if not v.code.startswith("tree-"):  # the walker reported git's own tree already
+                self.add(v.code, sha, **v.params)
         if new is None:
             return
         self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
@@ -307,7 +353,7 @@ class Walker:
         if raw is None:
             return empty(request_id, policy.sop.id)
         try:
-            return loads(raw.decode("utf-8"), path, policy)
+            return loads(raw, path, policy)
         except LedgerError:
             return None
 
@@ -342,6 +388,7 @@ class Walker:
             tomllib.TOMLDecodeError,
             KeyError,
             IndexError,
+            RecursionError,
         ) as exc:
             self.add("event-unreadable", sha, request_id, path=change.path, reason=str(exc))
             ctx.states[request_id] = None
@@ -407,16 +454,8 @@ class Walker:
             self.add(
                 "file-not-canonical" if same else "file-mismatch", sha, request_id, path=change.path
             )
-        expected = parse_trailers(outcome.message)
-        actual = parse_trailers(message)
-        if expected != actual:
-            self.add(
-                "trailer-mismatch",
-                sha,
-                request_id,
-                actual=_trailer_text(actual),
-                expected=_trailer_text(expected),
-            )
+        for v in message_problems(outcome.message, message):
+            self.add(v.code, sha, request_id, **v.params)
         from .fields import normalize_letter_number
 
         for _, number in letters_of_events([new.events[-1]], policy.sop):
@@ -443,7 +482,7 @@ def _new_event(text: str, expected: int) -> tuple[int, Any]:
 def _same_data(a: bytes, b: bytes) -> bool:
     try:
         return tomllib.loads(a.decode("utf-8")) == tomllib.loads(b.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError and TOMLDecodeError among them
         return False
 
 
@@ -465,7 +504,10 @@ def _trailer_text(trailers: dict[str, str]) -> str:
 def _when(ts: int) -> str:
     from datetime import UTC, datetime
 
-    return clock.to_wib(datetime.fromtimestamp(ts, UTC)).isoformat()
+    try:
+        return clock.to_wib(datetime.fromtimestamp(ts, UTC)).isoformat()
+    except (OverflowError, ValueError, OSError):  # a forged date far out of range
+        return str(ts)
 
 
 # --- entry points ---------------------------------------------------------------------------------
@@ -514,6 +556,9 @@ def audit_git_dir(
     if use_cache and not since:
         save_cache(git_dir, walker.ctx, walker.signatures, append=append)
     findings = list(walker.ctx.findings)
+    if (git_dir / "shallow").exists():
+        # A shallow clone lacks the history before its cut: the walk did not start at the root.
+        findings.append(Finding("shallow-clone", None, None, {}))
     for pin in pins:
         pinned = resolve(git_dir, pin)
         if pinned is None:  # not even the object is here: history was rewritten before we cloned
@@ -540,7 +585,7 @@ def _letters_at(walker: Walker, rev: str) -> dict[str, str]:
         if raw is None:
             continue
         try:
-            state = loads(raw.decode("utf-8"), path, policy)
+            state = loads(raw, path, policy)
         except LedgerError:
             continue
         own = policy.for_sop(state.sop_id) if state.sop_id in policy.sops else policy
@@ -557,7 +602,8 @@ def audit(
 
 
 def signature_status(ledger, shas: Iterable[str]) -> dict[str, str]:
-    """Each commit's signature: "good", "unknown-key" (also retired), "bad" or "unsigned".
+    """Each commit's signature: "good", "other-signer" (a good signature, not by the commit's
+    author), "unknown-key" (also retired), "bad" or "unsigned".
 
     Answers from the audit cache; commits not in it are checked against their parent's policy.
     """
@@ -565,6 +611,8 @@ def signature_status(ledger, shas: Iterable[str]) -> dict[str, str]:
     _, sigs = cache_paths(ledger.git_dir)
     known: dict[str, str] = {}
     try:
+        if not cache_is_sealed(ledger.git_dir):
+            raise OSError("the cache is not this code's, or was edited: not believed")
         with open(sigs) as fh:
             for line in fh:
                 sha, _, status = line.strip().partition(" ")

@@ -3,10 +3,20 @@
 
 A second audit starts where the cached one stopped; a cache of another version is set aside and
 the history audited again.
+
+Local state is a cache, not a witness (issue 16): the cache is bound to the code that made it
+(`code_key`, a digest of the `ledger` package's own files, so another ktpel's verdicts are never
+reused) and sealed over its JSON, the findings it vouches for and the signature verdicts; a
+cache edited by hand (findings wiped, a count set to 0, a verdict turned "good") no longer
+matches its seal and is set aside. The seal is a checksum, not a secret: whoever holds a clone
+can forge one with care, which is why `ktpel audit --no-cache`, `ktpel sync --no-cache` and
+the hub's own audit never read it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -17,7 +27,9 @@ from typing import Any
 from .findings import Finding
 from .request import RequestState
 
-CACHE_VERSION = 3  # 2: findings in their own append-only file; 3: policy rule codes unified
+# 2: findings in their own append-only file; 3: policy rule codes unified; 4: sealed, bound to
+# the code (issue 16)
+CACHE_VERSION = 4
 
 
 @dataclass
@@ -69,6 +81,49 @@ class Context:
         return ctx
 
 
+@functools.cache
+def code_key() -> str:
+    """A digest of the code that makes verdicts (every file of the `ledger` package)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path, size: int | None = None) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read() if size is None else fh.read(size)
+    except OSError:
+        data = b""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _seal(body: dict[str, Any], git_dir: Path) -> str:
+    """The checksum over the JSON (without its seal), the findings it vouches for and the
+    signature verdicts."""
+    text = json.dumps({k: v for k, v in body.items() if k != "seal"}, sort_keys=True)
+    findings = _file_digest(_findings_path(git_dir), int(body.get("findings_bytes") or 0))
+    signatures = _file_digest(cache_paths(git_dir)[1])
+    return hashlib.sha256(f"{text}\0{findings}\0{signatures}".encode()).hexdigest()
+
+
+def cache_is_sealed(git_dir: Path) -> bool:
+    """Whether the cache under .git/ktpel/ is this code's and untouched since it was saved."""
+    try:
+        raw = json.loads(cache_paths(git_dir)[0].read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(raw, dict)
+        and raw.get("version") == CACHE_VERSION
+        and raw.get("code") == code_key()
+        and raw.get("seal") == _seal(raw, git_dir)
+    )
+
+
 def cache_paths(git_dir: Path) -> tuple[Path, Path]:
     folder = Path(git_dir) / "ktpel"
     return folder / "audit.json", folder / "audit-signatures"
@@ -84,8 +139,10 @@ def load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
     path, _ = cache_paths(git_dir)
     try:
         raw = json.loads(path.read_text())
-        if raw.get("version") != CACHE_VERSION:
+        if raw.get("version") != CACHE_VERSION or raw.get("code") != code_key():
             return None
+        if raw.get("seal") != _seal(raw, Path(git_dir)):
+            return None  # edited since it was saved: not believed
         ctx = Context.from_json(raw)
         if findings and ctx.findings_bytes:
             with open(_findings_path(git_dir), "rb") as fh:
@@ -132,7 +189,10 @@ def save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appen
         fh.flush()
         ctx.findings_bytes = fh.tell()
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(ctx.to_json()))
         with open(sigs, "a" if append else "w") as out:
             out.write("".join(f"{sha} {status}\n" for sha, status in signatures.items()))
+        body = ctx.to_json()
+        body["code"] = code_key()
+        body["seal"] = _seal(body, Path(git_dir))
+        tmp.write_text(json.dumps(body))
         os.replace(tmp, path)

@@ -256,5 +256,8 @@ def check_value(field: Field, value: Any, kabkota: Mapping[str, object]) -> Viol
 
 
 def normalize_letter_number(number: str) -> str:
-    """Letter numbers compare without case or spacing differences: '470/ 12/x' == '470/12/X'."""
-    return re.sub(r"\s+", "", number).casefold()
+    """Letter numbers compare without case or spacing differences: '470/ 12/x' == '470/12/X',
+    in NFKC form (full-width '４７０' is '470'; issue 16)."""
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", number)).casefold()

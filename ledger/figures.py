@@ -87,7 +87,7 @@ def figures(ledger, now=None) -> LedgerFigures:
         if not REQUEST_FILE_RE.match(path):
             continue
         try:
-            state = loads((ledger.blob(head, path) or b"").decode("utf-8"), path, policy)
+            state = loads(ledger.blob(head, path) or b"", path, policy)
         except LedgerError:
             continue
         count += 1

@@ -14,6 +14,7 @@ from .rules import param_plain, param_text, render
 
 ERROR, WARNING = "error", "warning"
 GOOD, UNKNOWN_KEY, BAD, UNSIGNED = "good", "unknown-key", "bad", "unsigned"
+OTHER_SIGNER = "other-signer"  # a good signature by a listed key, not the commit author's
 
 # The audit's own findings: stable code -> (severity, Indonesian, English). Rule violations
 # found by replaying an event keep their code from rules.py.
@@ -145,6 +146,14 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         ERROR,
         "Dorongan ini menulis ulang riwayat {ref} (bukan fast-forward); ditolak.",
         "This push rewrites the history of {ref} (not a fast-forward); refused.",
+    ),
+    # Security (issue 16, security3).
+    "shallow-clone": (
+        WARNING,
+        "Salinan ini dangkal (shallow): riwayat sebelum potongannya tidak ada, jadi audit tidak "
+        "dimulai dari commit pertama; ambil riwayat lengkap dengan 'git fetch --unshallow'.",
+        "This copy is shallow: the history before its cut is missing, so the audit did not start "
+        "at the first commit; fetch the whole history with 'git fetch --unshallow'.",
     ),
 }
 

@@ -12,11 +12,16 @@ from pathlib import Path
 from typing import IO
 
 ZERO = "0" * 40
+# Every read of a ledger's objects ignores `git replace` refs and grafts: they are local (never
+# pushed), so a replace ref in a clone would show a local audit an object other than the one the
+# hub and every other office hold (issue 16). `--no-replace-objects` is GIT_NO_REPLACE_OBJECTS=1.
+# Paths are read unquoted, so a non-ASCII name reaches the tree checks as it is.
+GIT = ("git", "--no-replace-objects", "-c", "core.quotePath=false")
 
 
 def git_bytes(git_dir: Path, *args: str, input: bytes | None = None) -> bytes:
     proc = subprocess.run(
-        ["git", "--git-dir", str(git_dir), *args], capture_output=True, input=input
+        [*GIT, "--git-dir", str(git_dir), *args], capture_output=True, input=input
     )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
@@ -28,7 +33,7 @@ class ObjectReader:
 
     def __init__(self, git_dir: Path) -> None:
         self.proc = subprocess.Popen(
-            ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+            [*GIT, "--git-dir", str(git_dir), "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -60,6 +65,7 @@ class Change:
     path: str
     old: str
     new: str  # ZERO when deleted
+    mode: str = "100644"  # the new entry's git mode (120000 symlink, 160000 gitlink, 100755 ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +103,10 @@ def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
             parts = meta.split()
             changes.append(
                 Change(
-                    path.decode("utf-8", "surrogateescape"), parts[2].decode(), parts[3].decode()
+                    path.decode("utf-8", "surrogateescape"),
+                    parts[2].decode(),
+                    parts[3].decode(),
+                    parts[1].decode("ascii", "replace"),
                 )
             )
         entries.append(LogEntry(ids[0], tuple(ids[1:]), tuple(changes)))
@@ -107,7 +116,7 @@ def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
 def stream_objects(git_dir: Path, names: list[str]) -> Iterator[bytes | None]:
     """Object contents for `names`, in order, from one pipelined `git cat-file --batch`."""
     proc = subprocess.Popen(
-        ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+        [*GIT, "--git-dir", str(git_dir), "cat-file", "--batch"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         bufsize=1 << 20,
@@ -133,7 +142,7 @@ def stream_objects(git_dir: Path, names: list[str]) -> Iterator[bytes | None]:
 
 def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
     proc = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new],
+        [*GIT, "--git-dir", str(git_dir), "merge-base", "--is-ancestor", old, new],
         capture_output=True,
     )
     return proc.returncode == 0
@@ -141,7 +150,7 @@ def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
 
 def resolve(git_dir: Path, rev: str) -> str | None:
     proc = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"],
+        [*GIT, "--git-dir", str(git_dir), "rev-parse", "-q", "--verify", f"{rev}^{{commit}}"],
         capture_output=True,
     )
     return proc.stdout.decode().strip() or None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
+from .gitread import stream_objects
+from .sshsig import split_commit
 from .store import Ledger
 from .trailers import parse_trailers
-
-_FORMAT = "%H%x1f%P%x1f%aI%x1f%an%x1f%ae%x1f%cI%x1f%G?%x1f%B%x1e"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,29 @@ class HistoryEntry:
         return self.trailers.get("Ktpel-On-Behalf-Of")
 
 
+# A date outside these years, or an offset beyond a day, is shown as this instant (the audit
+# reports the commit, `time-invalid`): `datetime` raises on both.
+_FALLBACK = datetime(1970, 1, 1, tzinfo=UTC)
+_HEADER_RE = re.compile(rb"^(.*) <([^>]*)> (-?[0-9]{1,12}) ([+-])([0-9]{2})([0-9]{2})$", re.S)
+
+
+def _person(value: bytes | None) -> tuple[str, str, datetime]:
+    """(name, email, time) of an author/committer header, never raising on what it holds."""
+    match = _HEADER_RE.match(value or b"")
+    if not match:
+        return (value or b"").decode("utf-8", "replace"), "", _FALLBACK
+    name, email = (match.group(i).decode("utf-8", "replace") for i in (1, 2))
+    hours, minutes = int(match.group(5)), int(match.group(6))
+    if hours >= 24 or minutes >= 60:
+        return name, email, _FALLBACK
+    sign = -1 if match.group(4) == b"-" else 1
+    try:
+        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return name, email, datetime.fromtimestamp(int(match.group(3)), zone)
+    except (OverflowError, ValueError, OSError):
+        return name, email, _FALLBACK
+
+
 def history(
     ledger: Ledger,
     request_id: str | None = None,
@@ -55,32 +79,35 @@ def history(
     signatures: bool = False,
 ) -> list[HistoryEntry]:
     """Newest first. `signatures=True` asks git to check signatures (slower)."""
-    fmt = _FORMAT if signatures else _FORMAT.replace("%G?", "N")
-    args = ["log", f"--format={fmt}", rev]
+    # Only ids (and git's signature letter) come from `git log`; each commit is then read raw and
+    # split here, so no byte a forger puts in a name or a message can split a record, and no
+    # date or offset git would print can reach a parser that raises on it (issue 16).
+    args = ["log", "--format=%H %G?" if signatures else "--format=%H", rev]
     if limit:
         args.insert(1, f"-n{limit}")
     if request_id is not None:
         from .request import request_path
 
         args += ["--", request_path(request_id)]
-    out = ledger.git(*args).stdout.decode("utf-8", "replace")
+    listed = ledger.git(*args).stdout.decode("ascii", "replace").splitlines()
+    rows = [line.split(" ", 1) for line in listed if line]
+    shas = [row[0] for row in rows]
     entries = []
-    for record in out.split("\x1e"):
-        record = record.strip("\n")
-        if not record:
-            continue
-        sha, parents, at, author, email, committed, sig, body = record.split("\x1f", 7)
-        subject = body.split("\n", 1)[0]
+    for row, raw in zip(rows, stream_objects(ledger.git_dir, shas), strict=True):
+        commit = split_commit(raw or b"")
+        author, email, at = _person(commit.header(b"author"))
+        _, _, committed = _person(commit.header(b"committer"))
+        body = commit.message.decode("utf-8", "replace")
         entries.append(
             HistoryEntry(
-                sha=sha,
-                parents=tuple(parents.split()),
-                at=datetime.fromisoformat(at),
+                sha=row[0],
+                parents=tuple(p.decode("ascii", "replace") for p in commit.parents),
+                at=at,
                 author=author,
                 email=email,
-                committed=datetime.fromisoformat(committed),
-                signature=sig,
-                subject=subject,
+                committed=committed,
+                signature=row[1] if len(row) > 1 else "N",
+                subject=body.split("\n", 1)[0],
                 body=body,
                 trailers=parse_trailers(body),
             )

@@ -28,6 +28,7 @@ from .audit import (
     load_cache,
     log_entries,
 )
+from .textsafe import visible
 
 MAIN_REF = "refs/heads/main"
 HOOK_MARK = "# ktpel pre-receive hook"
@@ -168,7 +169,9 @@ def main() -> int:
     print(i18n.pick("ktpel hub: dorongan ditolak.", "ktpel hub: push refused."), file=sys.stderr)
     for f in refused:
         where = " ".join(x for x in ((f.commit or "")[:12], f.request or "") if x)
-        print(f"[{f.code}] {where}{': ' if where else ''}{f.message()}", file=sys.stderr)
+        # A finding quotes names and subjects from the pushed commits: shown visibly (issue 16).
+        line = f"[{f.code}] {where}{': ' if where else ''}{f.message()}"
+        print(visible(line), file=sys.stderr)
     return 1
 
 

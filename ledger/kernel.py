@@ -16,6 +16,7 @@ Request rules (who may act, step order, fields, quantities) live in `request.app
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,7 +39,9 @@ from .requestfile import dumps
 from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .sshsig import public_blob
+from .textsafe import free_text_problems, identifier_problems, identity_key
 from .trailers import POLICY_ACTION, commit_message
+from .treecheck import REGULAR, TreeEntry, check_tree
 
 FileReader = Callable[[str], bytes | None]
 StateReader = Callable[[str], RequestState | None]
@@ -74,7 +77,7 @@ class PolicyLoader:
             )
         settings = self._settings.get(settings_raw)
         if settings is None:
-            settings = parse_settings(settings_raw.decode("utf-8"))
+            settings = parse_settings(_text(settings_raw, "settings-invalid", SETTINGS_FILE))
             self._settings = _bounded(self._settings)
             self._settings[settings_raw] = settings
         sop_raws: dict[str, bytes] = {}
@@ -95,7 +98,7 @@ class PolicyLoader:
             sops = {sop_id: self._sop(sop_id, raw) for sop_id, raw in sop_raws.items()}
             sop = sops[settings.sop]
             # People's roles are those of the SOP new requests get.
-            people = parse_people(people_raw.decode("utf-8"), settings, sop)
+            people = parse_people(_text(people_raw, "people-invalid", PEOPLE_FILE), settings, sop)
             policy = Policy(settings=settings, people=people, sop=sop, sops=sops)
             self._policies = _bounded(self._policies)
             self._policies[key] = policy
@@ -105,7 +108,7 @@ class PolicyLoader:
         sop = self._sops.get(raw)
         if sop is None:
             path = sop_path(sop_id)
-            sop = parse_sop(raw.decode("utf-8"), path)
+            sop = parse_sop(_text(raw, "sop-invalid", path), path)
             if sop.id != sop_id:
                 raise fail(
                     "sop-invalid", path=path, reason=reason("why-sop-id", sop=sop.id, path=path)
@@ -113,6 +116,14 @@ class PolicyLoader:
             self._sops = _bounded(self._sops)
             self._sops[raw] = sop
         return sop
+
+
+def _text(raw: bytes, code: str, path: str) -> str:
+    """A policy file's text, or the file's own finding when it is not UTF-8 (never a crash)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(code, path=path, reason=f"not UTF-8 (byte {exc.start})") from None
 
 
 def _bounded(memo: dict) -> dict:
@@ -205,6 +216,9 @@ class Change:
     op: Operation
     after: Policy | None
     after_keys: tuple[tuple[bytes, str, str], ...] = ()
+    # The tree entries the commit writes (mode, type, path, size): from the files at record time,
+    # from git's own tree in the audit walker (which alone sees modes and symlinks).
+    entries: tuple[TreeEntry, ...] = ()
 
 
 Rule = Callable[[Change], Iterable[Violation]]
@@ -236,7 +250,7 @@ def keys_listed(people: bytes | None) -> tuple[tuple[bytes, str, str], ...]:
     otherwise parse (unreadable entries are left out: the parse reports them)."""
     try:
         raw = tomllib.loads((people or b"").decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not TOML, 4,300+ digits, too deep
         return ()
     out = []
     persons = raw.get("person", [])
@@ -330,6 +344,133 @@ def sops_retained(change: Change) -> Iterator[Violation]:
             yield Violation("sop-dropped", {"sop": sop_id}, path=SETTINGS_FILE)
 
 
+# --- the tree is plain (issue 16; ledger/treecheck.py has the caps and why) ----------------------
+
+# Problems that make a path not the request file it looks like (so no reader should take it as one).
+NOT_A_FILE = frozenset(
+    {"tree-symlink", "tree-gitlink", "tree-id-path", "tree-digits", "tree-id-long", "tree-size"}
+)
+
+
+def tree_problems(entries: Iterable[TreeEntry]) -> list[Violation]:
+    """What the format forbids in the entries a commit adds or changes (`check_tree`,
+    whole=False). A path outside the layout is the caller's own finding (`foreign-file`, the
+    evidence checks), so `tree-path` is left out here."""
+    return [v for v in check_tree(entries, whole=False) if v.code != "tree-path"]
+
+
+def written_entries(files: Mapping[str, bytes | None]) -> tuple[TreeEntry, ...]:
+    """The tree entries a commit writing `files` makes: ktpel writes regular files only."""
+    return tuple(
+        TreeEntry(REGULAR, "blob", path, len(data))
+        for path, data in sorted(files.items())
+        if data is not None
+    )
+
+
+def plain_tree(change: Change) -> Iterator[Violation]:
+    """Only regular files, at request paths whose id and year agree, ASCII digits, bounded id
+    length and size (record, replay and policy changes; the walker checks git's own tree)."""
+    yield from tree_problems(change.entries)
+
+
+# --- text cannot lie (issue 16; ledger/textsafe.py) ---------------------------------------------
+
+
+def _is_identifier(f) -> bool:
+    return f.type == "letter_number" or f.name.endswith("letter_number")
+
+
+def event_text(change: Change) -> Iterator[Violation]:
+    """A recorded event's text: identifiers (letter numbers) NFKC-clean, with no invisible,
+    bidi-control, control, foreign-digit or mixed-script character; free text (text fields,
+    the note, an on-behalf reason) with no control or bidi character and something visible."""
+    op = change.op
+    if not isinstance(op, RequestOp):
+        return
+    event = op.event
+    policy = change.after or change.before.policy
+    fields = {}
+    if policy.sop.has_step(event.step):
+        fields = {f.name: f for f in policy.sop.step(event.step).fields_for(event.action)}
+    for name, value in event.data.items():
+        if not isinstance(value, str) or value == "":
+            continue
+        f = fields.get(name)
+        label = f.label if f is not None else name
+        if f is not None and _is_identifier(f):
+            found = identifier_problems(value, label)
+        else:
+            found = free_text_problems(value, label)
+        yield from (Violation(v.code, v.params, field=name) for v in found)
+    texts = [("note", event.note)]
+    if event.on_behalf is not None:
+        texts += [("on_behalf.reason", event.on_behalf.reason)]
+    for name, value in texts:
+        if value:
+            yield from (
+                Violation(v.code, v.params, field=name) for v in free_text_problems(value, name)
+            )
+
+
+# --- governance one admin cannot bend (issue 16) -------------------------------------------------
+
+
+def second_admin_needed(change: Change) -> Iterator[Violation]:
+    """A policy change one admin may not make alone: giving themselves a role, making any new
+    admin account (a second account is a way round `admin-own-key`), leaving no admin, or turning
+    `signatures_required` off. A role for the signer can be granted by another admin; the rest
+    needs an approving second admin, which this version does not record yet (docs/SECURITY.md),
+    so a ledger that needs it lists its admins at `ktpel init`."""
+    op = change.op
+    after = change.after
+    if not isinstance(op, PolicyOp) or op.by is None or after is None:
+        return
+    if not _actor_is_admin(change):
+        return  # `not-admin` says it
+    before = change.before.policy
+    name = _name(change, op.by)
+    mine_before = before.people[op.by].roles
+    mine_after = after.people[op.by].roles if op.by in after.people else ()
+    for role in sorted(set(mine_after) - set(mine_before)):
+        yield Violation("second-admin-needed", {"name": name, "what": f"role {role} for {name}"})
+    was_admin = {pid for pid, p in before.people.items() if p.holds("admin")}
+    admins = {pid for pid, p in after.people.items() if p.holds("admin")}
+    for pid in sorted(admins - was_admin - {op.by}):
+        what = f"new admin {after.people[pid].name}"
+        yield Violation("second-admin-needed", {"name": name, "what": what})
+    if was_admin and not admins:
+        yield Violation("second-admin-needed", {"name": name, "what": "no admin left"})
+    if before.settings.signatures_required and not after.settings.signatures_required:
+        what = "signatures_required = false"
+        yield Violation("second-admin-needed", {"name": name, "what": what})
+
+
+def people_distinct(change: Change) -> Iterator[Violation]:
+    """Names and emails unique across people after normalisation (`textsafe.identity_key`: NFKC,
+    invisible characters dropped, case folded), and a new or changed person's id, NIP and email
+    fit identifiers, their name fit free text. What the parent already held is not judged again
+    (history written before this rule stays valid)."""
+    after = change.after
+    if not isinstance(change.op, PolicyOp) or after is None:
+        return
+    before = change.before.policy.people
+    seen: dict[tuple[str, str], str] = {}
+    for pid, person in after.people.items():
+        changed = before.get(pid) != person
+        for what, value in (("name", person.name), ("email", person.email)):
+            key = (what, identity_key(value))
+            other = seen.setdefault(key, pid)
+            if other != pid and (changed or before.get(other) != after.people[other]):
+                twin = after.people[other].name
+                yield Violation("person-twin", {"person": person.name, "other": twin, "what": what})
+        if not changed:
+            continue
+        for label, value in (("id", pid), ("NIP", person.nip), ("email", person.email)):
+            yield from identifier_problems(value, f"{label} {pid}")
+        yield from free_text_problems(person.name, f"name {pid}")
+
+
 POLICY_RULES: list[Rule] = [
     admin_only,
     no_own_key,
@@ -337,9 +478,79 @@ POLICY_RULES: list[Rule] = [
     keys_never_removed,
     sop_files_immutable,
     sops_retained,
+    second_admin_needed,
+    people_distinct,
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
-OPERATION_RULES: list[Rule] = []
+OPERATION_RULES: list[Rule] = [plain_tree, event_text]
+
+
+# --- what the commit object itself must hold (issue 16) -----------------------------------------
+# Checked for every commit by the audit walker (so by the hub's hook too); what ktpel writes holds
+# them by construction. Each is a function of raw bytes that never raises.
+
+# Commit times a ledger can hold: after 2000 and before 2100 (the SOP is from 2020; a date of
+# year 11476 or an offset of +9959 is a forgery, and crashed readers before).
+TIME_MIN, TIME_MAX = 946_684_800, 4_102_444_800
+WIB_OFFSET = b"+0700"
+_PERSON_RE = re.compile(rb"^(.*) <([^<>\n]*)> (-?[0-9]{1,15}) ([+-][0-9]{4})$", re.S)
+
+
+def person_header(value: bytes | None) -> tuple[bytes, bytes, int, bytes] | None:
+    """(name, email, unix time, offset) of an author/committer header; None when malformed."""
+    match = _PERSON_RE.match(value or b"")
+    if not match:
+        return None
+    return match.group(1), match.group(2), int(match.group(3)), match.group(4)
+
+
+def commit_header_problems(author: bytes | None, committer: bytes | None) -> list[Violation]:
+    """The commit's author and committer: well formed, the same person, dates within
+    `TIME_MIN`..`TIME_MAX`, offset WIB (+0700). A replayed commit keeps its author's date and
+    gets a later committer date, so the dates may differ; the persons may not."""
+    problems: list[Violation] = []
+    parsed = {}
+    for what, value in (("author", author), ("committer", committer)):
+        person = person_header(value)
+        shown = (value or b"").decode("utf-8", "replace")[-40:]
+        if person is None:
+            problems.append(Violation("time-invalid", {"what": what, "value": shown}))
+            continue
+        parsed[what] = person
+        if not TIME_MIN <= person[2] < TIME_MAX or person[3] != WIB_OFFSET:
+            value_text = f"{person[2]} {person[3].decode('ascii')}"
+            problems.append(Violation("time-invalid", {"what": what, "value": value_text}))
+    if len(parsed) == 2 and parsed["author"][:2] != parsed["committer"][:2]:
+        names = [b"%s <%s>" % parsed[w][:2] for w in ("committer", "author")]
+        committer_text, author_text = (n.decode("utf-8", "replace") for n in names)
+        problems.append(
+            Violation("committer-not-author", {"committer": committer_text, "author": author_text})
+        )
+    return problems
+
+
+def trailer_block(message: str) -> list[str]:
+    """The last paragraph of a message, line by line, exactly as written (split on newlines
+    only: `str.splitlines` would also split on the control bytes a forger puts in)."""
+    paragraphs = [p for p in message.strip("\n").split("\n\n") if p.strip()]
+    return paragraphs[-1].split("\n") if paragraphs else []
+
+
+def message_problems(expected: str, actual: str) -> list[Violation]:
+    """The message is derived, not trusted: a commit's message must be exactly the one its
+    operation produces. Trailers differing in any way (a duplicate, other case, another value,
+    one missing) are `trailer-mismatch`; the same trailers under another subject or body are
+    `message-mismatch` (a subject saying DITOLAK on an approval)."""
+    if expected == actual:
+        return []
+    want, got = trailer_block(expected), trailer_block(actual)
+    if want != got:
+        actual_text, expected_text = ("; ".join(lines) or "-" for lines in (got, want))
+        return [Violation("trailer-mismatch", {"actual": actual_text, "expected": expected_text})]
+    subject = actual.split("\n", 1)[0][:120]
+    return [
+        Violation("message-mismatch", {"actual": subject, "expected": expected.split("\n", 1)[0]})
+    ]
 
 
 def judge_policy(
@@ -358,7 +569,7 @@ def judge_policy(
         key, after = (loader or PolicyLoader()).load(read)
     except LedgerError as exc:
         problems = list(exc.violations)
-    change = Change(snapshot, op, after, keys_listed(read(PEOPLE_FILE)))
+    change = Change(snapshot, op, after, keys_listed(read(PEOPLE_FILE)), written_entries(op.files))
     found = [v for rule in (*POLICY_RULES, *OPERATION_RULES) for v in rule(change)]
     return key, after, found + problems
 
@@ -398,7 +609,7 @@ def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
     # The message names the step of the SOP the event was recorded under.
     policy = policy.for_sop(state.sop_id)
     files = {path: dumps(new).encode("utf-8")}
-    change = Change(snapshot, op, policy)
+    change = Change(snapshot, op, policy, entries=written_entries(files))
     problems = [v for rule in OPERATION_RULES for v in rule(change)]
     if problems:
         raise LedgerError(*problems)
@@ -462,6 +673,14 @@ __all__ = [
     "allowed_paths",
     "apply",
     "authorize",
+    "commit_header_problems",
+    "event_text",
+    "people_distinct",
+    "second_admin_needed",
+    "plain_tree",
+    "tree_problems",
+    "written_entries",
+    "message_problems",
     "is_policy_path",
     "judge_policy",
     "policy_message",

@@ -151,6 +151,8 @@ def _toml(text: str, path: str, code: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise fail(code, path=path, reason=str(exc)) from None
+    except (ValueError, RecursionError) as exc:  # 4,300+ digits, nesting thousands deep
+        raise fail(code, path=path, reason=str(exc).split(";")[0] or "RecursionError") from None
 
 
 # The newest ledger.toml format this code reads; 2 added [calendar] and [letters].

@@ -25,8 +25,9 @@ ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "
 # Who may move a request onto another SOP revision (`migrate`).
 MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
-REQUEST_ID_RE = re.compile(r"^(\d{4})-(\d{4,})$")
-REQUEST_FILE_RE = re.compile(r"^requests/(\d{4})/(\d{4}-\d{4,})\.toml$")
+# ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits).
+REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
+REQUEST_FILE_RE = re.compile(r"^requests/([0-9]{4})/([0-9]{4}-[0-9]{4,})\.toml$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,19 +167,42 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     )
 
 
-def loads(text: str, path: str, policy: Policy) -> RequestState:
-    """Parse and re-check a request file. Raises LedgerError naming the file and line."""
+def _malformed(path: str, reason: str, line: int | None = None) -> LedgerError:
+    return LedgerError(
+        Violation(
+            "file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line
+        )
+    )
+
+
+def parse_toml(data: str | bytes, path: str) -> tuple[str, dict[str, Any]]:
+    """(text, table) of a TOML file, or LedgerError `file-malformed`: never another exception.
+
+    Besides TOML syntax, tomllib raises on bytes that are not UTF-8, on integers of more than
+    4,300 digits (ValueError, Python's int-size guard) and on nesting thousands deep
+    (RecursionError); each is a finding about the file, not a crash of its reader (issue 16).
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise _malformed(path, f"bukan UTF-8 (bita {exc.start})", line) from None
     try:
-        raw = tomllib.loads(text)
+        return data, tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise LedgerError(
-            Violation(
-                "file-malformed", {"path": path, "line": line or "?", "reason": reason}, path, line
-            )
-        ) from None
+        raise _malformed(path, re.sub(r"\s*\(at line.*\)$", "", str(exc)), line) from None
+    except ValueError as exc:
+        raise _malformed(path, str(exc).split(";")[0]) from None
+    except RecursionError:
+        raise _malformed(path, "bersarang terlalu dalam") from None
+
+
+def loads(text: str | bytes, path: str, policy: Policy) -> RequestState:
+    """Parse and re-check a request file. Raises LedgerError naming the file and line."""
+    text, raw = parse_toml(text, path)
 
     def invalid(reason: str, key: str | None = None) -> LedgerError:
         line = _line_of_key(text, key) if key else None
@@ -188,7 +211,7 @@ def loads(text: str, path: str, policy: Policy) -> RequestState:
     if raw.get("format") != FORMAT_VERSION:
         raise invalid(f"'format' harus {FORMAT_VERSION}", "format")
     request_id = raw.get("id")
-    if not isinstance(request_id, str) or not re.fullmatch(r"\d{4}-\d{4,}", request_id):
+    if not isinstance(request_id, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{4,}", request_id):
         raise invalid("'id' tidak ada atau tidak sah", "id")
     try:
         expected_path = request_path(request_id)

@@ -683,6 +683,39 @@ _RULES = [
     ),
 ]
 
+_RULES += [
+    # Security, wired into the kernel (issue 16, security3; docs/SECURITY.md).
+    Rule(
+        "time-invalid",
+        "Tanggal {what} commit ini tidak sah ({value}): harus antara tahun 2000 dan 2100, zona WIB (+0700).",
+        "This commit's {what} date is not valid ({value}): it must lie between 2000 and 2100, in WIB (+0700).",
+    ),
+    Rule(
+        "committer-not-author",
+        "Commit ini dibuat (committer) oleh {committer}, bukan oleh penulisnya {author}.",
+        "This commit's committer is {committer}, not its author {author}.",
+    ),
+    Rule(
+        "second-admin-needed",
+        "Perubahan kebijakan oleh {name} ({what}) memerlukan admin kedua; satu admin tidak boleh melakukannya sendiri.",
+        "The policy change by {name} ({what}) needs a second admin; one admin may not make it alone.",
+    ),
+    Rule(
+        "person-twin",
+        "{person} memakai {what} yang sama dengan {other}; nama dan email harus unik di antara semua orang.",
+        "{person} has the same {what} as {other}; names and emails must be unique across people.",
+    ),
+    Rule(
+        "sync-unchecked",
+        "Commit lokal {commit} tidak lolos pemeriksaan ({reason}); tidak ditandatangani ulang, disimpan sebagai tertunda.",
+        "The local commit {commit} does not pass the checks ({reason}); it is not signed again but parked.",
+    ),
+    Rule(
+        "message-mismatch",
+        "Pesan commit tidak sesuai dengan langkah yang dicatat: tertulis '{actual}', seharusnya '{expected}'.",
+        "The commit message does not match the step it records: it says '{actual}', it should say '{expected}'.",
+    ),
+]
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
 
 # --- Reasons (kernelrest area): the `{reason}` inside a parse-time rule, typed like a rule so

@@ -164,7 +164,7 @@ def parse_sop(text: str, path: str = "sop") -> Sop:
         return _build(raw)
     except tomllib.TOMLDecodeError as exc:
         raise fail("sop-invalid", path=path, reason=str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise fail("sop-invalid", path=path, reason=f"{type(exc).__name__}: {exc}") from None
 
 

@@ -289,7 +289,7 @@ class Ledger:
         raw = self.blob(sha, path)
         if raw is None:
             raise fail("unknown-request", request=request_id)
-        return loads(raw.decode("utf-8"), path, self.policy(sha))
+        return loads(raw, path, self.policy(sha))
 
     def list_requests(
         self, progress: Callable[[int, int], None] | None = None
@@ -540,7 +540,7 @@ class Ledger:
         memo = (policy_key, hashlib.sha1(raw).digest())
         if memo in self._states:
             return self._states[memo]
-        state = loads(raw.decode("utf-8"), path, policy)
+        state = loads(raw, path, policy)
         self._remember(memo, state)
         return state
 

@@ -40,7 +40,7 @@ from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
 from .policy import Policy
 from .request import REQUEST_ID_RE, request_path
 from .requestfile import event_from_dict
-from .rules import LedgerError, Violation, fail
+from .rules import RULES, LedgerError, Violation, fail
 from .store import Ledger, crash_point, git_env, signing_key_path
 from .trailers import POLICY_ACTION, parse_trailers
 
@@ -346,9 +346,15 @@ class _Replay:
     """Re-apply commits on top of `tip`, one commit object at a time (HEAD does not move)."""
 
     def __init__(
-        self, ledger: Ledger, onto: str, progress: Callable[[str], None] | None = None
+        self,
+        ledger: Ledger,
+        onto: str,
+        progress: Callable[[str], None] | None = None,
+        rejected: dict[str, Violation] | None = None,
     ) -> None:
         self.ledger = ledger
+        # Local commits the audit's rules refuse (sha -> why): parked, never signed again.
+        self.rejected = rejected or {}
         self.tip = onto
         self.progress = progress
         self.renumber: dict[str, str] = {}
@@ -400,6 +406,7 @@ class _Replay:
         trailers = parse_trailers(commit.message)
         paths = commit.paths
         if paths and all(is_policy_path(p) for p in paths):
+            self._check_audited(commit, None)
             return self._policy(commit, trailers)
         request = trailers.get("Ktpel-Request")
         if not request or not REQUEST_ID_RE.match(request) or paths != (request_path(request),):
@@ -411,7 +418,19 @@ class _Replay:
                     "it does not change exactly one request file",
                 ),
             )
+        self._check_audited(commit, request if trailers.get("Ktpel-Action") == "create" else None)
         return self._request_op(commit, request)
+
+    def _check_audited(self, commit: _Commit, created: str | None) -> None:
+        """Sync re-signs only what it has checked (issue 16): a local commit the audit's rules
+        refuse (unsigned, signed by another than its author, not what its operation makes) is
+        parked with the reason; a refused 'create' takes its request's later steps with it."""
+        why = self.rejected.get(commit.sha)
+        if why is None:
+            return
+        if created is not None:
+            self.dead.add(created)
+        raise _Parking(why)
 
     def _signed(self, sha: str) -> bool:
         raw = self.ledger.read_object(sha)[1]
@@ -649,7 +668,9 @@ def _fetch(ledger: Ledger, remote: str) -> str | None:
     return _rev(ledger, tracking)
 
 
-def _check_incoming(ledger: Ledger, remote: str, theirs: str, incoming: set[str]) -> None:
+def _check_incoming(
+    ledger: Ledger, remote: str, theirs: str, incoming: set[str], use_cache: bool = True
+) -> None:
     """Refuse the hub's new commits (`incoming`) if the audit finds an error in them (a hub
     without the hook). The audit keeps its verdicts under .git/ktpel/, so each sync checks only
     what is new.
@@ -658,7 +679,7 @@ def _check_incoming(ledger: Ledger, remote: str, theirs: str, incoming: set[str]
         return
     from .audit import audit_git_dir
 
-    report = audit_git_dir(ledger.git_dir, theirs, old_findings=False)
+    report = audit_git_dir(ledger.git_dir, theirs, old_findings=False, use_cache=use_cache)
     bad = [f for f in report.errors if f.commit in incoming]
     if bad:
         first = bad[0]
@@ -699,10 +720,44 @@ def _push(ledger: Ledger, remote: str, sha: str) -> bool:
     raise fail("sync-rejected", reason="; ".join(said) or status[0].split("\t")[-1])
 
 
+def _refused_locally(ledger: Ledger, theirs: str, ours: str) -> dict[str, Violation]:
+    """Each local commit (theirs..ours) the audit refuses, with its first error as the reason:
+    the same walker, kernel rules and signature checks as the hub's hook, from the merge base,
+    without the cache (local state is not a witness)."""
+    from .audit import audit_git_dir
+    from .findings import ERROR
+
+    proc = ledger.git("merge-base", theirs, ours, check=False)
+    base = proc.stdout.decode("ascii", "replace").strip() or None
+    report = audit_git_dir(ledger.git_dir, ours, since=base, use_cache=False)
+    errors: dict[str, list] = {}
+    for finding in report.findings:
+        if finding.severity == ERROR and finding.commit:
+            errors.setdefault(finding.commit, []).append(finding)
+    out: dict[str, Violation] = {}
+    for sha, found in errors.items():
+        # A broken rule keeps its own code (one code at record, sync, hub and audit); what only
+        # the audit says (unsigned, a bad signature, ...) is named in `sync-unchecked`.
+        rule = next((f for f in found if f.code in RULES), None)
+        if rule is not None:
+            out[sha] = Violation(rule.code, dict(rule.params))
+        else:
+            first = found[0]
+            out[sha] = Violation("sync-unchecked", {"commit": sha[:12], "reason": first.message()})
+    return out
+
+
 def sync(
-    ledger: Ledger, remote: str = "origin", progress: Callable[[str], None] | None = None
+    ledger: Ledger,
+    remote: str = "origin",
+    progress: Callable[[str], None] | None = None,
+    *,
+    use_cache: bool = True,
 ) -> SyncResult:
     """Bring this clone and the hub to the same history; see the module docstring.
+
+    `use_cache=False` (`ktpel sync --no-cache`) checks the hub's history from its first commit
+    instead of trusting the audit's memory under .git/ktpel/ (local state is a cache).
 
     Raises LedgerError with a plain sentence when the hub cannot be reached, refuses access or
     refuses the push; the local ledger is then as it was and its operations wait for the next try.
@@ -722,7 +777,7 @@ def sync(
             _divergence(ledger, seen, theirs) if theirs is not None else ([], [])
         )
         if theirs is not None:
-            _check_incoming(ledger, remote, theirs, set(theirs_only))
+            _check_incoming(ledger, remote, theirs, set(theirs_only), use_cache)
         with ledger.locked():
             ledger.recover_locked()
             ours = ledger.head()
@@ -751,7 +806,7 @@ def sync(
                         f"Both the hub and this ledger moved: re-applying {len(mine)} steps on top of the hub's history ...",
                     )
                 )
-                replay = _Replay(ledger, theirs, say)
+                replay = _Replay(ledger, theirs, say, _refused_locally(ledger, theirs, ours))
                 replay.run(mine)
                 parked_now += replay.parked
                 for old_id, new_id in replay.renumbered:  # a second attempt may move an id again

@@ -763,4 +763,4 @@ def test_a_cache_from_an_older_version_is_audited_again_with_the_same_findings(d
         again = audit(led)
     assert again.checked == first.commits and again.commits == first.commits
     assert [(f.code, f.commit) for f in again.findings] == [("unsigned", one)]
-    assert json.loads((state / "audit.json").read_text())["version"] == 3
+    assert json.loads((state / "audit.json").read_text())["version"] == 4

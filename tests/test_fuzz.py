@@ -36,11 +36,7 @@ FUZZ = settings(
 
 # Crashes the fuzz (and test_attacks.py) found today, by (exception type, function it came from):
 # the kernel follow-up fixes each and deletes its line here and the xfail mark of its example.
-KNOWN_TODAY = {
-    ("UnicodeDecodeError", "read_request"),  # invalid UTF-8 in a request file
-    ("ValueError", "match_to_number"),  # tomllib: an integer of more than 4,300 digits
-    # and any RecursionError inside tomllib's parser (nesting thousands deep), see tolerated()
-}
+KNOWN_TODAY: set[tuple[str, str]] = set()  # none left: issue 16 made every reader total
 
 HOSTILE = [
     b"\xff\xfe",
@@ -78,15 +74,7 @@ def origin(exc: BaseException) -> str:
 
 
 def tolerated(exc: BaseException) -> bool:
-    if (type(exc).__name__, origin(exc)) in KNOWN_TODAY:
-        return True
-    # a deep recursion reports the innermost frame of many; tomllib's parser is the only one
-    if isinstance(exc, RecursionError):
-        return any(
-            f.filename.endswith("tomllib/_parser.py")
-            for f in traceback.extract_tb(exc.__traceback__)
-        )
-    return False
+    return (type(exc).__name__, origin(exc)) in KNOWN_TODAY
 
 
 def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
@@ -298,10 +286,6 @@ MINIMAL = {
 
 
 @pytest.mark.parametrize("name", list(MINIMAL))
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16: every reader turns any input into a finding or a refusal, after the kernel",
-)
 def test_minimal_crashes_found_today(demo_path, name):
     base = git(demo_path, "rev-parse", "HEAD").decode().strip()
     commit_file(demo_path, "requests/2026/2026-0006.toml", MINIMAL[name])

@@ -25,6 +25,7 @@ LIMIT = 200
 
 SIGNATURES = {
     "good": ("sah", "green"),
+    "other-signer": ("ditandatangani orang lain", "bold red"),  # issue 16: signer != author
     "unknown-key": ("kunci tak dikenal", "yellow"),
     "bad": ("TIDAK SAH", "bold red"),
     "unsigned": ("tanpa ttd", "dim"),
