@@ -416,11 +416,12 @@ def check_commit(
         if data is None:
             unchecked.append(attachment.path)
             continue
-        violations.extend(_content_violations(attachment, data))
+        violations.extend(content_violations(attachment, data))
     return EvidenceCheck(tuple(violations), tuple(unchecked), tuple(allowed))
 
 
-def _content_violations(attachment: Attachment, data: bytes) -> list[Violation]:
+def content_violations(attachment: Attachment, data: bytes) -> list[Violation]:
+    """Why `data` is not the file `attachment` records (hash, then size and type); [] if it is."""
     path = attachment.path
     actual = hashlib.sha256(data).hexdigest()
     if actual != attachment.sha256:

@@ -60,6 +60,8 @@ class Change:
     path: str
     old: str
     new: str  # ZERO when deleted
+    old_mode: str = "100644"  # the evidence check refuses anything but a plain file
+    new_mode: str = "100644"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,11 @@ def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
             parts = meta.split()
             changes.append(
                 Change(
-                    path.decode("utf-8", "surrogateescape"), parts[2].decode(), parts[3].decode()
+                    path.decode("utf-8", "surrogateescape"),
+                    parts[2].decode(),
+                    parts[3].decode(),
+                    parts[0].decode().lstrip(":"),
+                    parts[1].decode(),
                 )
             )
         entries.append(LogEntry(ids[0], tuple(ids[1:]), tuple(changes)))
