@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .evidence import EVIDENCE_DIR, TreeEntry
 from .rules import fail
+from .sync import net_env
 
 FILTER_REF = "refs/ktpel/lean-filter"
 FILTER = f"sparse:oid={FILTER_REF}"
@@ -61,13 +62,6 @@ class LeanClone:
 
 def _git(repo: Path | str, *args: str, **kw) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, **kw)
-
-
-def _net_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("GIT_TERMINAL_PROMPT", "0")
-    env["LC_ALL"] = "C"  # git's messages are classified by their English text
-    return env
 
 
 def _last_line(stderr: bytes, fallback: str) -> str:
@@ -126,7 +120,7 @@ def clone_lean(
             str(target),
         ],
         capture_output=True,
-        env=_net_env(),
+        env=net_env(),
     )
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -252,7 +246,7 @@ def fetch_blob(repo: str | os.PathLike[str], oid: str, remote: str | None = None
                 oid,
             ],
             capture_output=True,
-            env=_net_env(),
+            env=net_env(),
         )
         if proc.returncode != 0:
             raise fail(
