@@ -139,24 +139,14 @@ def _list(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         state = led.read_request(args.action)
         sop = led.policy().for_sop(state.sop_id).sop
-        present = {item.path: item.present for item in lean.evidence_presence(led.root, "HEAD")}
-    rows = []
-    for event in state.events:
-        for a in event.attachments:
-            status = (
-                "missing"
-                if a.path not in present
-                else "present"
-                if present[a.path]
-                else "not-fetched"
-            )
-            rows.append((event, a, status))
+        listed = lean.request_attachments(led.root, state.events)
+    rows = [(item, item.attachment, item.status) for item in listed]
     if getattr(args, "json", False):
         out = [
             {
-                "seq": ev.seq,
-                "step": ev.step,
-                "action": ev.action,
+                "seq": item.seq,
+                "step": item.step,
+                "action": item.action,
                 "kind": a.kind,
                 "name": a.name,
                 "media_type": a.media_type,
@@ -165,7 +155,7 @@ def _list(args: argparse.Namespace) -> int:
                 "path": a.path,
                 "status": status,
             }
-            for ev, a, status in rows
+            for item, a, status in rows
         ]
         print(json.dumps({"request": state.id, "attachments": out}, ensure_ascii=False, indent=2))
         return 0
@@ -183,10 +173,10 @@ def _list(args: argparse.Namespace) -> int:
         "missing": T("HILANG", "MISSING"),
     }
     print(T(f"Lampiran permohonan {state.id}:", f"Attachments of request {state.id}:"))
-    for ev, a, status in rows:
-        title = sop.step(ev.step).title if sop.has_step(ev.step) else ""
+    for item, a, status in rows:
+        title = sop.step(item.step).title if sop.has_step(item.step) else ""
         print(
-            f"  {ev.step:>2} {title[:28]:<28} {a.kind:<17} {human_size(a.size):>8}  "
+            f"  {item.step:>2} {title[:28]:<28} {a.kind:<17} {human_size(a.size):>8}  "
             f"{a.sha256[:16]}  {shown[status]}"
         )
         print(f"     {a.name}")
