@@ -176,7 +176,7 @@ def _list(args: argparse.Namespace) -> int:
     for item, a, status in rows:
         title = sop.step(item.step).title if sop.has_step(item.step) else ""
         print(
-            f"  {item.step:>2} {title[:28]:<28} {a.kind:<17} {human_size(a.size):>8}  "
+            f"  {item.step:>2} {title[:28]:<28} {a.kind:<17} {human_size(a.size):>10}  "
             f"{a.sha256[:16]}  {shown[status]}"
         )
         print(f"     {a.name}")

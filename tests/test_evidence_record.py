@@ -225,7 +225,7 @@ def _plain_commit(repo: Path, message: str) -> None:
     git(repo, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-a", "-m", message)
 
 
-@pytest.mark.parametrize("tamper", ["edit", "delete", "swap"])
+@pytest.mark.parametrize("tamper", ["edit", "delete", "swap", "add-unnamed"])
 def test_a_later_commit_that_edits_deletes_or_swaps_an_evidence_file_is_a_finding(
     demo_path: Path, tmp_path: Path, capsys, tamper
 ) -> None:
@@ -235,12 +235,20 @@ def test_a_later_commit_that_edits_deletes_or_swaps_an_evidence_file_is_a_findin
         pdf.write_bytes(PDF.replace(b"disetujui", b"DITOLAK!!"))
     elif tamper == "delete":
         git(demo_path, "rm", "-q", PDF_PATH)
-    else:
+    elif tamper == "swap":
         pdf.write_bytes(JPEG)
         jpeg.write_bytes(PDF)
+    else:  # a file no event names, slipped in beside the others
+        extra = evidence.tiny_pdf("pindaian lain")
+        target = demo_path / path_of(extra, "application/pdf")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(extra)
+        git(demo_path, "add", str(target))
     _plain_commit(demo_path, "ganti pindaian")
     found = errors(demo_path)
-    want = "evidence-deleted" if tamper == "delete" else "evidence-changed"
+    want = {"delete": "evidence-deleted", "add-unnamed": "evidence-unnamed"}.get(
+        tamper, "evidence-changed"
+    )
     assert want in found
     assert found.count(want) == (2 if tamper == "swap" else 1)
 
