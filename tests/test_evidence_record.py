@@ -365,3 +365,23 @@ def test_a_lean_clone_lists_attachments_as_not_fetched_and_its_audit_fetches_not
         JPEG_PATH
     ]
     assert os.listdir(target / "requests")  # the requests themselves were all there
+
+
+def test_the_request_files_format_says_whether_it_has_attachments(demo) -> None:
+    from ledger.requestfile import loads
+
+    path = "requests/2026/2026-0001.toml"
+    text = (demo.root / path).read_text()
+    assert text.count("format = 2\n") == 1  # the demo's first handover attaches two files
+    assert len(loads(text, path, demo.policy()).events[21].attachments) == 2
+    with pytest.raises(LedgerError) as err:
+        loads(text.replace("format = 2\n", "format = 1\n", 1), path, demo.policy())
+    assert err.value.code == "file-state-mismatch"
+    plain = "requests/2026/2026-0002.toml"
+    with pytest.raises(LedgerError) as err:
+        loads(
+            (demo.root / plain).read_text().replace("format = 1\n", "format = 2\n", 1),
+            plain,
+            demo.policy(),
+        )
+    assert err.value.code == "file-state-mismatch"
