@@ -98,7 +98,7 @@ def test_attached_files_go_into_the_steps_commit_at_their_hash_and_are_stored_on
     assert stored == PDF
     text = (demo_path / request_file).read_text()
     assert "format = 2\n" in text and 'name = "surat disetujui.pdf"' in text
-    assert "format = 1\n" in (demo_path / "requests/2026/2026-0001.toml").read_text()
+    assert "format = 1\n" in (demo_path / "requests/2026/2026-0002.toml").read_text()
     assert git(demo_path, "status", "--porcelain") == ""
     assert errors(demo_path) == []
 
@@ -146,6 +146,7 @@ def test_a_file_that_cannot_be_attached_is_refused_in_a_sentence_with_head_uncha
     demo_path: Path, tmp_path: Path, capsys, make, kind, code, words
 ) -> None:
     before = git(demo_path, "rev-parse", "HEAD")
+    stored = sorted((demo_path / "evidence").rglob("*"))  # the demo's own two files
     path = make(tmp_path)
     result, out, err = run(
         capsys, demo_path, "--as", "rudi", "advance", REQUEST, "--attach", f"{kind}={path}"
@@ -154,7 +155,7 @@ def test_a_file_that_cannot_be_attached_is_refused_in_a_sentence_with_head_uncha
     assert f"[{code}]" in err and words in err and "Traceback" not in err + out
     assert git(demo_path, "rev-parse", "HEAD") == before
     assert git(demo_path, "status", "--porcelain") == ""
-    assert not (demo_path / "evidence").exists()
+    assert sorted((demo_path / "evidence").rglob("*")) == stored
 
 
 def test_attach_without_kind_is_a_usage_sentence(demo_path: Path, tmp_path: Path, capsys) -> None:
@@ -338,17 +339,15 @@ def test_a_lean_clone_lists_attachments_as_not_fetched_and_its_audit_fetches_not
     target = tmp_path / "kantor"
     assert main(["clone", "--lean", f"{url}/hub.git", str(target)]) == 0
     missing = _missing_all(target)
-    assert len(missing) == 2 and not (target / "evidence").exists()
+    assert len(missing) == 2 + 2 and not (target / "evidence").exists()  # ours and the demo's
 
     code, out, _err = run(capsys, target, "evidence", REQUEST, "--json")
     assert [r["status"] for r in json.loads(out)["attachments"]] == ["not-fetched"] * 2
 
     report = audit_git_dir(target / ".git", use_cache=False)
     assert [f.code for f in report.findings if f.severity == "error"] == []
-    unchecked = sorted(
-        f.params["path"] for f in report.findings if f.code == "evidence-not-fetched"
-    )
-    assert unchecked == sorted([PDF_PATH, JPEG_PATH])
+    unchecked = {f.params["path"] for f in report.findings if f.code == "evidence-not-fetched"}
+    assert len(unchecked) == 4 and {PDF_PATH, JPEG_PATH} <= unchecked
     assert _missing_all(target) == missing  # the audit fetched nothing
 
     out_file = tmp_path / "bast.pdf"
@@ -361,9 +360,8 @@ def test_a_lean_clone_lists_attachments_as_not_fetched_and_its_audit_fetches_not
     assert statuses == {"surat-scan": "present", "foto": "not-fetched"}
     # Once fetched, the file is checked: only the photo is left unchecked.
     report = audit_git_dir(target / ".git", use_cache=False)
-    assert [f.params["path"] for f in report.findings if f.code == "evidence-not-fetched"] == [
-        JPEG_PATH
-    ]
+    unchecked = {f.params["path"] for f in report.findings if f.code == "evidence-not-fetched"}
+    assert len(unchecked) == 3 and PDF_PATH not in unchecked and JPEG_PATH in unchecked
     assert os.listdir(target / "requests")  # the requests themselves were all there
 
 
