@@ -416,7 +416,10 @@ def _record(
         policy = led.policy()
         person = acting_person(args, led, policy)
         request_id, event = make(led, policy, person)
-        rec = led.record(request_id, event)
+        from .cli_evidence import read_attachments  # --attach KIND=PATH (issue 11)
+
+        event, evidence = read_attachments(led, policy, request_id, event, args)
+        rec = led.record(request_id, event, evidence=evidence)
         report_recorded(rec, policy, getattr(args, "json", False))
     return 0
 
@@ -852,6 +855,22 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--reason", "--alasan", dest="reason", metavar="ALASAN")
         p.add_argument("--evidence", "--bukti", dest="evidence", metavar="BUKTI")
+        attach(p)
+
+    def attach(p: argparse.ArgumentParser) -> None:
+        # Scans and photos stored with the event (issue 11; ktpel_tui/cli_evidence.py).
+        p.add_argument(
+            "--attach",
+            "--lampir",
+            dest="attach",
+            action="append",
+            default=[],
+            metavar="JENIS=BERKAS",
+            help=T(
+                "lampirkan berkas bukti, mis. bast-signed=scan.pdf (boleh berulang)",
+                "attach an evidence file, e.g. bast-signed=scan.pdf (repeatable)",
+            ),
+        )
 
     p = verb("init", cmd_init, "buat ledger baru", "create a new ledger")
     p.add_argument("path", metavar="PATH")
@@ -941,7 +960,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("request", metavar="PERMOHONAN")
     p.add_argument("--note", required=True, help=T("alasan pengembalian", "why it is returned"))
     p.add_argument("--step", type=int)
-    as_json(p)
+    attach(p), as_json(p)
 
     p = verb("show", cmd_show, "rincian satu permohonan", "one request in detail")
     p.add_argument("request", metavar="PERMOHONAN")

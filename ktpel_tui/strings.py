@@ -202,6 +202,16 @@ EN: dict[str, str] = {
     "langkah {step} belum dicatat": "step {step} not recorded yet",
     "Menulis {label}…": "Writing {label}…",
     "Ditulis: {path}": "Written: {path}",
+    # evidence (screens/evidence.py, issue 11)
+    "Lampiran": "Attachments",
+    "Lampiran permohonan {id}": "Attachments of request {id}",
+    "Enter menulis berkas (diunduh dulu bila belum ada) lalu membukanya; Esc kembali.": "Enter writes the file (fetched first if not here) and opens it; Esc goes back.",
+    "langkah": "step",
+    "ada": "present",
+    "belum diunduh": "not fetched",
+    "HILANG": "MISSING",
+    "Permohonan ini belum punya lampiran.": "This request has no attachments yet.",
+    "Ditulis dan dibuka: {path}": "Written and opened: {path}",
     # --- issue 13 (tui): palette, forms that protect typed data, returns, parked, dashboard ---
     "Tombol {key}": "Key {key}",
     "Palet": "Palette",

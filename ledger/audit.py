@@ -27,8 +27,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import clock, i18n
+from . import clock, i18n, lean
 from .auditcache import Context, cache_is_sealed, cache_paths, load_cache, save_cache
+from .evidence import Attachment, check_commit, is_evidence_path, not_fetched
+from .evidence import TreeEntry as EvidenceEntry
 from .figures import LedgerFigures, figures
 from .findings import (
     BAD,
@@ -96,6 +98,11 @@ class Walker:
         self.policy: Policy | None = None
         self.signatures: dict[str, str] = {}
         self.checked = 0
+        # Evidence (issue 11): the attachments the commit being checked names, the tip of the
+        # walk, and (a lean clone) the evidence blobs not on this machine, read once when needed.
+        self._named: tuple[Attachment, ...] = ()
+        self._tip: str | None = None
+        self._missing: frozenset[str] | None = None
 
     def close(self) -> None:
         self.reader.close()
@@ -115,6 +122,7 @@ class Walker:
     # -- the walk --
 
     def run(self, entries: list[LogEntry]) -> None:
+        self._tip = entries[-1].sha if entries else None
         names: list[str] = []
         for entry in entries:
             names.append(entry.sha)
@@ -139,6 +147,7 @@ class Walker:
     def check(self, entry: LogEntry, raw: bytes, blobs: dict[str, bytes | None]) -> None:
         ctx = self.ctx
         sha = entry.sha
+        self._named = ()
         self.checked += 1
         ctx.commits += 1
         commit = split_commit(raw)
@@ -195,6 +204,7 @@ class Walker:
             for c in changes
             if not is_policy_path(c.path)
             and not REQUEST_FILE_RE.match(c.path)
+            and not is_evidence_path(c.path)  # judged by the evidence check below
             and not (root and c.path in ROOT_ONLY_FILES)
         ]
         for path in others:
@@ -221,6 +231,8 @@ class Walker:
             self._check_step(
                 sha, entry, change, blobs.get(change.path), policy, signer, message, author_time
             )
+        request = request_changes[0].path if len(request_changes) == 1 else None
+        self._check_evidence(entry, REQUEST_FILE_RE.match(request).group(2) if request else None)
         ctx.tip = sha
 
     def _entries(self, entry: LogEntry, blobs: dict[str, bytes | None]) -> list[TreeEntry]:
@@ -237,6 +249,36 @@ class Walker:
                 data = self.reader.read(c.new)
             out.append(TreeEntry(c.mode, "blob", c.path, None if data is None else len(data)))
         return out
+
+    def _check_evidence(self, entry: LogEntry, request_id: str | None) -> None:
+        """What the commit does under evidence/ against the attachments its event names."""
+        changes = [
+            (
+                EvidenceEntry(c.path, c.old, c.old_mode) if c.old != ZERO else None,
+                EvidenceEntry(c.path, c.new, c.new_mode) if c.new != ZERO else None,
+            )
+            for c in entry.changes
+            if is_evidence_path(c.path)
+        ]
+        if not changes and not self._named:
+            return
+        result = check_commit(
+            changes, self._named, lean.stored_entry(self.git_dir, entry.sha), self._read_evidence
+        )
+        for v in (*result.violations, *not_fetched(result.unchecked)):
+            self.add(v.code, entry.sha, request_id, **v.params)
+
+    def _read_evidence(self, oid: str) -> bytes | None:
+        """An evidence blob's bytes, or None when this lean clone does not hold it (never fetched:
+        asking `cat-file` for a missing blob would fetch it from the hub)."""
+        if self._missing is None:
+            lean_clone = self._tip is not None and lean.is_lean(self.git_dir)
+            self._missing = (
+                lean.missing_blobs(self.git_dir, self._tip) if lean_clone else frozenset()
+            )
+        if oid in self._missing:
+            return None
+        return self.reader.read(oid)
 
     def _safe_policy(self, sha: str) -> Policy | None:
         try:
@@ -382,6 +424,7 @@ class Walker:
             text = blob.decode("utf-8")
             count, raw_event = _new_event(text, len(state.events) + 1)
             event = event_from_dict(raw_event)
+            self._named = event.attachments
         except (
             ValueError,
             UnicodeDecodeError,

@@ -535,7 +535,34 @@ def _build_demo_into(
         item = heapq.heappop(queue)
         state = states.get(item.scenario)
         _, event = item.make(ledger, state, item.at)
-        recorded = ledger.record(ids.get(item.scenario), event)
+        recorded = _record_with_evidence(ledger, ids.get(item.scenario), event)
         ids[item.scenario] = recorded.request.id
         states[item.scenario] = recorded.request
     return ledger
+
+
+# --- evidence (issue 11): small generated scans attached where the SOP produces them ----------
+
+DEMO_BAST = "BAST/2026-0001/01/DP3ACSKB"  # the first handover of the first (finished) request
+
+
+def _record_with_evidence(ledger: Ledger, request_id: str | None, event: Event):
+    """Record `event`; the first handover of 2026-0001 carries the signed BAST's scan (a PDF)
+    and a photo of the handover (a JPEG), as an office would attach them."""
+    evidence: dict[str, bytes] = {}
+    if event.action == "handover" and event.data.get("bast_number") == DEMO_BAST:
+        from dataclasses import replace
+
+        from .evidence import attachment_for, tiny_jpeg, tiny_pdf
+
+        files = (
+            ("bast-signed", f"BAST {event.data['kabkota']} ditandatangani.pdf", tiny_pdf(
+                f"{DEMO_BAST} - serah terima {event.data['blanks']} keping blanko KTP-el,"
+                " ditandatangani kedua pihak"
+            )),
+            ("foto", "foto serah terima.jpg", tiny_jpeg(f"SERAH TERIMA {event.data['kabkota']}")),
+        )  # fmt: skip
+        attachments = tuple(attachment_for(data, name, kind) for kind, name, data in files)
+        evidence = {a.sha256: data for a, (_, _, data) in zip(attachments, files, strict=True)}
+        event = replace(event, attachments=attachments)
+    return ledger.record(request_id, event, evidence=evidence)

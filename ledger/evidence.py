@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import i18n
 from .rules import LedgerError, Violation, fail
 
 EVIDENCE_DIR = "evidence/"
@@ -239,13 +240,15 @@ def read_attachment(
 
 def human_size(size: int) -> str:
     """A size as people read it: '812 KB', '25 MB', '25,3 MB' (decimal comma, as written in Indonesia)."""
+    english = i18n.language() == "en"
     if size < 1024:
-        return f"{size} bait"
+        return f"{size} " + ("bytes" if english else "bait")
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     if size % (1024 * 1024) == 0:
         return f"{size // (1024 * 1024)} MB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    text = f"{size / (1024 * 1024):.1f} MB"
+    return text if english else text.replace(".", ",")
 
 
 # --- the content address -----------------------------------------------------------------------
@@ -416,11 +419,12 @@ def check_commit(
         if data is None:
             unchecked.append(attachment.path)
             continue
-        violations.extend(_content_violations(attachment, data))
+        violations.extend(content_violations(attachment, data))
     return EvidenceCheck(tuple(violations), tuple(unchecked), tuple(allowed))
 
 
-def _content_violations(attachment: Attachment, data: bytes) -> list[Violation]:
+def content_violations(attachment: Attachment, data: bytes) -> list[Violation]:
+    """Why `data` is not the file `attachment` records (hash, then size and type); [] if it is."""
     path = attachment.path
     actual = hashlib.sha256(data).hexdigest()
     if actual != attachment.sha256:

@@ -115,6 +115,12 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         "Waktu mundur: {what} {at} lebih awal dari {before} sebelumnya (commit mungkin ditanggalkan mundur).",
         "Time runs backwards: {what} {at} is earlier than the previous {before} (the commit may be backdated).",
     ),
+    # A lean clone's audit: the content of an evidence file not on this machine (issue 11).
+    "evidence-not-fetched": (
+        WARNING,
+        "Berkas bukti {path} belum diunduh ke salinan ringan ini; isinya tidak diperiksa.",
+        "The evidence file {path} has not been fetched into this lean copy; its content was not checked.",
+    ),
     "time-mismatch": (
         WARNING,
         "Waktu penulis commit ({author}) tidak sama dengan waktu langkah ({event}).",

@@ -65,7 +65,13 @@ class Change:
     path: str
     old: str
     new: str  # ZERO when deleted
-    mode: str = "100644"  # the new entry's git mode (120000 symlink, 160000 gitlink, 100755 ...)
+    old_mode: str = "100644"  # the evidence check refuses anything but a plain file
+    new_mode: str = "100644"  # git's mode (120000 symlink, 160000 gitlink, 100755 ...)
+
+    @property
+    def mode(self) -> str:
+        """The new entry's git mode, as the plain-tree check reads it."""
+        return self.new_mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,7 @@ def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
                     path.decode("utf-8", "surrogateescape"),
                     parts[2].decode(),
                     parts[3].decode(),
+                    parts[0].decode("ascii", "replace").lstrip(":"),
                     parts[1].decode("ascii", "replace"),
                 )
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import i18n, lean
 from .rules import LedgerError, fail
 from .store import Ledger
-from .sync import MAIN, _net_env
+from .sync import MAIN, net_env
 
 HUB_CONFIG = (
     ("receive.denyNonFastForwards", "true"),
@@ -74,7 +74,7 @@ def clone(
         proc = subprocess.run(
             ["git", "clone", "--quiet", "--no-tags", "--origin", remote, url, str(target)],
             capture_output=True,
-            env=_net_env(),
+            env=net_env(),
         )
         if proc.returncode != 0:
             lines = [

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from .evidence import content_violations
 from .keys import KeyOwner, registry
 from .policy import (
     PEOPLE_FILE,
@@ -37,7 +38,7 @@ from .request import Event, LetterLookup, RequestState, empty, request_path
 from .request import apply as apply_event_checked
 from .requestfile import dumps
 from .rules import LedgerError, Violation, fail, reason
-from .sop import Sop, parse_sop
+from .sop import Sop, Step, parse_sop
 from .sshsig import public_blob
 from .textsafe import free_text_problems, identifier_problems, identity_key
 from .trailers import POLICY_ACTION, commit_message
@@ -150,6 +151,12 @@ class Snapshot:
     state: StateReader
     letters: LetterLookup | None = None
     seen_keys: frozenset[bytes] | None = None
+    # Whether a path is in the parent's tree, without reading the file (an evidence file may not
+    # be on this machine in a lean clone, and reading it would fetch it). Default: `read`.
+    has: Callable[[str], bool] | None = None
+
+    def stored(self, path: str) -> bool:
+        return self.has(path) if self.has is not None else self.read(path) is not None
 
     @property
     def settings(self) -> Settings:
@@ -166,10 +173,16 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class RequestOp:
-    """One event on one request (a 'create' opens it)."""
+    """One event on one request (a 'create' opens it).
+
+    `evidence`: the bytes of the files the event attaches, by SHA-256, when recording (or
+    replaying); the outcome then writes those not stored yet. None when the commit already exists
+    (the audit): its evidence files are checked in the tree by `evidence.check_commit`.
+    """
 
     request_id: str
     event: Event
+    evidence: Mapping[str, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +244,10 @@ def policy_message(summary: str) -> str:
 def allowed_paths(op: Operation) -> frozenset[str]:
     """The paths a commit of this operation may touch (the audit's 'one operation per commit')."""
     if isinstance(op, RequestOp):
-        return frozenset({request_path(op.request_id)})
+        # The request file and exactly the evidence files its event names (those already stored
+        # are not written again, so a commit may touch fewer).
+        named = {a.path for a in op.event.attachments}
+        return frozenset({request_path(op.request_id), *named})
     return frozenset(op.files)
 
 
@@ -608,9 +624,11 @@ def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
     recorded = new.events[-1]
     # The message names the step of the SOP the event was recorded under.
     policy = policy.for_sop(state.sop_id)
-    files = {path: dumps(new).encode("utf-8")}
+    files: dict[str, bytes | None] = {path: dumps(new).encode("utf-8")}
+    problems = _evidence_problems(policy.sop.step(recorded.step), recorded)
+    problems += _evidence_files(snapshot, op, files)
     change = Change(snapshot, op, policy, entries=written_entries(files))
-    problems = [v for rule in OPERATION_RULES for v in rule(change)]
+    problems += [v for rule in OPERATION_RULES for v in rule(change)]
     if problems:
         raise LedgerError(*problems)
     return Outcome(
@@ -621,6 +639,60 @@ def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
         policy=policy,
         policy_key=snapshot.policy_key,
     )
+
+
+def _evidence_problems(step: Step, event: Event) -> list[Violation]:
+    """The attachments' kinds against what the step's SOP data declares (docs/FORMAT.md)."""
+    if event.action == "migrate":
+        return []
+    kinds = step.evidence_kinds
+    found = []
+    for attachment in event.attachments:
+        if attachment.kind not in kinds:
+            found.append(
+                Violation(
+                    "evidence-kind-step",
+                    {"kind": attachment.kind, "step": step.no, "kinds": list(kinds) or "-"},
+                )
+            )
+    if event.action != "return":
+        have = {a.kind for a in event.attachments}
+        for kind in step.evidence_required_for(event.action):
+            if kind not in have:
+                found.append(
+                    Violation(
+                        "evidence-required", {"kind": kind, "step": step.no, "title": step.title}
+                    )
+                )
+    return found
+
+
+def _evidence_files(
+    snapshot: Snapshot, op: RequestOp, files: dict[str, bytes | None]
+) -> list[Violation]:
+    """Add the attached files not stored at the parent to `files`; why not, if the bytes fail."""
+    if op.evidence is None:
+        return []
+    found = []
+    for attachment in op.event.attachments:
+        if attachment.path in files or snapshot.stored(attachment.path):
+            continue  # the same content is stored once, whoever attached it first
+        data = op.evidence.get(attachment.sha256)
+        if data is None:
+            found.append(
+                Violation(
+                    "evidence-missing",
+                    {"name": attachment.name, "sha256": attachment.sha256, "path": attachment.path},
+                    path=attachment.path,
+                )
+            )
+            continue
+        wrong = content_violations(attachment, data)
+        if wrong:
+            found += wrong
+            continue
+        files[attachment.path] = data
+    return found
 
 
 def authorize(

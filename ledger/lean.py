@@ -19,15 +19,17 @@ that). Presence is read with `git rev-list --missing=print`, which never fetches
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .evidence import EVIDENCE_DIR, TreeEntry
+from .evidence import EVIDENCE_DIR, Attachment, TreeEntry
 from .rules import fail
+from .sync import net_env
 
 FILTER_REF = "refs/ktpel/lean-filter"
 FILTER = f"sparse:oid={FILTER_REF}"
@@ -61,13 +63,6 @@ class LeanClone:
 
 def _git(repo: Path | str, *args: str, **kw) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, **kw)
-
-
-def _net_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("GIT_TERMINAL_PROMPT", "0")
-    env["LC_ALL"] = "C"  # git's messages are classified by their English text
-    return env
 
 
 def _last_line(stderr: bytes, fallback: str) -> str:
@@ -126,7 +121,7 @@ def clone_lean(
             str(target),
         ],
         capture_output=True,
-        env=_net_env(),
+        env=net_env(),
     )
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -252,7 +247,7 @@ def fetch_blob(repo: str | os.PathLike[str], oid: str, remote: str | None = None
                 oid,
             ],
             capture_output=True,
-            env=_net_env(),
+            env=net_env(),
         )
         if proc.returncode != 0:
             raise fail(
@@ -318,3 +313,55 @@ def _parse_ls_tree(raw: bytes) -> list[TreeEntry]:
         if kind == "blob":
             out.append(TreeEntry(path.decode("utf-8", "surrogateescape"), oid, mode))
     return out
+
+
+# --- a request's attachments, for the CLI and the screen ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One attachment of a request: the event naming it and whether its file is here.
+
+    `status`: "present", "not-fetched" (a lean clone: on the hub) or "missing" (not in the tree:
+    the audit reports it)."""
+
+    seq: int
+    step: int
+    action: str
+    attachment: Attachment
+    status: str
+
+
+def request_attachments(repo: str | os.PathLike[str], events: Iterable) -> list[Listed]:
+    """Every attachment the events name, in order, with its status at HEAD (nothing fetched)."""
+    present = {item.path: item.present for item in evidence_presence(repo, "HEAD")}
+    out = []
+    for event in events:
+        for a in event.attachments:
+            status = (
+                "missing"
+                if a.path not in present
+                else "present"
+                if present[a.path]
+                else "not-fetched"
+            )
+            out.append(Listed(event.seq, event.step, event.action, a, status))
+    return out
+
+
+def attachment_bytes(repo: str | os.PathLike[str], attachment: Attachment) -> bytes:
+    """The attachment's file, fetched from the hub first in a lean clone, its SHA-256 checked."""
+    items = [i for i in evidence_presence(repo, "HEAD") if i.path == attachment.path]
+    if not items:
+        raise fail(
+            "evidence-missing",
+            name=attachment.name,
+            sha256=attachment.sha256,
+            path=attachment.path,
+        )
+    item = items[0]
+    data = fetch_blob(repo, item.blob) if not item.present else blob_reader(repo)(item.blob)
+    actual = hashlib.sha256(data or b"").hexdigest()
+    if actual != attachment.sha256:
+        raise fail("evidence-hash-mismatch", path=attachment.path, actual=actual)
+    return data or b""

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from . import clock
+from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
 from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
@@ -52,6 +53,8 @@ class Event:
     note: str = ""
     on_behalf: OnBehalf | None = None
     seq: int = 0
+    # Scans and photos the event names (`[[event.attachment]]`, docs/FORMAT.md "Evidence files").
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,17 @@ from typing import Any
 import tomli_w
 
 from . import clock
+from .evidence import Attachment, attachments_from_toml, attachments_to_toml
 from .policy import Policy
 from .request import ACTIONS, Event, OnBehalf, RequestState, apply_event, empty, request_path
 from .rules import LedgerError, Violation
 
 FORMAT_VERSION = 1
+# A request file says `format = 2` once one of its events carries an attachment (docs/FORMAT.md
+# "Evidence files"): a format-1 reader then refuses it instead of dropping the attachments, and a
+# file without attachments is written exactly as before.
+ATTACHMENT_FORMAT = 2
+FORMATS = (FORMAT_VERSION, ATTACHMENT_FORMAT)
 HEADER = (
     "# Permohonan blanko KTP-el: satu berkas per permohonan, satu commit per langkah SOP.\n"
     "# Format: docs/FORMAT.md. Jangan diubah dengan tangan; pakai ktpel.\n"
@@ -56,7 +62,14 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         }
     if event.data:
         out["data"] = _clean({k: v for k, v in event.data.items() if v is not None})
+    if event.attachments:
+        out["attachment"] = attachments_to_toml(event.attachments)
     return out
+
+
+def file_format(state: RequestState) -> int:
+    """The `format` a request file is written with: 2 once an event has an attachment."""
+    return ATTACHMENT_FORMAT if any(ev.attachments for ev in state.events) else FORMAT_VERSION
 
 
 # id(event) -> (the event, its "[[event]]" text, or None when tomli_w would put it inline).
@@ -82,7 +95,7 @@ def _event_text(event: Event) -> str | None:
 def dumps(state: RequestState) -> str:
     """The file's text: exactly `tomli_w.dumps` of the document (header comment first)."""
     head: dict[str, Any] = {
-        "format": FORMAT_VERSION,
+        "format": file_format(state),
         "id": state.id,
         "sop": state.sop_id,
         "state": {"status": state.status, "step": state.step},
@@ -151,9 +164,16 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     data = raw.get("data", {})
     if not isinstance(data, dict):
         raise ValueError("'data' harus berupa tabel")
-    unknown = set(raw) - {"seq", "action", "step", "at", "by", "role", "note", "on_behalf", "data"}
+    known = {"seq", "action", "step", "at", "by", "role", "note", "on_behalf", "data", "attachment"}
+    unknown = set(raw) - known
     if unknown:
         raise ValueError(f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
+    attachments: tuple[Attachment, ...] = ()
+    if "attachment" in raw:
+        try:
+            attachments = attachments_from_toml(raw["attachment"])
+        except LedgerError as exc:
+            raise ValueError(exc.message()) from None
     return Event(
         action=action,
         step=step,
@@ -164,6 +184,7 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
         note=str(raw.get("note", "")),
         on_behalf=on_behalf,
         seq=_seq(raw.get("seq", 0)),
+        attachments=attachments,
     )
 
 
@@ -208,8 +229,8 @@ def loads(text: str | bytes, path: str, policy: Policy) -> RequestState:
         line = _line_of_key(text, key) if key else None
         return LedgerError(Violation("file-invalid", {"path": path, "reason": reason}, path, line))
 
-    if raw.get("format") != FORMAT_VERSION:
-        raise invalid(f"'format' harus {FORMAT_VERSION}", "format")
+    if raw.get("format") not in FORMATS:
+        raise invalid(f"'format' harus {FORMAT_VERSION} atau {ATTACHMENT_FORMAT}", "format")
     request_id = raw.get("id")
     if not isinstance(request_id, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{4,}", request_id):
         raise invalid("'id' tidak ada atau tidak sah", "id")
@@ -261,6 +282,8 @@ def loads(text: str | bytes, path: str, policy: Policy) -> RequestState:
             raise bad_event(exc.message()) from None
     recorded = raw.get("state", {})
     mismatch = []
+    if raw.get("format") != file_format(state):
+        mismatch.append(f"format {raw.get('format')!r} ≠ {file_format(state)}")
     if raw.get("sop") != state.sop_id:
         mismatch.append(f"sop {raw.get('sop')!r} ≠ {state.sop_id!r}")
     if not isinstance(recorded, dict):

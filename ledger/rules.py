@@ -512,9 +512,14 @@ _RULES = [
         "The attachment {name} is recorded with {field} {recorded}, but the file {path} has {actual}.",
     ),
     Rule(
-        "evidence-not-fetched",
-        "Berkas bukti {path} belum diunduh ke salinan ringan ini; isinya tidak diperiksa.",
-        "The evidence file {path} has not been fetched into this lean copy; its content was not checked.",
+        "evidence-kind-step",
+        "Langkah {step} tidak menerima bukti berjenis '{kind}'; jenis yang diterima: {kinds}.",
+        "Step {step} does not take evidence of kind '{kind}'; the kinds it takes: {kinds}.",
+    ),
+    Rule(
+        "evidence-required",
+        "Langkah {step} ({title}) wajib melampirkan bukti berjenis '{kind}' (--attach {kind}=BERKAS).",
+        "Step {step} ({title}) requires evidence of kind '{kind}' (--attach {kind}=FILE).",
     ),
     # Lean clones over slow links (issue 11).
     Rule(

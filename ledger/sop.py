@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from .evidence import KINDS
 from .rules import fail
 
 FIELD_TYPES = frozenset(
@@ -89,6 +90,24 @@ class Step:
     checks: tuple[str, ...] = ()  # named checks (see CHECKS) run when the step is recorded
     documents: tuple[str, ...] = ()
     clock: str = "working"  # "working" or "calendar": how its standard time is counted
+    # Evidence (docs/FORMAT.md "Evidence files"): the kinds of file the step takes (an SOP that
+    # declares none takes every kind), and the required ones as "kind" (any recording action but
+    # a return) or "action:kind" (e.g. "receipt:bast-signed").
+    evidence: tuple[str, ...] = ()
+    evidence_required: tuple[str, ...] = ()
+
+    @property
+    def evidence_kinds(self) -> tuple[str, ...]:
+        return self.evidence or KINDS
+
+    def evidence_required_for(self, action: str) -> tuple[str, ...]:
+        """The kinds an event of `action` on this step must attach."""
+        out = []
+        for item in self.evidence_required:
+            on, sep, kind = item.rpartition(":")
+            if not sep or on == action:
+                out.append(kind)
+        return tuple(out)
 
     def field_for(self, quantity: str) -> Field | None:
         """The step's field that records a named quantity, if any."""
@@ -222,6 +241,18 @@ def _clock(raw: dict[str, Any]) -> str:
     return value
 
 
+def _evidence_required(raw: dict[str, Any]) -> tuple[str, ...]:
+    items = tuple(str(k) for k in raw.get("evidence_required", ()))
+    kinds = raw.get("evidence")
+    for item in items:
+        on, sep, kind = item.rpartition(":")
+        if sep and on not in ("create", "permohonan", "advance", "handover", "receipt"):
+            raise ValueError(f"step {raw['no']}: evidence_required '{item}': unknown action {on}")
+        if kinds is not None and kind not in kinds:
+            raise ValueError(f"step {raw['no']}: evidence_required '{item}' not in its evidence")
+    return items
+
+
 def _build(raw: dict[str, Any]) -> Sop:
     meta = dict(raw["sop"])
     roles = {
@@ -255,6 +286,8 @@ def _build(raw: dict[str, Any]) -> Sop:
                 checks=_checks(s, _fields(s.get("field", []))),
                 documents=tuple(str(d) for d in s.get("documents", ())),
                 clock=_clock(s),
+                evidence=tuple(str(k) for k in s.get("evidence", ())),
+                evidence_required=_evidence_required(s),
             )
         )
     steps.sort(key=lambda st: st.no)

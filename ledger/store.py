@@ -19,7 +19,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -211,6 +211,26 @@ class Ledger:
             return None
         return data if kind == b"blob" else None
 
+    def in_tree(self, rev: str, path: str) -> bool:
+        """Whether `path` is in `rev`'s tree, reading trees only (never the file: in a lean clone
+        reading a missing evidence file would fetch it)."""
+        folder, _, name = path.rpartition("/")
+        try:
+            kind, data = self.read_object(f"{rev}:{folder}" if folder else f"{rev}^{{tree}}")
+        except ValueError:
+            return False
+        if kind != b"tree":
+            return False
+        want = name.encode("utf-8")
+        i = 0
+        while i < len(data):
+            space = data.index(b" ", i)
+            nul = data.index(b"\0", space)
+            if data[space + 1 : nul] == want:
+                return True
+            i = nul + 21
+        return False
+
     # --- policy ---------------------------------------------------------------------------
 
     def policy_key(self, rev: str) -> str:
@@ -279,6 +299,7 @@ class Ledger:
             read=lambda path: self.blob(rev, path),
             state=state,
             letters=letters,
+            has=lambda path: self.in_tree(rev, path),
         )
 
     # --- reading requests -----------------------------------------------------------------
@@ -591,11 +612,17 @@ class Ledger:
         return sha, outcome
 
     def record(
-        self, request_id: str | None, event: Event, *, committed: datetime | None = None
+        self,
+        request_id: str | None,
+        event: Event,
+        *,
+        committed: datetime | None = None,
+        evidence: Mapping[str, bytes] | None = None,
     ) -> Recorded:
         """Apply one event to one request and commit it: the only way a step enters the ledger.
 
         `request_id` None (with a 'create' event) allocates the next id under the lock.
+        `evidence`: the bytes of the event's attachments by SHA-256 (`evidence.read_attachment`).
         """
         with self.locked():
             self.recover_locked()
@@ -605,7 +632,8 @@ class Ledger:
             # The listing cache follows each step from here (see `commit`).
             self.cache.refresh(snapshot.commit, snapshot.policy, policy_key=snapshot.policy_key)
             self._check_clean(snapshot.commit, request_path(request_id))
-            sha, outcome = self.commit(snapshot, RequestOp(request_id, event), committed=committed)
+            op = RequestOp(request_id, event, dict(evidence or {}))
+            sha, outcome = self.commit(snapshot, op, committed=committed)
             assert outcome.request is not None
             return Recorded(sha=sha, request=outcome.request, path=request_path(request_id))
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import clock, i18n
+from .evidence import is_evidence_path
 from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
 from .policy import Policy
 from .request import REQUEST_ID_RE, request_path
@@ -115,9 +116,6 @@ def net_env() -> dict[str, str]:
     env.setdefault("GIT_TERMINAL_PROMPT", "0")  # no password prompt under the TUI; fail plainly
     env["LC_ALL"] = "C"  # git's messages are classified by their English text
     return env
-
-
-_net_env = net_env  # the old private name, until hub.py imports `net_env` (coordinator's merge)
 
 
 def _rev(ledger: Ledger, ref: str) -> str | None:
@@ -409,7 +407,13 @@ class _Replay:
             self._check_audited(commit, None)
             return self._policy(commit, trailers)
         request = trailers.get("Ktpel-Request")
-        if not request or not REQUEST_ID_RE.match(request) or paths != (request_path(request),):
+        # One request file, and the evidence files its event attaches (checked in _request_op).
+        if (
+            not request
+            or not REQUEST_ID_RE.match(request)
+            or request_path(request) not in paths
+            or not all(p == request_path(request) or is_evidence_path(p) for p in paths)
+        ):
             raise _park_for(
                 "sync-not-one-op",
                 commit=commit.sha[:12],
@@ -467,10 +471,11 @@ class _Replay:
             self.renumber[original_id] = request_id
             self.renumbered.append((original_id, request_id))
         self._check_key(commit, policy.person(event.by))
+        evidence = self._evidence(commit, event)
         try:
             sha, _ = ledger.commit(
                 self._snapshot(tip),
-                RequestOp(request_id, event),
+                RequestOp(request_id, event, evidence),
                 committed=self.now,
                 move_head=False,
                 in_process=True,
@@ -486,6 +491,20 @@ class _Replay:
             self._created(request_id)
         self._policies[sha] = (key, policy)  # a request operation leaves the policy as it was
         return sha
+
+    def _evidence(self, commit: _Commit, event) -> dict[str, bytes]:
+        """The bytes of the event's attachments, from the commit being replayed (our own: its
+        files are here). The commit may add no evidence file its event does not name."""
+        named = {a.path: a for a in event.attachments}
+        extra = [p for p in commit.paths if is_evidence_path(p) and p not in named]
+        if extra:
+            raise _park_for("evidence-unnamed", path=extra[0])
+        out = {}
+        for attachment in event.attachments:
+            data = self.ledger.blob(commit.sha, attachment.path)
+            if data is not None:
+                out[attachment.sha256] = data
+        return out
 
     def _events_in(self, data: bytes | None) -> list:
         """A request file's [[event]] tables (parsed once: one commit's 'after' is the next one's 'before')."""

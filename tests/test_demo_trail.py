@@ -52,10 +52,17 @@ def test_plain_git_log_shows_the_complete_request_step_by_step(demo_path):
 
 
 def test_each_step_commit_changes_exactly_one_request_file(demo_path):
+    """One request file per step commit, plus the evidence files its event attaches (the demo's
+    first handover of 2026-0001 carries two: a signed BAST scan and a photo)."""
     out = _git(demo_path, "log", "--format=%x1e%s", "--name-only")
+    with_evidence = 0
     for record in out.split("\x1e"):
         lines = [line for line in record.splitlines() if line.strip()]
         if not lines or not lines[0].startswith("["):
             continue  # the first commit sets up policy files (and requests/.gitkeep)
-        files = lines[1:]
+        files = [f for f in lines[1:] if not f.startswith("evidence/sha256/")]
         assert len(files) == 1 and files[0].startswith("requests/2026/"), lines
+        if len(lines) > 2:
+            with_evidence += 1
+            assert len(lines) == 4 and lines[0].startswith("[2026-0001]"), lines
+    assert with_evidence == 1

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import test_lean
-from test_lean import SCANS, _commit_scans, _git, _missing_all
+from test_lean import DEMO_EVIDENCE, SCANS, _commit_scans, _git, _missing_all
 
 from ktpel_tui.cli import main
 from ledger import hub, lean
@@ -38,7 +38,7 @@ def test_hub_init_makes_a_hub_that_serves_lean_clones(demo_path: Path, daemon, c
     # Every commit is here, the scans are not; the ledger opens and lists its requests.
     assert _git(target, "rev-parse", "HEAD") == _git(demo_path, "rev-parse", "HEAD")
     assert lean.is_lean(target)
-    assert len(_missing_all(target)) == len(SCANS)
+    assert len(_missing_all(target)) == len(SCANS) + DEMO_EVIDENCE
     assert not (target / "evidence").exists()
     assert _git(target, "config", "remote.origin.fetch") == (
         "refs/heads/main:refs/remotes/origin/main"
@@ -52,7 +52,7 @@ def test_a_plain_clone_of_the_same_hub_holds_every_scan(demo_path: Path, daemon)
     try:
         assert not lean.is_lean(led.root)
         assert _missing_all(led.root) == set()
-        assert len(list((led.root / "evidence").rglob("*.*"))) == len(SCANS)
+        assert len(list((led.root / "evidence").rglob("*.*"))) == len(SCANS) + DEMO_EVIDENCE
     finally:
         led.close()
 
@@ -84,7 +84,7 @@ def test_evidence_get_fetches_a_scan_into_a_lean_clone_and_checks_it(
     code = main(["--ledger", str(target), "evidence", "get", wanted.sha256[:12], "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     assert hashlib.sha256(out.read_bytes()).hexdigest() == wanted.sha256
-    assert len(_missing_all(target)) == len(SCANS) - 1  # exactly that one was fetched
+    assert len(_missing_all(target)) == len(SCANS) - 1 + DEMO_EVIDENCE  # exactly that one
     code = main(["--ledger", str(target), "evidence", "get", "deadbeef00", "-o", str(out)])
     err = capsys.readouterr().err
     assert code != 0 and "deadbeef00" in err and "Traceback" not in err

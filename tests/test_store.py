@@ -762,11 +762,11 @@ def test_request_file_text_is_exactly_what_tomli_w_writes(demo_path):
     import tomli_w
 
     from ledger import clock as ledger_clock
-    from ledger.requestfile import HEADER, dumps, event_to_dict
+    from ledger.requestfile import HEADER, dumps, event_to_dict, file_format
 
     def plain(state) -> str:
         head = {
-            "format": 1,
+            "format": file_format(state),  # 2 for the demo's 2026-0001 (it has attachments)
             "id": state.id,
             "sop": state.sop_id,
             "state": {"status": state.status, "step": state.step},

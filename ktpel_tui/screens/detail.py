@@ -265,6 +265,7 @@ class DetailScreen(Screen):
         Binding("h", "history", _("Riwayat"), id="request-history"),
         Binding("k", "add_letter", _("Tambah surat"), id="add-letter"),
         Binding("d", "documents", _("Dokumen"), id="request-documents"),
+        Binding("b", "evidence", _("Lampiran"), id="request-evidence"),  # issue 11
         Binding("A", "app.audit", _("Audit"), id="audit"),
     ]
 
@@ -339,3 +340,8 @@ class DetailScreen(Screen):
         from .documents import DocumentsScreen
 
         self.app.push_screen(DocumentsScreen(self.request_id))
+
+    def action_evidence(self) -> None:
+        from .evidence import EvidenceScreen
+
+        self.app.push_screen(EvidenceScreen(self.request_id))
