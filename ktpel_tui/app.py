@@ -255,9 +255,26 @@ class KtpelApp(App[int]):
         else:
             self.push_screen(AuditScreen())
 
+    # The app's keys that would leave or reset a form (q quits, r reloads, p switches the
+    # person...): inside a form or while a form is being opened they are off and not shown.
+    FORM_OFF = frozenset(
+        {"quit", "help", "reload", "pick_person", "ledger_history", "audit", "parked", "dashboard"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from .screens.act import ActScreen, ChoiceScreen, Holding
+
+        if action in self.FORM_OFF and isinstance(self.screen, (ActScreen, ChoiceScreen, Holding)):
+            return False
+        return True
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        from .screens.act import Holding
+
+        if isinstance(self.screen, Holding):
+            return  # keys are being held for the form about to open
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
                 CommandPalette(placeholder=_("Cari perintah…"), id="--command-palette")
