@@ -110,40 +110,38 @@ def field_hint(f: Field) -> str:
 class Holding(ModalScreen[None]):
     """Shown while the core checks whether this person may act (git work in a thread).
 
-    Every key typed meanwhile is held here, never seen by the list (where "/" opens the search
-    and a digit switches tabs), and is delivered to the form once it is open: a user who types
-    at once loses no character.
+    The keys typed meanwhile are held by the app (`KtpelApp.hold_keys`), never seen by the
+    list (where "/" opens the search and a digit switches tabs), and typed into the form once
+    it is open and focused: a user who types at once loses no character.
     """
 
     def __init__(self) -> None:
         super().__init__(id="holding")
-        self.keys: list[events.Key] = []
 
     def compose(self) -> ComposeResult:
         yield Static(_("Memeriksa…"), id="holding-text", markup=False)
 
-    def on_key(self, event: events.Key) -> None:
-        event.stop()
-        event.prevent_default()
-        self.keys.append(events.Key(event.key, event.character))
 
-
-def release(app: App, holding: Holding | None) -> list[events.Key]:
-    """Close the holding screen; the keys it held."""
-    if holding is None:
-        return []
-    if app.screen is holding:
+def release(app: App, holding: Holding | None) -> None:
+    """Close the holding screen (the keys stay held until a form takes them)."""
+    if holding is not None and app.screen is holding:
         app.pop_screen()
-    return holding.keys
+
+
+def held(app: App) -> list[events.Key]:
+    """The keys typed since `a`/`k`/`n`, and typing goes to the screen again."""
+    take = getattr(app, "take_held_keys", None)
+    return take() if take else []
 
 
 def deliver(app: App, keys: list[events.Key]) -> None:
-    """Replay held keys, as if typed now (run after the form's first focus has moved).
+    """Type held keys into the open form, in order, as if typed now.
 
     Text and the keys that move between fields are applied here and now, one after the other:
     posted as events, a character would reach the old field before a queued focus change
     ("470/9/X" Enter "28/11/2026" all landed in the first field). Any other key, and every key
-    after it, goes through the app's queue as an ordinary key press.
+    after it, goes through the app's queue as an ordinary key press (ahead of what is typed
+    from now on).
     """
     screen = app.screen
     for i, key in enumerate(keys):
@@ -175,13 +173,17 @@ def start_new_request(app: App) -> None:
 
 
 def _hold(app: App) -> Holding:
+    hold = getattr(app, "hold_keys", None)
+    if hold:
+        hold()
     holding = Holding()
     app.push_screen(holding)
     return holding
 
 
 def _refuse(app: App, holding: Holding | None, err: BaseException) -> None:
-    release(app, holding)  # what was typed for a form that does not open is dropped
+    release(app, holding)
+    held(app)  # what was typed for a form that does not open is dropped
     app.show_error(err)  # type: ignore[attr-defined]
 
 
@@ -254,15 +256,18 @@ def _open_form(
     perms: dict[Choice, Permission],
     holding: Holding | None = None,
 ) -> None:
-    keys = release(app, holding)
+    release(app, holding)
     if not choices:
+        held(app)
         app.notify(
             _("Tidak ada langkah yang dapat dicatat: permohonan sudah selesai."), severity="warning"
         )
         return
 
-    def open_one(choice: Choice | None, keys: list[events.Key] = keys) -> None:
-        if choice is not None:
+    def open_one(choice: Choice | None) -> None:
+        if choice is None:
+            held(app)  # the choice was cancelled: nothing waits for these keys
+        else:
             app.push_screen(
                 ActScreen(
                     request_id,
@@ -270,7 +275,6 @@ def _open_form(
                     choice,
                     suggestions[choice],
                     on_behalf_only=perms[choice].on_behalf,
-                    held_keys=keys,
                 ),
                 lambda rec: _done(app, rec),
             )
@@ -278,8 +282,7 @@ def _open_form(
     if len(choices) == 1:
         open_one(choices[0])
     else:
-        # Keys typed ahead go to the choice list (arrows, Enter), not to a form not yet chosen.
-        app.push_screen(ChoiceScreen(choices, held_keys=keys), lambda c: open_one(c, []))
+        app.push_screen(ChoiceScreen(choices), open_one)
 
 
 def _done(app: App, rec: Recorded | None) -> None:
@@ -303,10 +306,9 @@ def _done(app: App, rec: Recorded | None) -> None:
 class ChoiceScreen(ModalScreen[Choice | None]):
     BINDINGS = [Binding("escape", "cancel", _("Batal"), id="cancel")]
 
-    def __init__(self, choices: list[Choice], held_keys: list[events.Key] | None = None) -> None:
+    def __init__(self, choices: list[Choice]) -> None:
         super().__init__()
         self.choices = choices
-        self.held_keys = held_keys or []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="choice"):
@@ -318,8 +320,23 @@ class ChoiceScreen(ModalScreen[Choice | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-        self.app.call_later(deliver, self.app, self.held_keys)
+        options = self.query_one(OptionList)
+        self.set_focus(options)
+        # Keys typed ahead choose here (arrows, Enter, Esc), applied at once; what follows the
+        # Enter stays held for the form it opens.
+        keys = held(self.app)
+        enter = next((i for i, k in enumerate(keys) if k.key in ("enter", "escape")), None)
+        if enter is not None and keys[enter].key == "enter":
+            self.app.hold_keys(keys[enter + 1 :])  # type: ignore[attr-defined]
+        for key in keys[: None if enter is None else enter + 1]:
+            if key.key == "down":
+                options.action_cursor_down()
+            elif key.key == "up":
+                options.action_cursor_up()
+            elif key.key == "enter":
+                options.action_select()
+            elif key.key == "escape":
+                self.action_cancel()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -356,10 +373,8 @@ class ActScreen(ModalScreen[Recorded | None]):
         values: dict[str, Any],
         *,
         on_behalf_only: bool = False,
-        held_keys: list[events.Key] | None = None,
     ) -> None:
         super().__init__()
-        self.held_keys = held_keys or []
         self.request_id = request_id
         self.state = state
         self.choice = choice
@@ -640,21 +655,23 @@ class ActScreen(ModalScreen[Recorded | None]):
             self.show_parsed(f)
             self.show_total(f)
         self.focus_first_empty()
-        # After the focus above has moved (both run from the app's queue, in order).
-        self.app.call_later(deliver, self.app, self.held_keys)
+        # The keys typed while the core checked, into the field just focused (no gap in which
+        # a newer key could overtake them: both happen here).
+        deliver(self.app, held(self.app))
 
     def focus_first_empty(self) -> None:
         """The first empty field gets the cursor: a prefilled value is never typed over."""
         for widget in self.query(".field"):
             if not widget.display or (widget.parent is not None and not widget.parent.display):
                 continue
+            # set_focus, not focus(): at once, so held keys are typed into this field.
             if isinstance(widget, Input) and not widget.value:
-                widget.focus()
+                self.set_focus(widget)
                 return
             if isinstance(widget, Select) and widget.value is Select.NULL:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        self.query_one("#submit", Button).focus()
+        self.set_focus(self.query_one("#submit", Button))
 
     @on(Checkbox.Changed, "#on-behalf")
     def _on_behalf(self, event: Checkbox.Changed) -> None:
@@ -668,6 +685,18 @@ class ActScreen(ModalScreen[Recorded | None]):
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
+
+    def move_now(self, key: str) -> bool:
+        """Enter or Tab in a text field: the next field now (see `KtpelApp.on_event`)."""
+        if not isinstance(self.app.focused, Input) or self.app.focused.screen is not self:
+            return False
+        if key in ("enter", "tab"):
+            self.focus_next()
+        elif key == "shift+tab":
+            self.focus_previous()
+        else:
+            return False
+        return True
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
