@@ -17,6 +17,9 @@ on-behalf box ticked by hand, the person picker walked with Down) or `new` (the 
 first empty field, Enter moves on, one row per Kab/Kota, switches and selects, on-behalf
 pre-ticked when it is the only way, the picker searched).
 
+Measured 2026-12-02 (2 shared cores, 100x30): old UI (b6138cd) 626 keys, new UI 527 keys,
+107 commits each, the request SELESAI (one handover and one receipt per Kab/Kota).
+
 Two partial deliveries per Kab/Kota (issue 12, step 19 partial handovers): add entries to
 `DELIVERIES` with the count handed over, e.g. `Delivery("19.02", 500), Delivery("19.02", 300)`;
 `handover()` types the count when it is not the whole prefilled share.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +85,8 @@ class Driver:
         self.env.pop("NO_COLOR", None)
         self.env.pop("KTPEL_USER", None)
         self.keys = 0
+        # The old UI moves the cursor on Tab only once its queue gets to it: wait longer there.
+        self.pace = 0.6 if flavor == "old" else 0.3
         self.current = "kadis-1902"
         self.people: list[tuple[str, str]] = []
 
@@ -98,13 +104,26 @@ class Driver:
         self.keys += 1
         self.tmux("send-keys", "-t", self.session, name)
         # A human pace after a key that moves the cursor: both UIs route the next characters
-        # to the field focused when they arrive (on a loaded machine the old one lags).
-        time.sleep(max(settle, 0.4) if name in ("Tab", "Enter") else settle)
+        # to the field focused when they arrive (on a loaded machine the screen lags).
+        time.sleep(max(settle, self.pace) if name in ("Tab", "Enter", "Space") else settle)
+        self.settle()
 
     def text(self, value: str) -> None:
         self.keys += len(value)
         self.tmux("send-keys", "-t", self.session, "-l", value)
-        time.sleep(0.2)
+        time.sleep(0.1)
+        self.settle()
+
+    def settle(self, limit: float = 5.0) -> None:
+        """Wait (uncounted) until the screen stops changing: the keys sent are handled."""
+        deadline = time.monotonic() + limit
+        last = self.pane()
+        while time.monotonic() < deadline:
+            time.sleep(0.12)
+            now = self.pane()
+            if now == last:
+                return
+            last = now
 
     def wait_for(self, *needles: str, timeout: float = 30.0) -> str:
         """Wait (uncounted) until the screen shows one of `needles`; the one shown."""
@@ -186,7 +205,13 @@ class Driver:
             for _ in range(ids.index(person)):  # the list starts on its first person
                 self.key("Down", 0.05)
         else:
-            self.text(person.removeprefix("kadis-"))  # the search: "1902" finds 19.02's head
+            # The search: type the id ("1902" for 19.02's head) until the highlighted line is
+            # the person (the picker highlights the current person while it still matches).
+            for char in person.removeprefix("kadis-"):
+                self.text(char)
+                shown = re.findall(r"  \(([\w.-]+)\)", self.pane())
+                if shown and shown[0] == person and self.current not in shown:
+                    break
         self.key("Enter")
         self.wait_for("Sebagai " + self.name_of(person)[:7])
         self.current = person
@@ -234,9 +259,9 @@ class Driver:
             # Past the fields left and the note to the box, tick it, then who / why / evidence.
             for _ in range(len(fields) - last - 1 + 1 + 1):
                 self.key("Tab")
-            self.key("Space")
+            self.key("Space", 1.5)  # the who / why / evidence fields appear a moment later
             for value in on_behalf:
-                self.key("Tab")
+                self.key("Tab", 1.0)
                 self.text(value)
 
     def fill_new(self, fields: list[F], on_behalf: list[str] | None) -> None:
@@ -256,7 +281,7 @@ class Driver:
                 self.key("Space")
                 move = "Tab"
             elif f.kind == "C":
-                self.key("Enter")  # open the select
+                self.key("Enter", 1.0)  # open the select (its list opens a moment later)
                 for _ in range(f.option):  # past "(pilih)" to the option
                     self.key("Down", 0.05)
                 self.key("Enter")
@@ -286,7 +311,7 @@ class Driver:
         if shown == "Apa yang dicatat?":
             self.choose(choice or "")
             self.wait_for(FORM)
-        time.sleep(0.3)  # the form's first focus
+        time.sleep(1.0)  # the form's first focus (the old UI sets it late)
         if note:
             self.text(note)  # a return: the note is the form's only field
         self.fill(fields, on_behalf)

@@ -293,9 +293,10 @@ class KtpelApp(App[int]):
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from .screens.act import ActScreen, ChoiceScreen, Holding
+        from .screens.act import ActScreen, ChoiceScreen, ConfirmScreen, Holding
 
-        if action in self.FORM_OFF and isinstance(self.screen, (ActScreen, ChoiceScreen, Holding)):
+        form = (ActScreen, ChoiceScreen, ConfirmScreen, Holding)
+        if action in self.FORM_OFF and isinstance(self.screen, form):
             return False
         return True
 

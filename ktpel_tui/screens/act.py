@@ -687,10 +687,13 @@ class ActScreen(ModalScreen[Recorded | None]):
         self.action_cancel()
 
     def move_now(self, key: str) -> bool:
-        """Enter or Tab in a text field: the next field now (see `KtpelApp.on_event`)."""
-        if not isinstance(self.app.focused, Input) or self.app.focused.screen is not self:
+        """Enter in a text field, Tab anywhere in the form: the next field now (see
+        `KtpelApp.on_event`). Enter elsewhere keeps its meaning (open a select, press a
+        button)."""
+        focused = self.app.focused
+        if focused is None or focused.screen is not self:
             return False
-        if key in ("enter", "tab"):
+        if key == "tab" or (key == "enter" and isinstance(focused, Input)):
             self.focus_next()
         elif key == "shift+tab":
             self.focus_previous()
