@@ -802,7 +802,10 @@ class ActScreen(ModalScreen[Recorded | None]):
                 else _("Tab: kembali ke isian.")
             )
             line.update(refused + "\n" + hint)
-            line.focus()
+            line.focus(scroll_visible=False)
+            # The refusal is read first: the form back to its top at once (no animation).
+            form = self.query_one("#act", VerticalScroll)
+            self.call_after_refresh(form.scroll_home, animate=False)
 
     def focus_error(self) -> None:
         """The cursor to the first field in error (Enter on the refusal line)."""
