@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.markup import escape
@@ -76,6 +76,37 @@ class KtpelApp(App[int]):
         self.loaded_head: str | None = None
         self.watch = watch
         self.last_sync: str = ""
+        # Keys typed while a form is being opened (the core's check runs in a thread): held
+        # here, before any screen or binding sees them, and typed into the form once it is open.
+        self.held_keys: list[events.Key] | None = None
+
+    # --- keys typed ahead of a form ---------------------------------------------------------
+
+    def hold_keys(self, keys: list[events.Key] | None = None) -> None:
+        self.held_keys = list(keys or [])
+
+    def take_held_keys(self) -> list[events.Key]:
+        keys, self.held_keys = self.held_keys or [], None
+        return keys
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and self.held_keys is not None
+            and not event.is_forwarded
+            and event.key not in ("ctrl+c", "ctrl+q")
+        ):
+            self.held_keys.append(events.Key(event.key, event.character))
+            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from .screens.act import ActScreen
+
+            # Enter/Tab between a form's fields move the cursor here, at once: forwarded, the
+            # field handles them later, and under load the next characters were already sent
+            # to the old field ("abc" Enter "def" became "abcdef").
+            if isinstance(self.screen, ActScreen) and self.screen.move_now(event.key):
+                return
+        await super().on_event(event)
 
     # --- ledger access ---------------------------------------------------------------------
 
@@ -255,9 +286,27 @@ class KtpelApp(App[int]):
         else:
             self.push_screen(AuditScreen())
 
+    # The app's keys that would leave or reset a form (q quits, r reloads, p switches the
+    # person...): inside a form or while a form is being opened they are off and not shown.
+    FORM_OFF = frozenset(
+        {"quit", "help", "reload", "pick_person", "ledger_history", "audit", "parked", "dashboard"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from .screens.act import ActScreen, ChoiceScreen, ConfirmScreen, Holding
+
+        form = (ActScreen, ChoiceScreen, ConfirmScreen, Holding)
+        if action in self.FORM_OFF and isinstance(self.screen, form):
+            return False
+        return True
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        from .screens.act import Holding
+
+        if isinstance(self.screen, Holding):
+            return  # keys are being held for the form about to open
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
                 CommandPalette(placeholder=_("Cari perintah…"), id="--command-palette")

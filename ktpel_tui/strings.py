@@ -262,6 +262,15 @@ EN: dict[str, str] = {
     "Diterapkan ulang (commit {sha}).": "Applied again (commit {sha}).",
     "Ketik untuk mencari, Enter memilih. Pilihan disimpan untuk ledger ini.": "Type to search, Enter chooses. The choice is saved for this ledger.",
     "Cari nama, id, kantor atau peran…": "Search name, id, office or role…",
+    # --- issue 13, the rest (tui3): held keys, refusal line, list Home/End, dashboard ---
+    "Memeriksa…": "Checking…",
+    "Ditolak, tidak ada yang dicatat: {n} isian perlu diperbaiki.": "Refused, nothing was recorded: {n} entries need fixing.",
+    "Enter: ke isian yang perlu diperbaiki.": "Enter: to the entry that needs fixing.",
+    "Tab: kembali ke isian.": "Tab: back to the entries.",
+    "Ke isian yang salah": "To the wrong entry",
+    "Permohonan pertama": "First request",
+    "Permohonan terakhir": "Last request",
+    "Dikembalikan untuk perbaikan: {n}": "Returned for correction: {n}",
 }
 
 

@@ -23,7 +23,7 @@ from .requestfile import loads
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: summaries carry last_action (a returned request)
 REQUESTS_DIR = "requests"
 
 

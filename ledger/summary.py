@@ -34,6 +34,9 @@ class RequestSummary:
     handed_over: int = 0
     confirmed: int = 0
     returns: int = 0
+    # The last recorded action ("return" while the request waits for its correction): the list
+    # says "dikembalikan" from it, a return count alone cannot tell a corrected request apart.
+    last_action: str = ""
     error: Violation | None = None
     # The current step's clock and standard minutes, and the first instant it is late: the
     # list and the Terlambat tab tell lateness from these without the calendar (worktime).
@@ -48,6 +51,11 @@ class RequestSummary:
     @property
     def done(self) -> bool:
         return self.status == "selesai"
+
+    @property
+    def returned(self) -> bool:
+        """Sent back by a reviewer and not yet redone."""
+        return not self.done and not self.broken and self.last_action == "return"
 
     def overdue(self, now: datetime | None = None) -> bool:
         if self.done or self.due is None or self.broken:
@@ -105,6 +113,8 @@ class RequestSummary:
             "clock": self.clock,
             "standard_minutes": self.standard,
             "late_from": self.late_from.isoformat() if self.late_from else None,
+            # Only while it sits on a return: every other request's JSON stays as before.
+            **({"last_action": self.last_action} if self.last_action == "return" else {}),
         }
 
     @classmethod
@@ -142,6 +152,7 @@ class RequestSummary:
             handed_over=raw["handed_over"],
             confirmed=raw["confirmed"],
             returns=raw["returns"],
+            last_action=raw.get("last_action", ""),
             clock=raw.get("clock", "working"),
             standard=raw.get("standard_minutes", 0),
             late_from=when("late_from"),
@@ -180,6 +191,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         handed_over=sum(int(h["blanks"]) for h in state.handovers.values()),
         confirmed=sum(int(r["blanks_received"]) for r in state.receipts.values()),
         returns=sum(1 for ev in state.events if ev.action == "return"),
+        last_action=state.events[-1].action if state.events else "",
         clock=step.clock,
         standard=step.due_minutes,
         late_from=late_from,

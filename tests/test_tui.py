@@ -339,6 +339,10 @@ async def test_validation_error_shown_next_to_its_field(demo_path: Path, fixed_c
         ) or "harus berupa tanggal" in text_of(form, "#err-meeting_date")
         assert "tanggal (TTTT-BB-HH)" in text_of(form, "#err-meeting_date")
         assert "wajib diisi" in text_of(form, "#err-minutes_summary")
+        # The cursor waits on the refusal line (a habitual `y` lands in no field) ...
+        assert form.query_one("#form-refused").has_focus
+        await pilot.press("enter")  # ... and Enter takes it to the first field in error
+        await pilot.pause()
         assert form.query_one("#f-meeting_date", Input).has_focus
     assert head_of(demo_path) == before
 

@@ -13,12 +13,22 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, Switch
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    Switch,
+)
 from textual.widgets.option_list import Option
 
 from ledger import clock
@@ -97,26 +107,97 @@ def field_hint(f: Field) -> str:
 # --- starting a form -------------------------------------------------------------------------
 
 
+class Holding(ModalScreen[None]):
+    """Shown while the core checks whether this person may act (git work in a thread).
+
+    The keys typed meanwhile are held by the app (`KtpelApp.hold_keys`), never seen by the
+    list (where "/" opens the search and a digit switches tabs), and typed into the form once
+    it is open and focused: a user who types at once loses no character.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="holding")
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Memeriksa…"), id="holding-text", markup=False)
+
+
+def release(app: App, holding: Holding | None) -> None:
+    """Close the holding screen (the keys stay held until a form takes them)."""
+    if holding is not None and app.screen is holding:
+        app.pop_screen()
+
+
+def held(app: App) -> list[events.Key]:
+    """The keys typed since `a`/`k`/`n`, and typing goes to the screen again."""
+    take = getattr(app, "take_held_keys", None)
+    return take() if take else []
+
+
+def deliver(app: App, keys: list[events.Key]) -> None:
+    """Type held keys into the open form, in order, as if typed now.
+
+    Text and the keys that move between fields are applied here and now, one after the other:
+    posted as events, a character would reach the old field before a queued focus change
+    ("470/9/X" Enter "28/11/2026" all landed in the first field). Any other key, and every key
+    after it, goes through the app's queue as an ordinary key press (ahead of what is typed
+    from now on).
+    """
+    screen = app.screen
+    for i, key in enumerate(keys):
+        focused = app.focused
+        if isinstance(screen, ActScreen) and key.key in ("enter", "tab"):
+            screen.focus_next()
+        elif isinstance(screen, ActScreen) and key.key == "shift+tab":
+            screen.focus_previous()
+        elif isinstance(focused, Input) and key.key == "backspace":
+            focused.action_delete_left()
+        elif isinstance(focused, Input) and key.is_printable and key.character:
+            focused.insert_text_at_cursor(key.character)
+        else:
+            for rest in keys[i:]:
+                app.post_message(events.Key(rest.key, rest.character))
+            return
+
+
 def start_act(app: App, request_id: str) -> None:
-    _prepare(app, request_id, "step")
+    _prepare(app, request_id, "step", _hold(app))
 
 
 def start_add_letter(app: App, request_id: str) -> None:
-    _prepare(app, request_id, "permohonan")
+    _prepare(app, request_id, "permohonan", _hold(app))
 
 
 def start_new_request(app: App) -> None:
-    _prepare(app, None, "create")
+    _prepare(app, None, "create", _hold(app))
+
+
+def _hold(app: App) -> Holding:
+    hold = getattr(app, "hold_keys", None)
+    if hold:
+        hold()
+    holding = Holding()
+    app.push_screen(holding)
+    return holding
+
+
+def _refuse(app: App, holding: Holding | None, err: BaseException) -> None:
+    release(app, holding)
+    held(app)  # what was typed for a form that does not open is dropped
+    app.show_error(err)  # type: ignore[attr-defined]
 
 
 @work(thread=True, exit_on_error=False, group="act-prepare")
-def _prepare(app: App, request_id: str | None, kind: str) -> None:
+def _prepare(app: App, request_id: str | None, kind: str, holding: Holding | None = None) -> None:
     """Read the request and the suggested values (git work), then open the form."""
     policy: Policy = app.policy  # type: ignore[attr-defined]
     person_id: str | None = app.person_id  # type: ignore[attr-defined]
     step0 = policy.sop.step(0)
     try:
         state = app.with_ledger(lambda led: led.read_request(request_id)) if request_id else None  # type: ignore[attr-defined]
+        if state is not None:
+            # The request's own SOP revision (a newer one may rename steps or add fields).
+            policy = policy.for_sop(state.sop_id)
         if kind == "step":
             assert state is not None
             choices = choices_for(state, policy, person_id)
@@ -130,7 +211,7 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
         if not choices and state is not None:
             refusal = permission(state, policy, person_id, "advance", state.step).error
             if refusal is not None:
-                app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+                app.call_from_thread(_refuse, app, holding, refusal)
                 return
         perms = {
             c: permission(state, policy, person_id, c.action, c.step, c.kabkota) for c in choices
@@ -139,7 +220,7 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
         if choices and not allowed:
             refusal = perms[choices[0]].error
             assert refusal is not None
-            app.call_from_thread(app.show_error, refusal)  # type: ignore[attr-defined]
+            app.call_from_thread(_refuse, app, holding, refusal)
             return
         choices = allowed
         suggestions = {}
@@ -161,9 +242,9 @@ def _prepare(app: App, request_id: str | None, kind: str) -> None:
                     values.setdefault("kabkota", person.office)
             suggestions[choice] = values
     except Exception as err:  # noqa: BLE001
-        app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
+        app.call_from_thread(_refuse, app, holding, err)
         return
-    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions, perms)
+    app.call_from_thread(_open_form, app, request_id, state, choices, suggestions, perms, holding)
 
 
 def _open_form(
@@ -173,15 +254,20 @@ def _open_form(
     choices: list[Choice],
     suggestions: dict[Choice, dict[str, Any]],
     perms: dict[Choice, Permission],
+    holding: Holding | None = None,
 ) -> None:
+    release(app, holding)
     if not choices:
+        held(app)
         app.notify(
             _("Tidak ada langkah yang dapat dicatat: permohonan sudah selesai."), severity="warning"
         )
         return
 
     def open_one(choice: Choice | None) -> None:
-        if choice is not None:
+        if choice is None:
+            held(app)  # the choice was cancelled: nothing waits for these keys
+        else:
             app.push_screen(
                 ActScreen(
                     request_id,
@@ -231,9 +317,26 @@ class ChoiceScreen(ModalScreen[Choice | None]):
                 *(Option(Text(c.label), id=str(i)) for i, c in enumerate(self.choices)),
                 id="choices",
             )
+        yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        self.set_focus(options)
+        # Keys typed ahead choose here (arrows, Enter, Esc), applied at once; what follows the
+        # Enter stays held for the form it opens.
+        keys = held(self.app)
+        enter = next((i for i, k in enumerate(keys) if k.key in ("enter", "escape")), None)
+        if enter is not None and keys[enter].key == "enter":
+            self.app.hold_keys(keys[enter + 1 :])  # type: ignore[attr-defined]
+        for key in keys[: None if enter is None else enter + 1]:
+            if key.key == "down":
+                options.action_cursor_down()
+            elif key.key == "up":
+                options.action_cursor_up()
+            elif key.key == "enter":
+                options.action_select()
+            elif key.key == "escape":
+                self.action_cancel()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -278,12 +381,15 @@ class ActScreen(ModalScreen[Recorded | None]):
         self.values = values
         self.on_behalf_only = on_behalf_only
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        if state is not None:
+            policy = policy.for_sop(state.sop_id)  # its own revision, not HEAD's
         self.policy = policy
         self.step: Step = policy.sop.step(choice.step)
         self.fields: tuple[Field, ...] = (
             () if choice.action == "return" else self.step.fields_for(choice.action)
         )
         self.initial: dict[str, str] = {}
+        self.error_field: str | None = None
         self.tried = False  # errors show while typing only after the first Ctrl+S
 
     def compose(self) -> ComposeResult:
@@ -300,6 +406,7 @@ class ActScreen(ModalScreen[Recorded | None]):
                     )
                 )
             yield Static(title, classes="dialog-title")
+            yield RefusalLine("", id="form-refused", classes="error", markup=False)
             returned = last_return(self.state)
             if returned is not None and self.choice.action != "return":
                 note = Text(_("DIKEMBALIKAN untuk perbaikan") + ": ", style="bold reverse")
@@ -344,6 +451,7 @@ class ActScreen(ModalScreen[Recorded | None]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Lanjut") + " (Ctrl+S)", id="submit", variant="primary")
                 yield Button(_("Batal") + " (Esc)", id="cancel")
+        yield Footer()  # the form's own keys (the list's footer showed beneath it)
 
     def field_widget(self, f: Field) -> ComposeResult:
         value = self.values.get(f.name)
@@ -538,6 +646,7 @@ class ActScreen(ModalScreen[Recorded | None]):
         return out
 
     def on_mount(self) -> None:
+        self.query_one("#form-refused").display = False
         if self.step.on_behalf:
             self.query_one("#on-behalf-fields").display = self.on_behalf_only
         self.initial = self.snapshot()
@@ -546,19 +655,23 @@ class ActScreen(ModalScreen[Recorded | None]):
             self.show_parsed(f)
             self.show_total(f)
         self.focus_first_empty()
+        # The keys typed while the core checked, into the field just focused (no gap in which
+        # a newer key could overtake them: both happen here).
+        deliver(self.app, held(self.app))
 
     def focus_first_empty(self) -> None:
         """The first empty field gets the cursor: a prefilled value is never typed over."""
         for widget in self.query(".field"):
             if not widget.display or (widget.parent is not None and not widget.parent.display):
                 continue
+            # set_focus, not focus(): at once, so held keys are typed into this field.
             if isinstance(widget, Input) and not widget.value:
-                widget.focus()
+                self.set_focus(widget)
                 return
             if isinstance(widget, Select) and widget.value is Select.NULL:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        self.query_one("#submit", Button).focus()
+        self.set_focus(self.query_one("#submit", Button))
 
     @on(Checkbox.Changed, "#on-behalf")
     def _on_behalf(self, event: Checkbox.Changed) -> None:
@@ -572,6 +685,21 @@ class ActScreen(ModalScreen[Recorded | None]):
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
+
+    def move_now(self, key: str) -> bool:
+        """Enter in a text field, Tab anywhere in the form: the next field now (see
+        `KtpelApp.on_event`). Enter elsewhere keeps its meaning (open a select, press a
+        button)."""
+        focused = self.app.focused
+        if focused is None or focused.screen is not self:
+            return False
+        if key == "tab" or (key == "enter" and isinstance(focused, Input)):
+            self.focus_next()
+        elif key == "shift+tab":
+            self.focus_previous()
+        else:
+            return False
+        return True
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -642,10 +770,15 @@ class ActScreen(ModalScreen[Recorded | None]):
             lambda ok: self.dismiss(None) if ok else None,
         )
 
-    def _show_errors(self, violations: list[Violation]) -> None:
+    def _show_errors(self, violations: list[Violation], *, refused: str | None = None) -> None:
+        """Each sentence by its field (the rest at the bottom); after a refusal, the cursor goes
+        to the refusal line at the top, never into a field: the `y` typed by habit after
+        Ctrl+S or on the check screen lands in no field. Enter there moves to the field."""
         for err in self.query(".error"):
             assert isinstance(err, Static)
             err.update("")
+        line = self.query_one("#form-refused", RefusalLine)
+        line.display = refused is not None
         general = []
         shown: dict[str, list[str]] = {}
         for v in violations:
@@ -659,14 +792,30 @@ class ActScreen(ModalScreen[Recorded | None]):
         for target, lines in shown.items():
             self.query_one(target, Static).update("\n".join(lines))
         self.query_one("#form-error", Static).update("\n".join(general))
-        first_field = next(
+        self.error_field = next(
             (v.field for v in violations if v.field and self.query(f"#f-{v.field}")), None
         )
-        if first_field:
-            target = self.query_one(f"#f-{first_field}")
-            if target.has_class("rows"):
-                target = target.query(".field").first()
-            target.focus()
+        if refused is not None:
+            hint = (
+                _("Enter: ke isian yang perlu diperbaiki.")
+                if self.error_field
+                else _("Tab: kembali ke isian.")
+            )
+            line.update(refused + "\n" + hint)
+            line.focus(scroll_visible=False)
+            # The refusal is read first: the form back to its top at once (no animation).
+            form = self.query_one("#act", VerticalScroll)
+            self.call_after_refresh(form.scroll_home, animate=False)
+
+    def focus_error(self) -> None:
+        """The cursor to the first field in error (Enter on the refusal line)."""
+        if not self.error_field or not self.query(f"#f-{self.error_field}"):
+            self.focus_next()
+            return
+        target = self.query_one(f"#f-{self.error_field}")
+        if target.has_class("rows"):
+            target = target.query(".field").first()
+        target.focus()
 
     def build_event(self) -> Event | None:
         data: dict[str, Any] = {}
@@ -705,7 +854,12 @@ class ActScreen(ModalScreen[Recorded | None]):
                 )
             )
         if problems:
-            self._show_errors(problems)
+            self._show_errors(
+                problems,
+                refused=_("Ditolak, tidak ada yang dicatat: {n} isian perlu diperbaiki.").format(
+                    n=len(problems)
+                ),
+            )
             return None
         person_id: str = self.app.person_id  # type: ignore[attr-defined]
         return Event(
@@ -775,21 +929,27 @@ class ActScreen(ModalScreen[Recorded | None]):
             app.call_from_thread(self._refused, err)
             return
         except Exception as err:  # noqa: BLE001
-            app.call_from_thread(
-                self._show_errors,
-                [Violation("bad-input", {"reason": f"{type(err).__name__}: {err}"})],
-            )
+            problem = Violation("bad-input", {"reason": f"{type(err).__name__}: {err}"})
+            app.call_from_thread(self._refused, LedgerError(problem))
             return
         app.call_from_thread(self.dismiss, rec)
 
     def _refused(self, err: LedgerError) -> None:
-        self._show_errors(list(err.violations))
-        if not any(v.field and self.query(f"#f-{v.field}") for v in err.violations):
-            # Nothing to fix in a field: the cursor leaves the fields, so a second `y` is
-            # never typed into one.
-            self.query_one("#submit", Button).focus()
-        general = self.query_one("#form-error", Static)
-        general.update(_("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message()))
+        said = _("Ditolak, tidak ada yang dicatat: {reason}").format(reason=err.message())
+        self._show_errors(list(err.violations), refused=said)
+        self.query_one("#form-error", Static).update(said)
+
+
+class RefusalLine(Static, can_focus=True):
+    """The refusal at the top of the form. It takes the cursor after a refusal, so the next key
+    (often a habitual `y`) is typed into no field; Enter goes on to the field in error."""
+
+    BINDINGS = [Binding("enter", "jump", _("Ke isian yang salah"), id="form-jump")]
+
+    def action_jump(self) -> None:
+        screen = self.screen
+        if isinstance(screen, ActScreen):
+            screen.focus_error()
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -814,6 +974,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(self.yes + " (y)", id="yes", variant="success")
                 yield Button(self.no + " (n)", id="no")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

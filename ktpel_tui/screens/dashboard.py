@@ -40,6 +40,7 @@ class Figures:
     kabkota: dict[str, list[int]] = field(default_factory=dict)  # requested, shared, handed, stock
     waiting: dict[str, list[int]] = field(default_factory=dict)  # role title -> [waiting, late]
     steps: dict[int, list[int]] = field(default_factory=dict)  # step -> [sum actual, n, standard]
+    returned: list[str] = field(default_factory=list)  # requests waiting for their correction
 
 
 def gather(led, policy: Policy, now: datetime) -> Figures:
@@ -49,6 +50,8 @@ def gather(led, policy: Policy, now: datetime) -> Figures:
     for s in led.list_requests():
         if s.broken:
             continue
+        if s.returned:
+            fig.returned.append(s.id)
         for w in s.waiting:
             title = policy.sop.role_title(w["role"])
             row = fig.waiting.setdefault(title, [0, 0])
@@ -71,16 +74,27 @@ def gather(led, policy: Policy, now: datetime) -> Figures:
     return fig
 
 
-def kabkota_table(fig: Figures, policy: Policy) -> Table:
+NAME_MIN = 18  # cells the Kab/Kota name keeps at 80 columns ("19.02 Kab. Kepulau…")
+
+
+def kabkota_bar(width: int) -> int:
+    """The bar's cells in a table `width` wide: what the name and the four numbers leave
+    (at 80 columns no bar, the percentage only: the name column is never squeezed away)."""
+    fixed = 4 * 10 + 6 + 2 * 6  # four numbers, the percentage, the cell padding
+    return max(0, min(BAR, width - fixed - NAME_MIN))
+
+
+def kabkota_table(fig: Figures, policy: Policy, width: int = 100) -> Table:
+    cells = kabkota_bar(width)
     table = Table(title=_("Per Kab/Kota (keping)"), title_justify="left", expand=True, box=None)
-    table.add_column(_("Kab/Kota"), ratio=2, no_wrap=True, overflow="ellipsis")
+    table.add_column(_("Kab/Kota"), ratio=2, no_wrap=True, overflow="ellipsis", min_width=NAME_MIN)
     for title in (_("Diminta"), _("Porsi"), _("Diserahkan"), _("Sisa stok")):
         table.add_column(title, justify="right", width=10)
-    table.add_column(_("Diserahkan dari diminta"), width=BAR + 6)
+    table.add_column(_("Diserahkan dari diminta"), width=cells + 6, no_wrap=True)
     for code in sorted(fig.kabkota):
         asked, shared, handed, stock = fig.kabkota[code]
-        share = bar(handed, asked or 1)
-        share.append(f" {round(100 * handed / asked) if asked else 0}%")
+        share = bar(handed, asked or 1, cells)
+        share.append(f"{' ' if cells else ''}{round(100 * handed / asked) if asked else 0}%")
         table.add_row(
             Text(f"{code} {policy.settings.office_name(code)}"),
             Text(number(asked)),
@@ -168,12 +182,23 @@ class DashboardScreen(Screen):
             return
         app.call_from_thread(self.show, fig)
 
+    def on_resize(self) -> None:
+        if self.figures is not None:
+            self.show(self.figures)
+
     def show(self, fig: Figures) -> None:
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
         self.figures = fig
+        # The body's width less its padding and the scroll bar.
+        width = max(self.size.width - 4, 40)
+        returned = Text(_("Dikembalikan untuk perbaikan: {n}").format(n=len(fig.returned)))
+        returned.stylize("bold")
+        if fig.returned:
+            returned.append(" (" + ", ".join(fig.returned) + ")")
         body = Group(
-            kabkota_table(fig, policy),
+            kabkota_table(fig, policy, width),
             Text(""),
+            returned,
             waiting_table(fig),
             Text(""),
             steps_table(fig, policy),

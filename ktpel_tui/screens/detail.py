@@ -19,6 +19,7 @@ from ledger.fields import format_value
 from ledger.policy import Policy
 from ledger.report import Quantities, ReturnRow, TimelineRow, quantities, timeline
 from ledger.request import RequestState, current_timing
+from ledger.rules import LedgerError
 from ledger.sop import Sop, Step
 from ledger.summary import summarize
 
@@ -303,6 +304,10 @@ class DetailScreen(Screen):
 
     def show(self, state: RequestState) -> None:
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        try:
+            policy = policy.for_sop(state.sop_id)  # step names and fields of its own revision
+        except LedgerError as err:
+            self.app.show_error(err)  # type: ignore[attr-defined]
         now = clock.now()
         self.state = state
         self.query_one("#detail-head", Static).update(header_text(state, policy, now))

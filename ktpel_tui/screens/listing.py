@@ -85,7 +85,7 @@ def time_cell(s: RequestSummary, policy: Policy, now: datetime) -> Text:
     waited = s.waited_minutes(now, policy.settings.calendar)
     if waited is None or s.broken:
         return Text("-")
-    standard = policy.sop.step(s.step).due_minutes if policy.sop.has_step(s.step) else 0
+    standard = s.standard  # the request's own SOP revision's standard (summarize)
     text = Text(f"{duration(waited)}/{duration(standard)}")
     if s.overdue(now):
         text.stylize("bold red")
@@ -101,6 +101,9 @@ def status_cell(s: RequestSummary, now: datetime) -> Text:
     if s.overdue(now):
         # Reverse video: legible as weight alone when NO_COLOR removes the red.
         return Text(_("TERLAMBAT"), style="bold reverse red")
+    if s.returned:
+        # Waiting for its correction: bold, so it reads without colour too.
+        return Text(_("dikembalikan"), style="bold yellow")
     return Text(_("berjalan"))
 
 
@@ -142,7 +145,10 @@ def sort_key(column: str, now: datetime) -> Callable[[RequestSummary], Any]:
         "waiting": lambda s: (tuple(w["role"] for w in s.waiting), s.id),
         # Most overdue first: time left until due.
         "time": lambda s: (s.due.timestamp() if s.due is not None and not s.done else far, s.id),
-        "status": lambda s: (0 if s.broken else 1 if s.overdue(now) else 3 if s.done else 2, s.id),
+        "status": lambda s: (
+            0 if s.broken else 1 if s.overdue(now) else 2 if s.returned else 4 if s.done else 3,
+            s.id,
+        ),
     }
     return keys[column]
 
@@ -154,6 +160,27 @@ def matches(s: RequestSummary, query: str, policy: Policy) -> bool:
     names = [policy.settings.office_name(c) for c in s.kabkota]
     hay = [s.id, *s.kabkota, *names, *s.letters, *s.kabkota_letters, s.step_title]
     return any(q in str(h).casefold() for h in hay)
+
+
+class RequestTable(DataTable):
+    """The request list: Home and End go to the first and the last request.
+
+    DataTable's own Home/End scroll sideways in row mode, which hid the ID column; the ID
+    column is also fixed, so it stays whatever scrolls.
+    """
+
+    BINDINGS = [
+        Binding("home", "first_row", _("Permohonan pertama"), id="first-row", show=False),
+        Binding("end", "last_row", _("Permohonan terakhir"), id="last-row", show=False),
+    ]
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
 
 class ListScreen(Screen):
@@ -197,7 +224,9 @@ class ListScreen(Screen):
             placeholder=_("Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)"),
             id="search",
         )
-        table: DataTable = DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+        table: DataTable = RequestTable(
+            id="requests", cursor_type="row", zebra_stripes=True, fixed_columns=1
+        )
         for column in COLUMNS:
             table.add_column(column_title(column), key=column, width=WIDTHS[column])
         yield table

@@ -1,0 +1,423 @@
+"""Count the keys one whole request takes in the ktpel screen, driven in tmux as a user would.
+
+    python bench/tui_keys.py --flavor new                         # this checkout
+    python bench/tui_keys.py --flavor old --code /tmp/tui-old \\
+        --python /tmp/tui-old/.venv/bin/python                    # the UI before issue 13
+
+The lifecycle (on a fresh demo ledger, at 100x30): a new request by 19.02's head, a second
+letter by 19.04's head, steps 1-18 with a return at step 3 (and the redo of step 2), step 13
+recorded by the Pelaksana on behalf of the Badan Penghubung, and the deliveries of step 19
+(`DELIVERIES`: one handover and one receipt each). Every key sent to tmux is counted: a typed
+text counts one key per character. The driver waits for the screen (never counted) and checks
+after each record that exactly one commit was written; it stops with the screen shown when not.
+
+`--flavor` says how a user fills the forms of that UI: `old` (every field an Input, the cursor
+on the first one even when prefilled, Tab between fields, shares and schedules as text, the
+on-behalf box ticked by hand, the person picker walked with Down) or `new` (the cursor on the
+first empty field, Enter moves on, one row per Kab/Kota, switches and selects, on-behalf
+pre-ticked when it is the only way, the picker searched).
+
+Measured 2026-12-02 (2 shared cores, 100x30): old UI (b6138cd) 626 keys, new UI 527 keys,
+107 commits each, the request SELESAI (one handover and one receipt per Kab/Kota).
+
+Two partial deliveries per Kab/Kota (issue 12, step 19 partial handovers): add entries to
+`DELIVERIES` with the count handed over, e.g. `Delivery("19.02", 500), Delivery("19.02", 300)`;
+`handover()` types the count when it is not the whole prefilled share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+NOW = "2026-11-28T10:00:00+07:00"
+SIZE = (100, 30)
+REQUEST = "2026-0007"  # the demo holds six requests: the new one is the seventh
+FORM = "Langkah ini tanggung jawab"  # on every form, old and new (its buttons may be scrolled off)
+
+
+@dataclass(frozen=True, slots=True)
+class F:
+    """One form field as the user meets it: `P` prefilled and kept, `T` typed text, `B` a yes,
+    `C` the n-th option of a choice (1-based), `R` a row value of a share or schedule table."""
+
+    kind: str
+    value: str = ""
+    option: int = 1
+
+
+P = F("P")
+
+
+def T(value: str) -> F:
+    return F("T", value)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    kabkota: str
+    blanks: int | None = None  # None: the whole share, as the form prefills it
+
+
+SHARES = {"19.02": 800, "19.04": 1200}
+DELIVERIES = [Delivery("19.02"), Delivery("19.04")]
+
+
+class Driver:
+    def __init__(self, flavor: str, code: Path, python: str, workdir: Path) -> None:
+        self.flavor, self.code, self.python = flavor, code, python
+        self.ledger = workdir / f"ledger-{flavor}"
+        self.session = f"tui-keys-{flavor}-{os.getpid()}"
+        self.env = dict(
+            os.environ,
+            KTPEL_NOW=NOW,
+            PYTHONPATH=str(code),
+            KTPEL_CONFIG=str(workdir / f"cfg-{flavor}.toml"),
+            KTPEL_LANG="id",
+        )
+        self.env.pop("NO_COLOR", None)
+        self.env.pop("KTPEL_USER", None)
+        self.keys = 0
+        # The old UI moves the cursor on Tab only once its queue gets to it: wait longer there.
+        self.pace = 0.6 if flavor == "old" else 0.3
+        self.current = "kadis-1902"
+        self.people: list[tuple[str, str]] = []
+
+    # --- tmux -------------------------------------------------------------------------------
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", *args], capture_output=True, text=True, env=self.env, check=False
+        ).stdout
+
+    def pane(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def key(self, name: str, settle: float = 0.15) -> None:
+        self.keys += 1
+        self.tmux("send-keys", "-t", self.session, name)
+        # A human pace after a key that moves the cursor: both UIs route the next characters
+        # to the field focused when they arrive (on a loaded machine the screen lags).
+        time.sleep(max(settle, self.pace) if name in ("Tab", "Enter", "Space") else settle)
+        self.settle()
+
+    def text(self, value: str) -> None:
+        self.keys += len(value)
+        self.tmux("send-keys", "-t", self.session, "-l", value)
+        time.sleep(0.1)
+        self.settle()
+
+    def settle(self, limit: float = 5.0) -> None:
+        """Wait (uncounted) until the screen stops changing: the keys sent are handled."""
+        deadline = time.monotonic() + limit
+        last = self.pane()
+        while time.monotonic() < deadline:
+            time.sleep(0.12)
+            now = self.pane()
+            if now == last:
+                return
+            last = now
+
+    def wait_for(self, *needles: str, timeout: float = 30.0) -> str:
+        """Wait (uncounted) until the screen shows one of `needles`; the one shown."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.pane()
+            for needle in needles:
+                if needle in shown:
+                    return needle
+            time.sleep(0.1)
+        self.fail(f"the screen never showed {needles}")
+        raise AssertionError  # unreachable
+
+    def fail(self, why: str) -> None:
+        print(self.pane(), file=sys.stderr)
+        self.stop()
+        raise SystemExit(f"{self.flavor}: {why} (after {self.keys} keys)")
+
+    def commits(self) -> int:
+        out = subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"],
+            cwd=self.ledger,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(out.stdout.strip())
+
+    # --- start and stop ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        shutil.rmtree(self.ledger, ignore_errors=True)
+        cli = [self.python, "-m", "ktpel_tui.cli"]
+        subprocess.run(
+            [*cli, "demo", str(self.ledger), "--no-tui"],
+            env=self.env,
+            cwd=self.code,
+            check=True,
+            capture_output=True,
+        )
+        listing = subprocess.run(
+            [
+                self.python,
+                "-c",
+                "import sys; from ledger.store import Ledger\n"
+                "with Ledger.open(sys.argv[1]) as led:\n"
+                "    for pid, p in led.policy().people.items(): print(pid, p.name, sep='\\t')",
+                str(self.ledger),
+            ],
+            env=self.env,
+            cwd=self.code,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        self.people = [tuple(line.split("\t", 1)) for line in listing.splitlines()]  # type: ignore[misc]
+        command = " ".join([*cli, "--ledger", str(self.ledger), "--as", self.current, "tui"])
+        self.tmux(
+            "new-session", "-d", "-s", self.session, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
+            f"cd {self.code} && {command}",
+        )  # fmt: skip
+        self.wait_for("permohonan ·", "Tidak ada permohonan")
+
+    def stop(self) -> None:
+        self.tmux("kill-session", "-t", self.session)
+
+    # --- what a user does --------------------------------------------------------------------
+
+    def name_of(self, person: str) -> str:
+        return next(name for pid, name in self.people if pid == person)
+
+    def switch(self, person: str) -> None:
+        if person == self.current:
+            return
+        self.key("p")
+        self.wait_for("Siapa yang bertindak", "Cari nama")
+        if self.flavor == "old":
+            ids = [pid for pid, _name in self.people]
+            for _ in range(ids.index(person)):  # the list starts on its first person
+                self.key("Down", 0.05)
+        else:
+            # The search: type the id ("1902" for 19.02's head) until the highlighted line is
+            # the person (the picker highlights the current person while it still matches).
+            for char in person.removeprefix("kadis-"):
+                self.text(char)
+                shown = re.findall(r"  \(([\w.-]+)\)", self.pane())
+                if shown and shown[0] == person and self.current not in shown:
+                    break
+        self.key("Enter")
+        self.wait_for("Sebagai " + self.name_of(person)[:7])
+        self.current = person
+
+    def find_request(self) -> None:
+        """Once: the Semua tab, search the new request (the search stays for the rest)."""
+        self.key("2")
+        self.key("/")
+        self.wait_for("Cari id")
+        self.text(REQUEST[-4:])
+        self.key("Enter")
+        self.wait_for("1 dari")
+
+    def choose(self, label: str) -> None:
+        """On the 'what to record' list: Down to the line with `label`, Enter."""
+        lines = self.pane().splitlines()
+        top = next(i for i, ln in enumerate(lines) if "Apa yang dicatat?" in ln)
+        options = [ln for ln in lines[top + 1 :] if ln.strip("█▀▄ ▊▎▔▁\u2502")]
+        index = next((i for i, ln in enumerate(options) if label in ln), None)
+        if index is None:
+            self.fail(f"no choice '{label}'")
+        for _ in range(index or 0):
+            self.key("Down", 0.05)
+        self.key("Enter")
+
+    def fill(self, fields: list[F], on_behalf: list[str] | None = None) -> None:
+        if self.flavor == "old":
+            self.fill_old(fields, on_behalf)
+        else:
+            self.fill_new(fields, on_behalf)
+
+    def fill_old(self, fields: list[F], on_behalf: list[str] | None) -> None:
+        # The cursor starts on the first field, prefilled or not; Tab between fields.
+        last = max((i for i, f in enumerate(fields) if f.kind != "P"), default=-1)
+        for i, f in enumerate(fields[: last + 1]):
+            if f.kind == "B":
+                self.text("ya")
+            elif f.kind == "C":
+                self.text(f.value)
+            elif f.kind != "P":
+                self.text(f.value)
+            if i < last:
+                self.key("Tab")
+        if on_behalf:
+            # Past the fields left and the note to the box, tick it, then who / why / evidence.
+            for _ in range(len(fields) - last - 1 + 1 + 1):
+                self.key("Tab")
+            self.key("Space", 1.5)  # the who / why / evidence fields appear a moment later
+            for value in on_behalf:
+                self.key("Tab", 1.0)
+                self.text(value)
+
+    def fill_new(self, fields: list[F], on_behalf: list[str] | None) -> None:
+        # The cursor starts on the first empty text field or select; Enter moves on from a
+        # text field, Tab from a switch or select. Nothing is pressed after the last value.
+        first = next((i for i, f in enumerate(fields) if f.kind in ("T", "R", "C")), None)
+        if first is None:
+            fields = []
+        else:
+            fields = fields[first:]
+        last = max((i for i, f in enumerate(fields) if f.kind != "P"), default=-1)
+        for i, f in enumerate(fields[: last + 1]):
+            move = "Enter"
+            if f.kind in ("T", "R"):
+                self.text(f.value)
+            elif f.kind == "B":
+                self.key("Space")
+                move = "Tab"
+            elif f.kind == "C":
+                self.key("Enter", 1.0)  # open the select (its list opens a moment later)
+                for _ in range(f.option):  # past "(pilih)" to the option
+                    self.key("Down", 0.05)
+                self.key("Enter")
+                move = "Tab"
+            if i < last or on_behalf:
+                self.key(move)
+        if on_behalf:
+            self.key("Enter")  # past the note; the box is ticked already
+            for value in on_behalf:
+                self.text(value)
+                self.key("Enter")
+
+    def record(
+        self,
+        fields: list[F],
+        *,
+        opener: str = "a",
+        choice: str | None = None,
+        on_behalf: list[str] | None = None,
+        note: str = "",
+    ) -> None:
+        before = self.commits()
+        self.key(opener)
+        shown = self.wait_for("Apa yang dicatat?", FORM, "Ditolak", timeout=30)
+        if shown == "Ditolak":
+            self.fail("refused before the form")
+        if shown == "Apa yang dicatat?":
+            self.choose(choice or "")
+            self.wait_for(FORM)
+        time.sleep(1.0)  # the form's first focus (the old UI sets it late)
+        if note:
+            self.text(note)  # a return: the note is the form's only field
+        self.fill(fields, on_behalf)
+        self.key("C-s")
+        self.wait_for("Periksa sebelum dicatat")
+        self.key("y")
+        deadline = time.monotonic() + 30
+        while self.commits() != before + 1:
+            if time.monotonic() > deadline:
+                self.fail("not recorded")
+            time.sleep(0.2)
+        self.wait_for("Tercatat")
+
+    # --- the lifecycle -----------------------------------------------------------------------
+
+    def lifecycle(self) -> None:
+        old = self.flavor == "old"
+        self.record([P, T("470/71/DK-19.02/2026"), T("27-11-2026"), T("800"), T("90")], opener="n")
+        self.switch("kadis-1904")
+        self.find_request()
+        self.record([P, T("470/72/DK-19.04/2026"), T("27-11-2026"), T("1200"), T("60")], opener="k")
+        self.switch("maya")
+        self.record([T("28-11-2026"), T("Stok menipis di dua Kab/Kota")])  # 1
+        self.record([P, P])  # 2
+        self.switch("rudi")
+        self.record([], choice="Kembalikan", note="Perbaiki jumlah")  # 3: the return
+        self.switch("maya")
+        self.record([P, P])  # 2 again
+        reviews = {"rudi": "Setuju", "maya": "Setuju", "sri": "Setuju", "hendra": "Setuju"}
+        for person in ("rudi", "yusuf", "maya", "rudi", "sri", "hendra", "agus", "maya"):
+            self.switch(person)  # 3-10: reviews and steps without typing
+            self.record([], choice=reviews.get(person))
+        self.switch("fitri")
+        self.record([P, P])  # 11
+        self.record([P, P])  # 12
+        self.record(  # 13, on behalf of the Badan Penghubung
+            [T("2000"), T("Garuda Cargo"), T("126-1234"), T("28-11-2026")],
+            on_behalf=["Bambang (Badan Penghubung)", "lewat telepon", "Agenda 77/2026"],
+        )
+        self.record([P, T("2"), F("B")])  # 14
+        self.switch("agus")
+        self.record([T("2000"), T("0")])  # 15
+        self.switch("rudi")
+        if old:
+            self.record([T(",".join(f"{k}={n}" for k, n in SHARES.items()))])  # 16
+        else:
+            self.record([F("R", str(n)) for n in SHARES.values()])
+        self.switch("hendra")
+        self.record([P])  # 17: prefilled from 16
+        self.switch("maya")
+        if old:
+            self.record([T("19.02=28-11-2026/ambil,19.04=28-11-2026/antar")])  # 18
+        else:
+            self.record([T("28-11-2026"), F("C", option=1), T("28-11-2026"), F("C", option=2)])
+        for n, delivery in enumerate(DELIVERIES, 1):
+            self.handover(delivery, n)
+            self.receipt(delivery)
+
+    def handover(self, d: Delivery, n: int) -> None:
+        self.switch("fitri")
+        share = SHARES[d.kabkota]
+        blanks = T(str(d.blanks)) if d.blanks not in (None, share) else P
+        bast, hibah = T(f"BAST/{n}/2026"), T(f"470/H/{d.kabkota}/{n}")
+        mode = "ambil" if d.kabkota == "19.02" else "antar"
+        if self.flavor == "old":
+            fields = [P, T(str(d.blanks or share)), bast, hibah, P, T(mode)]
+        else:
+            fields = [P, blanks, bast, hibah, P, P]  # share, date and mode prefilled
+        self.record(fields, choice=f"Serah terima ke {d.kabkota}")
+
+    def receipt(self, d: Delivery) -> None:
+        self.switch("kadis-" + d.kabkota.replace(".", ""))
+        if self.flavor == "old":
+            fields = [P, T(str(d.blanks or SHARES[d.kabkota]))]
+        else:
+            fields = [P, P]  # prefilled from the handover
+        self.record(fields, choice=f"penerimaan oleh {d.kabkota}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    here = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flavor", choices=("old", "new"), default="new")
+    parser.add_argument("--code", type=Path, default=here, help="the checkout to run")
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tui-keys"))
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    driver = Driver(args.flavor, args.code.resolve(), args.python, args.workdir)
+    driver.start()
+    try:
+        driver.lifecycle()
+    finally:
+        driver.stop()
+    state = subprocess.run(
+        [args.python, "-m", "ktpel_tui.cli", "--ledger", str(driver.ledger), "show", REQUEST],
+        env=driver.env,
+        cwd=driver.code,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    print("\n".join(state.splitlines()[:4]))
+    print(f"{args.flavor}: {driver.keys} keys, {driver.commits()} commits in the ledger")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
