@@ -321,8 +321,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     for k in numbers.stock:
         left = "-" if k.stock_left is None else k.stock_left
+        lost = T(f"  hilang di jalan {k.lost}", f"  lost in transit {k.lost}") if k.lost else ""
         say(
-            f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}"
+            f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}{lost}"
         )
     return 1 if failed else 0
 

@@ -251,6 +251,11 @@ EN: dict[str, str] = {
     "Diterapkan ulang (commit {sha}).": "Applied again (commit {sha}).",
     "Ketik untuk mencari, Enter memilih. Pilihan disimpan untuk ledger ini.": "Type to search, Enter chooses. The choice is saved for this ledger.",
     "Cari nama, id, kantor atau peran…": "Search name, id, office or role…",
+    # hand-off after a record (issue 12)
+    "Tutup": "Close",
+    "Kabari orang berikutnya lewat WhatsApp": "Hand off to the next person by WhatsApp",
+    "belum ada nomor WhatsApp di people.toml": "no WhatsApp number in people.toml",
+    "Esc atau Enter: tutup": "Esc or Enter: close",
 }
 
 

@@ -40,6 +40,10 @@ class KabkotaStock:
     handed_over: int
     confirmed: int
     stock_left: int | None  # as reported in the Kab/Kota's latest letter
+    # Lost in transit (damaged or missing on the receipts) and handed over but not yet
+    # confirmed: handed_over = confirmed + lost + unconfirmed (DOMAIN.md).
+    lost: int = 0
+    unconfirmed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +113,13 @@ def figures(ledger, now=None) -> LedgerFigures:
         if qty.in_store is not None:
             province += qty.in_store
         for r in qty.rows:
-            acc = stock.setdefault(r.code, [0, 0, 0, 0])
+            acc = stock.setdefault(r.code, [0, 0, 0, 0, 0, 0])
             acc[0] += r.requested
             acc[1] += r.share
             acc[2] += r.handed_over
             acc[3] += r.confirmed
+            acc[4] += r.lost
+            acc[5] += r.unconfirmed
         for p in state.permohonan:
             when = p.get("letter_date")
             code = p["kabkota"]
@@ -137,8 +143,9 @@ def figures(ledger, now=None) -> LedgerFigures:
         KabkotaStock(
             code,
             policy.settings.office_name(code),
-            *stock.get(code, [0, 0, 0, 0]),
+            *stock.get(code, [0, 0, 0, 0, 0, 0])[:4],
             latest_letter.get(code, (None, None))[1],
+            *stock.get(code, [0, 0, 0, 0, 0, 0])[4:],
         )
         for code in sorted(policy.settings.kabkota)
     )

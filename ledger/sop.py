@@ -46,6 +46,10 @@ QUANTITIES = frozenset(
 # Named checks a step may declare (`checks = [...]`); implemented in `request.CHECKS`.
 CHECKS = frozenset({"received-matches-shipped", "shares-within-received", "schedule-covers-shares"})
 CLOCKS = frozenset({"working", "calendar"})
+# Named computations a distribution step may declare (`computation = "..."`; implemented in
+# `request.COMPUTATIONS`). A file written before computations were declared gets
+# "single-delivery": one handover per Kab/Kota and a receipt equal to it, as it was judged then.
+COMPUTATIONS = frozenset({"single-delivery", "partial-deliveries"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,10 @@ class Field:
     options: tuple[str, ...] = ()
     help: str = ""
     quantity: str = ""  # the named quantity this field records (see QUANTITIES), or ""
+    # A number from a register: its kind in ledger.toml's [letters] table ("bast"), and the
+    # field of the same step holding the letter's date (its {year}/{month} must agree).
+    number_kind: str = ""
+    date_field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,7 @@ class Step:
     checks: tuple[str, ...] = ()  # named checks (see CHECKS) run when the step is recorded
     documents: tuple[str, ...] = ()
     clock: str = "working"  # "working" or "calendar": how its standard time is counted
+    computation: str = ""  # for a distribution step: how handovers and receipts add up
 
     def field_for(self, quantity: str) -> Field | None:
         """The step's field that records a named quantity, if any."""
@@ -147,7 +156,7 @@ class Sop:
         return role.title if role else role_id
 
 
-BUILTIN_SOP = "ktpel-blanko-2020"
+BUILTIN_SOP = "ktpel-blanko-2020-r2"
 
 
 def builtin_sop_text(sop_id: str = BUILTIN_SOP) -> str:
@@ -183,6 +192,8 @@ def _fields(raw: list[dict[str, Any]]) -> tuple[Field, ...]:
                 options=tuple(item.get("options", ())),
                 help=item.get("help", ""),
                 quantity=_quantity(item),
+                number_kind=str(item.get("number_kind", "")),
+                date_field=str(item.get("date_field", "")),
             )
         )
     return tuple(out)
@@ -222,6 +233,21 @@ def _clock(raw: dict[str, Any]) -> str:
     return value
 
 
+def _computation(raw: dict[str, Any]) -> str:
+    default = "single-delivery" if raw["kind"] == "distribution" else ""
+    value = str(raw.get("computation", default))
+    if value and (value not in COMPUTATIONS or raw["kind"] != "distribution"):
+        raise ValueError(f"step {raw['no']}: unknown computation {value}")
+    return value
+
+
+def _check_dates(no: int, fields: tuple[Field, ...]) -> None:
+    names = {f.name for f in fields}
+    for f in fields:
+        if f.date_field and f.date_field not in names:
+            raise ValueError(f"step {no}: field {f.name}: no date field {f.date_field}")
+
+
 def _build(raw: dict[str, Any]) -> Sop:
     meta = dict(raw["sop"])
     roles = {
@@ -255,8 +281,12 @@ def _build(raw: dict[str, Any]) -> Sop:
                 checks=_checks(s, _fields(s.get("field", []))),
                 documents=tuple(str(d) for d in s.get("documents", ())),
                 clock=_clock(s),
+                computation=_computation(s),
             )
         )
+    for st in steps:
+        for group in (st.fields, st.handover_fields, st.receipt_fields):
+            _check_dates(st.no, group)
     steps.sort(key=lambda st: st.no)
     if [st.no for st in steps] != list(range(len(steps))):
         raise ValueError("steps must be numbered 0..N without gaps")
