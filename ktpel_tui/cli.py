@@ -622,6 +622,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                         "shares": qty.shares,
                         "handed_over": qty.handed_over,
                         "confirmed": qty.confirmed,
+                        "lost_in_transit": qty.lost_in_transit,
                         "in_store": qty.in_store,
                         "per_kabkota": [
                             {
@@ -630,6 +631,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                                 "share": r.share,
                                 "handed_over": r.handed_over,
                                 "confirmed": r.confirmed,
+                                "lost": r.lost,
+                                "bast": [d.bast for d in state.deliveries_to(r.code)],
                             }
                             for r in qty.rows
                         ],

@@ -421,26 +421,7 @@ class Walker:
 
         for _, number in letters_of_events([new.events[-1]], policy.sop):
             ctx.letters[normalize_letter_number(number)] = request_id
-        if event.action == "receipt":
-            self.transit_loss(sha, request_id, event, policy)
         ctx.states[request_id] = new
-
-    def transit_loss(self, sha: str, request_id: str, event: Any, policy: Any) -> None:
-        """A receipt that counted pieces damaged or missing: a recorded discrepancy (office3)."""
-        from .letters import quoted_input
-
-        data = event.data
-        lost = int(data.get("blanks_damaged") or 0) + int(data.get("blanks_missing") or 0)
-        if lost:
-            self.add(
-                "transit-loss",
-                sha,
-                request_id,
-                lost=lost,
-                kabkota=policy.settings.office_name(str(data.get("kabkota"))),
-                bast=quoted_input(str(data.get("bast_number") or "-")),
-                note=quoted_input(str(data.get("receipt_note") or "")),
-            )
 
 
 _EVENT_TABLE = "\n[[event]]\n"

@@ -47,6 +47,23 @@ class KabkotaStock:
 
 
 @dataclass(frozen=True, slots=True)
+class TransitLoss:
+    """A recorded discrepancy at step 19: pieces a receipt counted damaged or missing."""
+
+    request: str
+    kabkota: str
+    name: str
+    bast: str
+    damaged: int
+    missing: int
+    note: str
+
+    @property
+    def lost(self) -> int:
+        return self.damaged + self.missing
+
+
+@dataclass(frozen=True, slots=True)
 class StepDone:
     """One request's completed step: actual minutes against the standard."""
 
@@ -67,6 +84,7 @@ class LedgerFigures:
     province_stock: int  # received good minus handed over, across the ledger
     on_behalf: int  # steps recorded on behalf of an actor without an account
     done: tuple[StepDone, ...] = ()  # every request's completed steps
+    losses: tuple[TransitLoss, ...] = ()  # recorded transit losses: discrepancies, not errors
 
 
 def figures(ledger, now=None) -> LedgerFigures:
@@ -79,6 +97,7 @@ def figures(ledger, now=None) -> LedgerFigures:
     per_step: dict[int, list[tuple[int, bool]]] = {}
     overdue: list[Overdue] = []
     done: list[StepDone] = []
+    losses: list[TransitLoss] = []
     stock: dict[str, list[int]] = {}
     latest_letter: dict[str, tuple[Any, int | None]] = {}
     province = 0
@@ -108,6 +127,13 @@ def figures(ledger, now=None) -> LedgerFigures:
             elif row.status == "sekarang" and row.late:
                 overdue.append(
                     Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes)
+                )
+        for d in state.deliveries:
+            if d.lost:
+                note = str((d.receipt or {}).get("receipt_note") or "")
+                name = policy.settings.office_name(d.kabkota)
+                losses.append(
+                    TransitLoss(state.id, d.kabkota, name, d.bast, d.damaged, d.missing, note)
                 )
         qty = quantities(state, policy)
         if qty.in_store is not None:
@@ -157,4 +183,5 @@ def figures(ledger, now=None) -> LedgerFigures:
         province,
         on_behalf,
         tuple(done),
+        tuple(losses),
     )

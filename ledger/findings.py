@@ -109,11 +109,6 @@ FINDINGS: dict[str, tuple[str, str, str]] = {
         "Permohonan {request} sudah rusak sebelumnya; langkah ini tidak dapat diperiksa ulang.",
         "Request {request} was already broken earlier; this step cannot be replayed.",
     ),
-    "transit-loss": (
-        WARNING,
-        "Selisih jumlah tercatat: {lost} keping rusak atau hilang dalam perjalanan ke {kabkota} (BAST {bast}); catatan: {note}",
-        "Recorded discrepancy: {lost} pieces damaged or missing on the way to {kabkota} (BAST {bast}); note: {note}",
-    ),
     "time-backwards": (
         WARNING,
         "Waktu mundur: {what} {at} lebih awal dari {before} sebelumnya (commit mungkin ditanggalkan mundur).",

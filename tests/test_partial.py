@@ -10,8 +10,9 @@ import pytest
 from conftest import FIXED_NOW
 from test_rules import recorded, refused
 
+from ktpel_tui.cli import main
 from ledger.audit import audit
-from ledger.findings import ERROR
+from ledger.figures import figures
 from ledger.report import quantities
 from ledger.request import Event
 from ledger.sop import builtin_sop_text
@@ -71,14 +72,20 @@ def test_two_partial_handovers_and_a_receipt_short_by_10_balance(demo, share):
     assert (row.confirmed, row.lost, row.unconfirmed) == (share - 10, 10, 0) and row.balanced
 
 
-def test_the_audit_reports_the_transit_loss_as_a_discrepancy_not_an_error(demo, share):
+def test_the_audit_reports_the_transit_loss_as_a_discrepancy_not_an_error(demo, share, capsys):
     recorded(demo, REQ, handover(share, 903))
     recorded(demo, REQ, receipt(None, share - 10, blanks_missing=10, receipt_note="kurang 10"))
-    found = audit(demo, use_cache=False).findings
-    assert not [f for f in found if f.severity == ERROR]
-    losses = [f for f in found if f.code == "transit-loss" and f.request == REQ]
-    assert len(losses) == 1 and losses[0].severity == "warning"
-    assert "10 keping" in losses[0].message() and "Kab. Bangka Selatan" in losses[0].message()
+    assert audit(demo, use_cache=False).findings == []  # nothing wrong: the loss is recorded
+    losses = [t for t in figures(demo).losses if t.request == REQ]
+    assert [(t.kabkota, t.missing, t.damaged, t.note) for t in losses] == [
+        (CODE, 10, 0, "kurang 10")
+    ]
+    stock = next(k for k in figures(demo).stock if k.code == CODE)
+    assert (stock.handed_over, stock.confirmed, stock.lost) == (share, share - 10, 10)
+    assert main(["--ledger", str(demo.root), "audit"]) == 0
+    out = capsys.readouterr().out
+    assert "Tidak ada temuan" in out and "hilang di jalan 10" in out
+    assert f"{REQ} Kab. Bangka Selatan BAST 400.12.3.2/903/BAST/DP3ACSKB/XI/2026" in out
 
 
 def test_handovers_above_the_share_are_refused(demo, share):
