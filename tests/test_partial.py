@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW
@@ -137,3 +138,36 @@ def test_the_old_sop_file_still_describes_one_handover_and_an_exact_receipt():
     ]
     assert next(s for s in new["step"] if s["no"] == 19)["computation"] == "partial-deliveries"
     assert new["sop"]["id"] == "ktpel-blanko-2020-r2"
+
+
+def test_history_under_the_old_sop_is_still_judged_one_handover_and_an_exact_receipt(tmp_path):
+    """The golden ledger (written by older code, SOP ktpel-blanko-2020): its request in
+    distribution still follows `single-delivery`, whatever the new revision allows."""
+    import subprocess
+
+    from ledger.request import apply_event
+    from ledger.rules import LedgerError
+
+    root = tmp_path / "golden"
+    bundle = Path(__file__).parent / "data" / "golden-ledger.bundle"
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(bundle), str(root)], check=True)
+    with Ledger.open(root) as led:
+        policy = led.policy()
+        state = led.read_request("2026-0002")
+    assert state.sop_id == "ktpel-blanko-2020"
+    assert policy.for_sop(state.sop_id).sop.step(19).computation == "single-delivery"
+    handed = next(d for d in state.deliveries if d.kabkota == "19.05")
+    again = dict(handed.handover, blanks=1, bast_number="BAST/baru/1")
+    with pytest.raises(LedgerError) as err:
+        apply_event(state, Event("handover", 19, _at(1), "dedi", "pelaksana", again), policy)
+    assert err.value.code == "handover-duplicate"
+    short = {
+        "kabkota": "19.05",
+        "blanks_received": handed.blanks - 10,
+        "received_date": date(2026, 11, 28),
+    }
+    with pytest.raises(LedgerError) as err:
+        apply_event(
+            state, Event("receipt", 19, _at(1), "kadis-1905", "kadis-kabkota", short), policy
+        )
+    assert err.value.code == "receipt-mismatch"
