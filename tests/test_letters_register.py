@@ -99,7 +99,9 @@ def test_the_cli_refuses_a_missing_number_with_the_last_known_as_a_hint(
     assert "buku agenda/SRIKANDI" in err
 
 
-def test_the_cli_records_what_was_typed_and_offers_the_hand_off(at_step_9, demo_path, capsys):
+def test_the_cli_records_what_was_typed_and_offers_the_hand_off(
+    at_step_9, demo_path, capsys, fixed_clock
+):
     number = "400.12.3.2/1400/DP3ACSKB/2026"
     args = ["--ledger", str(demo_path), "--as", "agus", "advance", REQ, "--json"]
     code, out, _ = run(capsys, *args, "--set", f"letter_number={number}")
