@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "ktpel_tui.cli_docs",
     "ktpel_tui.cli_completion",
     "ktpel_tui.cli_evidence",  # evidence (issue 11)
+    "ktpel_tui.cli_remind",  # WhatsApp reminders (issue 12)
 ]
 
 
@@ -269,13 +270,19 @@ def on_behalf_of(args: argparse.Namespace) -> OnBehalf | None:
 def fill(
     ledger: Ledger, state: RequestState | None, fields: tuple, given: dict[str, Any]
 ) -> dict[str, Any]:
+    """What the clerk typed, plus the SOP's suggestions for fields left out (a date, a sum of
+    earlier counts). A letter number is never suggested: one not typed is refused, with the
+    last number the ledger knows as a hint (`_number_hints`)."""
     data = {k: v for k, v in suggest(ledger, state, fields).items() if k not in given}
     data.update(given)
     return data
 
 
 def report_recorded(rec, policy: Policy, as_json: bool) -> None:
+    from ledger.nextactor import next_actors
+
     ev = rec.request.events[-1]
+    actors = next_actors(rec.request, policy, ev)
     if as_json:
         out_json(
             {
@@ -286,6 +293,7 @@ def report_recorded(rec, policy: Policy, as_json: bool) -> None:
                 "action": ev.action,
                 "step": ev.step,
                 "data": dict(ev.data),
+                "handoff": [a.as_json() for a in actors],
             }
         )
         return
@@ -296,6 +304,19 @@ def report_recorded(rec, policy: Policy, as_json: bool) -> None:
     for key, value in ev.data.items():
         say(
             f"  {key} = {format_value('counts' if isinstance(value, dict) and key != 'schedule' else ('schedule' if key == 'schedule' else ''), value)}"
+        )
+    for actor in actors:  # the hand-off to whoever the request now waits on (issue 12)
+        detail = f" ({actor.handoff.detail})" if actor.handoff.detail else ""
+        say(T("Kabari", "Hand off to") + f" {actor.person.name}{detail}:")
+        say(
+            "  "
+            + (
+                actor.link
+                or T(
+                    "belum ada nomor WhatsApp di people.toml",
+                    "no WhatsApp number in people.toml",
+                )
+            )
         )
 
 
@@ -419,9 +440,46 @@ def _record(
         from .cli_evidence import read_attachments  # --attach KIND=PATH (issue 11)
 
         event, evidence = read_attachments(led, policy, request_id, event, args)
-        rec = led.record(request_id, event, evidence=evidence)
+        try:
+            rec = led.record(request_id, event, evidence=evidence)
+        except LedgerError as exc:
+            raise _number_hints(led, policy, request_id, event, exc) from None
         report_recorded(rec, policy, getattr(args, "json", False))
     return 0
+
+
+def _number_hints(
+    led: Ledger, policy: Policy, request_id: str | None, event: Event, exc: LedgerError
+) -> LedgerError:
+    """A letter number left out is refused as `letter-number-needed`, with the last number of
+    its kind the ledger knows: the register gives the number, ktpel never fills one in."""
+    from ledger.letters import field_hint
+
+    sop = policy.sop
+    if request_id is not None:
+        sop = policy.for_sop(led.read_request(request_id).sop_id).sop
+    if not sop.has_step(event.step):
+        return exc
+    fields = {f.name: f for f in sop.step(event.step).fields_for(event.action)}
+    office = event.data.get("kabkota") if isinstance(event.data.get("kabkota"), str) else "prov"
+    out: list[Violation] = []
+    for v in exc.violations:
+        f = fields.get(v.field or "")
+        if (
+            v.code == "field-missing"
+            and f is not None
+            and (f.number_kind or f.type == "letter_number")
+        ):
+            hint = field_hint(
+                policy.settings.letters, f.number_kind, led.letter_numbers(), office, event.at.year
+            )
+            v = Violation(
+                "letter-number-needed",
+                {"label": f.label, "field": f.name, "hint": hint},
+                field=f.name,
+            )
+        out.append(v)
+    return LedgerError(*out)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -491,12 +549,9 @@ def _distribution(action: str) -> Callable[[argparse.Namespace], int]:
             fields = step.fields_for(action)
             given = parse_sets(fields, args.set)
             data = fill(led, state, fields, given)
-            if (
-                action == "receipt"
-                and "blanks_received" not in given
-                and data.get("kabkota") in state.handovers
-            ):
-                data["blanks_received"] = state.handovers[data["kabkota"]]["blanks"]
+            open_ = state.open_deliveries(str(data.get("kabkota")))
+            if action == "receipt" and "blanks_received" not in given and len(open_) == 1:
+                data["blanks_received"] = open_[0].blanks
             return args.request, Event(
                 action,
                 step.no,
@@ -570,6 +625,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                         "shares": qty.shares,
                         "handed_over": qty.handed_over,
                         "confirmed": qty.confirmed,
+                        "lost_in_transit": qty.lost_in_transit,
                         "in_store": qty.in_store,
                         "per_kabkota": [
                             {
@@ -578,6 +634,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                                 "share": r.share,
                                 "handed_over": r.handed_over,
                                 "confirmed": r.confirmed,
+                                "lost": r.lost,
+                                "bast": [d.bast for d in state.deliveries_to(r.code)],
                             }
                             for r in qty.rows
                         ],
@@ -666,6 +724,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             say(
                 f"    {r.name:<22} {T('diminta', 'req.')} {r.requested:>6}  {T('porsi', 'share')} {r.share:>6}  "
                 f"{T('diserahkan', 'handed')} {r.handed_over:>6}  {T('dikonfirmasi', 'confirmed')} {r.confirmed:>6}"
+                + (
+                    T(f"  hilang di jalan {r.lost}", f"  lost in transit {r.lost}")
+                    if r.lost
+                    else ""
+                )
+                + (f"  BAST {r.bast}" if "," in r.bast else "")
             )
     return 0
 

@@ -237,6 +237,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 "overdue": [_fields(o) for o in numbers.overdue],
                 "stock": [_fields(k) for k in numbers.stock],
                 "request_steps": [_fields(d) for d in numbers.done],
+                "transit_losses": [_fields(t) for t in numbers.losses],
             }
         )
         return 1 if failed else 0
@@ -321,9 +322,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     )
     for k in numbers.stock:
         left = "-" if k.stock_left is None else k.stock_left
+        lost = T(f"  hilang di jalan {k.lost}", f"  lost in transit {k.lost}") if k.lost else ""
         say(
-            f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}"
+            f"  {k.code} {k.name:<22} {k.requested:>7} {k.share:>7} {k.handed_over:>7} {k.confirmed:>7} {left:>7}{lost}"
         )
+    if numbers.losses:  # recorded discrepancies at step 19 (issue 12): shown, never an error
+        say(
+            T(
+                "Selisih tercatat di serah terima (rusak/hilang dalam perjalanan):",
+                "Recorded discrepancies at handover (damaged/missing in transit):",
+            )
+        )
+        for t in numbers.losses:
+            say(
+                f"  {t.request} {t.name} BAST {t.bast}: "
+                + T(
+                    f"rusak {t.damaged}, hilang {t.missing} keping",
+                    f"damaged {t.damaged}, missing {t.missing} pieces",
+                )
+                + (f" — {t.note}" if t.note else "")
+            )
     return 1 if failed else 0
 
 

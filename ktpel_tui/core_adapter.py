@@ -129,16 +129,16 @@ def distribution_prefill(state: RequestState, action: str, kabkota: str) -> dict
     """
     out: dict[str, Any] = {}
     if action == "handover":
-        share = state.shares.get(kabkota)
-        if share:
-            out["blanks"] = share
+        remaining = state.shares.get(kabkota, 0) - state.handed_over(kabkota)
+        if remaining > 0:
+            out["blanks"] = remaining
         planned = (state.value(18, "schedule", {}) or {}).get(kabkota) or {}
         if planned.get("mode"):
             out["mode"] = planned["mode"]
     elif action == "receipt":
-        handed = state.handovers.get(kabkota) or {}
-        if "blanks" in handed:
-            out["blanks_received"] = handed["blanks"]
+        open_ = state.open_deliveries(kabkota)
+        if len(open_) == 1:  # several open: the clerk names the BAST and counts
+            out["blanks_received"] = open_[0].blanks
     return out
 
 

@@ -271,6 +271,11 @@ EN: dict[str, str] = {
     "Permohonan pertama": "First request",
     "Permohonan terakhir": "Last request",
     "Dikembalikan untuk perbaikan: {n}": "Returned for correction: {n}",
+    # hand-off after a record (issue 12)
+    "Tutup": "Close",
+    "Kabari orang berikutnya lewat WhatsApp": "Hand off to the next person by WhatsApp",
+    "belum ada nomor WhatsApp di people.toml": "no WhatsApp number in people.toml",
+    "Esc atau Enter: tutup": "Esc or Enter: close",
 }
 
 

@@ -59,6 +59,8 @@ def person_to_dict(person: Person) -> dict[str, Any]:
         "office": person.office,
         "roles": list(person.roles),
     }
+    if person.whatsapp:
+        out["whatsapp"] = person.whatsapp
     if person.keys:
         out["key"] = [
             {

@@ -36,11 +36,8 @@ def _one(
         return clock.today()
     if name == "now":
         return clock.now()
-    if name == "next_letter_number" and ledger is not None:
-        number = ledger.next_letter_number()
-        if number in so_far.values():
-            return None
-        return number
+    # "=next_letter_number" (SOP ktpel-blanko-2020) is no longer a suggestion: the number
+    # comes from the office register, typed by the clerk (ledger/letters.py shows a hint).
     if state is None:
         return None
     if name == "sum_requested":

@@ -2,6 +2,10 @@
 
 Everything is made through the same operations as real work (`Ledger.record`), with times
 spread over days by the SOP's standard minutes, committed in time order across requests.
+Every operation happens in office hours on a working day (the ledger's own calendar, with one
+local closure inside a request's timeline); letter numbers are typed as the office's register
+(buku agenda) would give them, fitting the ledger's templates; one Kab/Kota gets its share in
+two handovers and one receipt is short by 10 pieces, with a note.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from .policy import Key, Person
 from .request import Event, OnBehalf, RequestState
 from .rules import fail
 from .store import Ledger
+from .worktime import WORKING, WorkCalendar, parse_calendar
 
 DEMO_MARKER = "demo"
 
@@ -154,6 +159,86 @@ PEOPLE = [
     ),
 ]
 
+# Made-up mobile numbers for the hand-off links (people.toml `whatsapp`).
+WHATSAPP = {
+    "yusuf": "6281271100101",
+    "hendra": "6281271100102",
+    "sri": "6281271100103",
+    "rudi": "6281271100104",
+    "maya": "6281271100105",
+    "agus": "6281271100106",
+    "dedi": "6281271100107",
+    "fitri": "6281271100108",
+    "bambang": "6281311100109",
+    "kadis-1901": "6281271100111",
+    "kadis-1902": "6281271100112",
+    "kadis-1903": "6281271100113",
+    "kadis-1904": "6281271100114",
+    "kadis-1905": "6281271100115",
+    "kadis-1906": "6281271100116",
+    "kadis-1971": "6281271100117",
+}
+PEOPLE = [replace(p, whatsapp=WHATSAPP.get(p.id, "")) for p in PEOPLE]
+
+# The ledger's [letters] templates: classification codes as the office might set them.
+LETTER_TEMPLATES = {
+    "surat_ditjen": "400.12.3.2/{seq}/DP3ACSKB/{year}",
+    "surat_bapeng": "000.1.2.3/{seq}/DP3ACSKB/{year}",
+    "bast": "400.12.3.2/{seq}/BAST/DP3ACSKB/{month}/{year}",
+}
+PERNYATAAN = {
+    "19.01": "470/{seq}/DUKCAPIL-BANGKA/{year}",
+    "19.02": "470/{seq}/DUKCAPIL-BELITUNG/{year}",
+    "19.03": "470/{seq}/DUKCAPIL-BASEL/{year}",
+    "19.04": "470/{seq}/DUKCAPIL-BATENG/{year}",
+    "19.05": "470/{seq}/DUKCAPIL-BABAR/{year}",
+    "19.06": "470/{seq}/DUKCAPIL-BELTIM/{year}",
+    "19.71": "470/{seq}/DUKCAPIL-PKP/{year}",
+}
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+class _Register:
+    """The Dinas's outgoing-letter register (buku agenda), simulated: it numbers every letter the
+    Dinas sends, so between two letters of this ledger other letters take numbers too."""
+
+    def __init__(self, start: int) -> None:
+        self.seq = start
+
+    def take(self, rng: random.Random) -> int:
+        self.seq += rng.randint(2, 17)
+        return self.seq
+
+
+_REGISTER = {"dinas": _Register(1180), "bast": _Register(40), "kabkota": _Register(300)}
+
+
+def _number(kind: str, at: datetime, rng: random.Random, code: str | None = None) -> str:
+    register = {"bast": "bast", "pernyataan": "kabkota"}.get(kind, "dinas")
+    template = PERNYATAAN[code] if kind == "pernyataan" and code else LETTER_TEMPLATES[kind]
+    return template.format(
+        seq=_REGISTER[register].take(rng), year=at.year, month=ROMAN[at.month - 1]
+    )
+
+
+def _demo_settings(closed: date) -> str:
+    """ledger.toml of the demo: format 2, a local closure day, the letter templates."""
+    text = default_settings_text(signatures_required=True).replace("format = 1", "format = 2", 1)
+    lines = [
+        "",
+        "[[calendar.closed]]",
+        f"from = {closed.isoformat()}",
+        'name = "Libur daerah (contoh demo)"',
+        "",
+        "[letters]",
+        *(f'{kind} = "{template}"' for kind, template in LETTER_TEMPLATES.items()),
+        "",
+        "[letters.pernyataan]",
+        *(f'"{code}" = "{template}"' for code, template in PERNYATAAN.items()),
+    ]
+    return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+
+
 # Who does each role in the demo.
 ACTOR = {
     "kasi": "maya",
@@ -217,9 +302,12 @@ class _Scenario:
     def wait(self, minutes: float) -> None:
         self.t += timedelta(minutes=minutes)
 
-    def took(self, standard: int) -> None:
-        """Time spent on a step: between 40% and 95% of its standard minutes."""
-        self.wait(max(1, standard * self.rng.uniform(0.4, 0.95)))
+    def took(self, standard: int, clock_kind: str = WORKING) -> None:
+        """Time spent on a step: between 40% and 95% of its standard minutes of office time
+        (the plan is later laid out in office hours, see `_OfficeTime`); a calendar-time step
+        (air freight) half of that in wall-clock time, so a weekend on the way keeps it on time."""
+        share = 1 / _OFFICE_SHARE if clock_kind == WORKING else 0.5
+        self.wait(max(1, standard * self.rng.uniform(0.4, 0.95) * share))
 
     def add(
         self, make: Callable[[Ledger, RequestState | None, datetime], tuple[str, Event]]
@@ -299,11 +387,11 @@ _FIELD_VALUES: dict[str, _FieldValue] = {
     "minutes_summary": lambda led, st, at, rng, out: _MINUTES_SUMMARY,
     "subject": lambda led, st, at, rng, out: "Permohonan Fasilitasi Pengambilan Blanko KTP-el",
     "blanks_asked": lambda led, st, at, rng, out: sum(st.requested.values()),
-    "letter_number": lambda led, st, at, rng, out: led.next_letter_number(at.year),
+    "letter_number": lambda led, st, at, rng, out: _number("surat_ditjen", at, rng),
     "letter_date": lambda led, st, at, rng, out: at.date(),
     "recipient": lambda led, st, at, rng, out: "PJ Korwil Babel, Ditjen Dukcapil Kemendagri",
     "sent_at": lambda led, st, at, rng, out: at,
-    "cover_letter_number": lambda led, st, at, rng, out: led.next_letter_number(at.year),
+    "cover_letter_number": lambda led, st, at, rng, out: _number("surat_bapeng", at, rng),
     "blanks_shipped": lambda led, st, at, rng, out: st.quantity("blanks_asked"),
     "carrier": lambda led, st, at, rng, out: "Garuda Indonesia Cargo",
     "airway_bill": lambda led, st, at, rng, out: f"126-{rng.randint(10000000, 99999999)}",
@@ -331,7 +419,7 @@ def _steps(sc: _Scenario, first: int, last: int, *, returns: dict[int, str] | No
     no = first
     while no <= last:
         step = sop.step(no)
-        sc.took(step.due_minutes if step.minutes_max is None else step.minutes * 4)
+        sc.took(step.due_minutes if step.minutes_max is None else step.minutes * 4, step.clock)
         role = step.role
         if no in returns:
             note = returns.pop(no)
@@ -353,38 +441,60 @@ def _steps(sc: _Scenario, first: int, last: int, *, returns: dict[int, str] | No
 
 
 def _distribution(
-    sc: _Scenario, codes: list[str], *, confirm: set[str], proxy_receipt: set[str] = frozenset()
+    sc: _Scenario,
+    codes: list[str],
+    *,
+    confirm: set[str],
+    proxy_receipt: frozenset[str] = frozenset(),
+    split: frozenset[str] = frozenset(),
+    short: dict[str, int] | None = None,
 ) -> None:
+    """Handovers per Kab/Kota (two for a code in `split`: 60% of the share, then the rest), each
+    confirmed by its receipt for codes in `confirm`; `short[code]` pieces missing on arrival."""
+    short = dict(short or {})
     for code in codes:
-        sc.wait(sc.rng.uniform(120, 900))
+        parts = 2 if code in split else 1
+        for part in range(parts):
+            sc.wait(sc.rng.uniform(120, 900))
 
-        def handover(led, st, at, code=code):
-            n = sum(1 for _ in st.handovers) + 1
-            data = {
-                "kabkota": code,
-                "blanks": st.shares[code],
-                "bast_number": f"BAST/{st.id}/{n:02d}/DP3ACSKB",
-                "hibah_statement": f"SPH/{code}/{at.year}/{sc.rng.randint(10, 99)}",
-                "handover_date": at.date(),
-                "mode": st.quantity("schedule")[code]["mode"],
-            }
-            return "handover", Event("handover", 19, at, ACTOR["pelaksana"], "pelaksana", data)
-
-        sc.add(handover)
-        if code in confirm:
-            sc.wait(sc.rng.uniform(30, 180))
-
-            def receipt(led, st, at, code=code):
+            def handover(led, st, at, code=code, part=part, parts=parts):
+                share = st.shares[code]
+                first = share * 3 // 5 if parts == 2 else share
                 data = {
                     "kabkota": code,
-                    "blanks_received": st.handovers[code]["blanks"],
+                    "blanks": first if part == 0 else share - first,
+                    "bast_number": _number("bast", at, sc.rng),
+                    "hibah_statement": _number("pernyataan", at, sc.rng, code),
+                    "handover_date": at.date(),
+                    "mode": st.quantity("schedule")[code]["mode"],
+                }
+                return "handover", Event("handover", 19, at, ACTOR["pelaksana"], "pelaksana", data)
+
+            sc.add(handover)
+            if code not in confirm:
+                continue
+            sc.wait(sc.rng.uniform(30, 180))
+            lost = short.pop(code, 0) if part == parts - 1 else 0
+
+            def receipt(led, st, at, code=code, lost=lost):
+                delivery = st.open_deliveries(code)[-1]
+                data: dict[str, Any] = {
+                    "kabkota": code,
+                    "bast_number": delivery.bast,
+                    "blanks_received": delivery.blanks - lost,
                     "received_date": at.date(),
                 }
+                if lost:
+                    data["blanks_missing"] = lost
+                    data["receipt_note"] = (
+                        f"Dihitung saat tiba: kurang {lost} keping dari BAST; satu bungkus "
+                        "tidak ada di kardus. Dilaporkan ke Kasubag Umum."
+                    )
                 if code in proxy_receipt:
                     ob = OnBehalf(
                         f"Kepala Dinas Dukcapil {code}",
                         "Kab/Kota belum memiliki akun; BAST ditandatangani di kertas",
-                        f"BAST {st.handovers[code]['bast_number']} (pindaian)",
+                        f"BAST {delivery.bast} (pindaian)",
                     )
                     return "receipt", Event(
                         "receipt", 19, at, ACTOR["pelaksana"], "kadis-kabkota", data, on_behalf=ob
@@ -398,19 +508,22 @@ def _scenarios(now: datetime, rng: random.Random) -> list[_Scenario]:
     day = timedelta(days=1)
     out = []
 
-    # 1. Complete through step 19, every Kab/Kota receipt confirmed (one on behalf, on paper).
+    # 1. Complete through step 19, every Kab/Kota receipt confirmed (one on behalf, on paper);
+    #    Kab. Bangka gets its share in two handovers, Kab. Belitung counts 10 pieces short.
     sc = _Scenario("selesai", now - 24 * day, rng)
     _permohonan(sc, "19.01", first=True)
-    sc.wait(200)
+    sc.wait(40)  # the meeting's clock runs from the first letter (office time, see _OfficeTime)
     _permohonan(sc, "19.02", first=False)
-    sc.wait(90)
+    sc.wait(20)
     _permohonan(sc, "19.04", first=False, proxy=True)
     _steps(sc, 1, 18)
     _distribution(
         sc,
         ["19.01", "19.02", "19.04"],
         confirm={"19.01", "19.02", "19.04"},
-        proxy_receipt={"19.04"},
+        proxy_receipt=frozenset({"19.04"}),
+        split=frozenset({"19.01"}),
+        short={"19.02": 10},
     )
     out.append(sc.ending_at(now - 6 * day))
 
@@ -457,6 +570,48 @@ def _scenarios(now: datetime, rng: random.Random) -> list[_Scenario]:
     _permohonan(sc, "19.01", first=True)
     out.append(sc.ending_at(now - timedelta(minutes=12)))
     return out
+
+
+# Office minutes in a Monday-Thursday working day (07:30-16:00 less the break, Perpres 21/2023).
+_OFFICE_DAY = 450
+# The scenarios are written in wall-clock minutes before `now`; the demo lays them out in office
+# time instead, so a day of the scenario becomes this share of a day of office hours.
+_OFFICE_SHARE = _OFFICE_DAY / 1440
+
+
+class _OfficeTime:
+    """Moments counted back from `now` in office minutes on one calendar."""
+
+    def __init__(self, calendar: WorkCalendar, now: datetime) -> None:
+        self.calendar = calendar
+        self.base = now - timedelta(days=400)
+        self.total = calendar.elapsed(self.base, now, WORKING)  # office minutes up to now
+
+    def back(self, minutes: float) -> datetime:
+        """The office moment `minutes` of office time before now (the last office minute)."""
+        return self.calendar.due(self.base, max(1, round(self.total - minutes)), WORKING)
+
+    def minutes_before(self, at: datetime) -> int:
+        return self.total - self.calendar.elapsed(self.base, at, WORKING)
+
+    def plan(self, plan: list, now: datetime) -> list:
+        """A scenario's plan moved into office hours, order kept (one minute apart at least)."""
+        out: list = []
+        for at, make in plan:
+            moved = self.back((now - at).total_seconds() / 60 * _OFFICE_SHARE)
+            if out and moved <= out[-1][0]:
+                moved = self.calendar.due(out[-1][0], 1, WORKING)
+            out.append((moved, make))
+        return out
+
+
+def _closure_day(office: _OfficeTime, sc: _Scenario, now: datetime) -> date:
+    """The first working day after the scenario's first letter: the demo's local closure, so
+    one request's timeline crosses a day the office was shut."""
+    day = office.plan(sc.plan, now)[0][0].date() + timedelta(days=1)
+    while not office.calendar.day(day).hours:
+        day += timedelta(days=1)
+    return day
 
 
 def demo_path() -> Path:
@@ -510,15 +665,23 @@ def _build_demo_into(
 ) -> Ledger:
     now = clock.to_wib(now or clock.now())
     rng = random.Random(seed)
+    for name, start in (("dinas", 1180), ("bast", 40), ("kabkota", 300)):
+        _REGISTER[name] = _Register(start)  # the same numbers on every build
     scenarios = _scenarios(now, rng)
+    closed = _closure_day(_OfficeTime(parse_calendar(None), now), scenarios[0], now)
+    settings_text = _demo_settings(closed)
+    office = _OfficeTime(parse_calendar({"closed": [{"from": closed, "name": "demo"}]}), now)
+    for sc in scenarios:
+        sc.plan = office.plan(sc.plan, now)
     earliest = min(sc.plan[0][0] for sc in scenarios)
-    people = with_demo_keys(PEOPLE, (earliest - timedelta(days=3)).date())
+    created = office.back(office.minutes_before(earliest) + 3 * _OFFICE_DAY)
+    people = with_demo_keys(PEOPLE, created.date())
     ledger = create_ledger(
         root,
         people[0],
         people=people[1:],
-        settings_text=default_settings_text(signatures_required=True),
-        at=earliest - timedelta(days=3),
+        settings_text=settings_text,
+        at=created,
     )
     (ledger.state_dir / DEMO_MARKER).write_text("ledger demo ktpel; boleh dibangun ulang\n")
     if on_ledger is not None:
@@ -543,21 +706,26 @@ def _build_demo_into(
 
 # --- evidence (issue 11): small generated scans attached where the SOP produces them ----------
 
-DEMO_BAST = "BAST/2026-0001/01/DP3ACSKB"  # the first handover of the first (finished) request
+DEMO_EVIDENCE_REQUEST = "2026-0001"  # the first handover of the first (finished) request
 
 
 def _record_with_evidence(ledger: Ledger, request_id: str | None, event: Event):
     """Record `event`; the first handover of 2026-0001 carries the signed BAST's scan (a PDF)
     and a photo of the handover (a JPEG), as an office would attach them."""
     evidence: dict[str, bytes] = {}
-    if event.action == "handover" and event.data.get("bast_number") == DEMO_BAST:
+    first_handover = (
+        event.action == "handover"
+        and request_id == DEMO_EVIDENCE_REQUEST
+        and not any(e.action == "handover" for e in ledger.read_request(request_id).events)
+    )
+    if first_handover:
         from dataclasses import replace
 
         from .evidence import attachment_for, tiny_jpeg, tiny_pdf
 
         files = (
             ("bast-signed", f"BAST {event.data['kabkota']} ditandatangani.pdf", tiny_pdf(
-                f"{DEMO_BAST} - serah terima {event.data['blanks']} keping blanko KTP-el,"
+                f"{event.data['bast_number']} - serah terima {event.data['blanks']} keping blanko KTP-el,"
                 " ditandatangani kedua pihak"
             )),
             ("foto", "foto serah terima.jpg", tiny_jpeg(f"SERAH TERIMA {event.data['kabkota']}")),

@@ -40,6 +40,27 @@ class KabkotaStock:
     handed_over: int
     confirmed: int
     stock_left: int | None  # as reported in the Kab/Kota's latest letter
+    # Lost in transit (damaged or missing on the receipts) and handed over but not yet
+    # confirmed: handed_over = confirmed + lost + unconfirmed (DOMAIN.md).
+    lost: int = 0
+    unconfirmed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TransitLoss:
+    """A recorded discrepancy at step 19: pieces a receipt counted damaged or missing."""
+
+    request: str
+    kabkota: str
+    name: str
+    bast: str
+    damaged: int
+    missing: int
+    note: str
+
+    @property
+    def lost(self) -> int:
+        return self.damaged + self.missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +84,7 @@ class LedgerFigures:
     province_stock: int  # received good minus handed over, across the ledger
     on_behalf: int  # steps recorded on behalf of an actor without an account
     done: tuple[StepDone, ...] = ()  # every request's completed steps
+    losses: tuple[TransitLoss, ...] = ()  # recorded transit losses: discrepancies, not errors
 
 
 def figures(ledger, now=None) -> LedgerFigures:
@@ -75,6 +97,7 @@ def figures(ledger, now=None) -> LedgerFigures:
     per_step: dict[int, list[tuple[int, bool]]] = {}
     overdue: list[Overdue] = []
     done: list[StepDone] = []
+    losses: list[TransitLoss] = []
     stock: dict[str, list[int]] = {}
     latest_letter: dict[str, tuple[Any, int | None]] = {}
     province = 0
@@ -105,15 +128,24 @@ def figures(ledger, now=None) -> LedgerFigures:
                 overdue.append(
                     Overdue(state.id, row.step, row.title, row.minutes or 0, row.due_minutes)
                 )
+        for d in state.deliveries:
+            if d.lost:
+                note = str((d.receipt or {}).get("receipt_note") or "")
+                name = policy.settings.office_name(d.kabkota)
+                losses.append(
+                    TransitLoss(state.id, d.kabkota, name, d.bast, d.damaged, d.missing, note)
+                )
         qty = quantities(state, policy)
         if qty.in_store is not None:
             province += qty.in_store
         for r in qty.rows:
-            acc = stock.setdefault(r.code, [0, 0, 0, 0])
+            acc = stock.setdefault(r.code, [0, 0, 0, 0, 0, 0])
             acc[0] += r.requested
             acc[1] += r.share
             acc[2] += r.handed_over
             acc[3] += r.confirmed
+            acc[4] += r.lost
+            acc[5] += r.unconfirmed
         for p in state.permohonan:
             when = p.get("letter_date")
             code = p["kabkota"]
@@ -137,8 +169,9 @@ def figures(ledger, now=None) -> LedgerFigures:
         KabkotaStock(
             code,
             policy.settings.office_name(code),
-            *stock.get(code, [0, 0, 0, 0]),
+            *stock.get(code, [0, 0, 0, 0, 0, 0])[:4],
             latest_letter.get(code, (None, None))[1],
+            *stock.get(code, [0, 0, 0, 0, 0, 0])[4:],
         )
         for code in sorted(policy.settings.kabkota)
     )
@@ -150,4 +183,5 @@ def figures(ledger, now=None) -> LedgerFigures:
         province,
         on_behalf,
         tuple(done),
+        tuple(losses),
     )

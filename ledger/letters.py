@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -281,6 +281,8 @@ def sequence_hint(
     lang = "en" if (lang or i18n.language()) == "en" else "id"
     label = kind_label(template.kind, lang)
     last = last_known(numbers, template, year)
+    if last is not None:  # as the template writes it (the ledger may hold it normalised)
+        last = replace(last, number=_written(template, last))
     when = f" {year}" if year is not None and template.has_year else ""
     if lang == "en":
         source = "take the number from the letter register (buku agenda/SRIKANDI)."
@@ -293,6 +295,31 @@ def sequence_hint(
     if last is None:
         return f"Ledger belum mengenal nomor {label}{when}; {source}"
     return f"Nomor urut {label}{when} terakhir yang dikenal ledger: {last.seq} ({last.number}); {source}"
+
+
+def field_hint(
+    letters: Letters,
+    kind: str,
+    numbers: Iterable[str],
+    office: str | None = None,
+    year: int | None = None,
+    lang: str | None = None,
+) -> str:
+    """The hint beside a number field of `kind` (the CLI's refusal, the TUI's placeholder):
+    `sequence_hint` under the kind's template, or only where the number comes from."""
+    template = letters.template(kind, office) if kind else None
+    if template is None:
+        if (lang or i18n.language()) == "en":
+            return "Take the number from the letter register (buku agenda/SRIKANDI)."
+        return "Ambil nomor dari buku agenda/SRIKANDI."
+    return sequence_hint(numbers, template, year, lang)
+
+
+def _written(template: Template, number: LetterNumber) -> str:
+    parts = {"seq": str(number.seq), "year": str(number.year or ""), "month": ""}
+    if number.month:
+        parts["month"] = ROMAN_MONTHS[number.month - 1]
+    return _PLACEHOLDER.sub(lambda m: parts.get(m.group(1), m.group(0)), template.text)
 
 
 def quoted_input(text: str) -> str:

@@ -160,8 +160,15 @@ class KabkotaRow:
     stock_left: int | None
     share: int
     handed_over: int
-    confirmed: int
-    bast: str = ""
+    confirmed: int  # confirmed received in good condition
+    bast: str = ""  # the BAST numbers of its handovers, comma-separated
+    lost: int = 0  # lost in transit: damaged or missing on the receipts
+    unconfirmed: int = 0  # handed over, receipt not yet recorded
+
+    @property
+    def balanced(self) -> bool:
+        """Handed over = received good + lost in transit + not yet confirmed (DOMAIN.md)."""
+        return self.handed_over == self.confirmed + self.lost + self.unconfirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +182,7 @@ class Quantities:
     handed_over: int
     confirmed: int
     rows: tuple[KabkotaRow, ...]
+    lost_in_transit: int = 0
 
     @property
     def unshared(self) -> int | None:
@@ -208,9 +216,11 @@ def quantities(state: RequestState, policy: Policy) -> Quantities:
             requested=state.requested.get(code, 0),
             stock_left=stock.get(code),
             share=shares.get(code, 0),
-            handed_over=int(state.handovers.get(code, {}).get("blanks", 0)),
-            confirmed=int(state.receipts.get(code, {}).get("blanks_received", 0)),
-            bast=str(state.handovers.get(code, {}).get("bast_number", "")),
+            handed_over=state.handed_over(code),
+            confirmed=state.received_by(code),
+            bast=", ".join(d.bast for d in state.deliveries_to(code)),
+            lost=state.lost_by(code),
+            unconfirmed=sum(d.blanks for d in state.open_deliveries(code)),
         )
         for code in codes
     )
@@ -225,4 +235,5 @@ def quantities(state: RequestState, policy: Policy) -> Quantities:
         handed_over=sum(r.handed_over for r in rows),
         confirmed=sum(r.confirmed for r in rows),
         rows=rows,
+        lost_in_transit=sum(r.lost for r in rows),
     )

@@ -17,6 +17,7 @@ from typing import Any
 from . import clock
 from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
+from .letters import check_number
 from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
@@ -58,6 +59,45 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """One handover at the distribution step (one BAST) and the receipt that confirms it."""
+
+    kabkota: str
+    handover: Mapping[str, Any]
+    receipt: Mapping[str, Any] | None = None
+
+    @property
+    def blanks(self) -> int:
+        return int(self.handover.get("blanks") or 0)
+
+    @property
+    def bast(self) -> str:
+        return str(self.handover.get("bast_number") or "")
+
+    @property
+    def confirmed(self) -> bool:
+        return self.receipt is not None
+
+    @property
+    def good(self) -> int:
+        """Received in good condition (0 until confirmed)."""
+        return int((self.receipt or {}).get("blanks_received") or 0)
+
+    @property
+    def damaged(self) -> int:
+        return int((self.receipt or {}).get("blanks_damaged") or 0)
+
+    @property
+    def missing(self) -> int:
+        return int((self.receipt or {}).get("blanks_missing") or 0)
+
+    @property
+    def lost(self) -> int:
+        """Lost in transit: damaged or missing on arrival, as the receipt counted them."""
+        return self.damaged + self.missing
+
+
+@dataclass(frozen=True, slots=True)
 class RequestState:
     id: str
     sop_id: str
@@ -68,8 +108,8 @@ class RequestState:
     permohonan: tuple[Mapping[str, Any], ...] = ()
     step_data: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     completed_at: Mapping[int, datetime] = field(default_factory=dict)
-    handovers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    receipts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Every handover at the distribution step in the order recorded, each with its receipt.
+    deliveries: tuple[Delivery, ...] = ()
     # The named quantities (sop.QUANTITIES) recorded so far, by name: whichever step records them.
     quantities: Mapping[str, Any] = field(default_factory=dict)
 
@@ -103,6 +143,25 @@ class RequestState:
     @property
     def received_good(self) -> int | None:
         return self.quantity("received_good")
+
+    def deliveries_to(self, code: str) -> tuple[Delivery, ...]:
+        return tuple(d for d in self.deliveries if d.kabkota == code)
+
+    def handed_over(self, code: str) -> int:
+        """Blanks handed over to one Kab/Kota so far, over all its handovers."""
+        return sum(d.blanks for d in self.deliveries_to(code))
+
+    def received_by(self, code: str) -> int:
+        """Blanks the Kab/Kota confirmed it received in good condition."""
+        return sum(d.good for d in self.deliveries_to(code))
+
+    def lost_by(self, code: str) -> int:
+        """Blanks lost in transit to one Kab/Kota (damaged or missing on its receipts)."""
+        return sum(d.lost for d in self.deliveries_to(code))
+
+    def open_deliveries(self, code: str) -> tuple[Delivery, ...]:
+        """Handovers to one Kab/Kota not yet confirmed."""
+        return tuple(d for d in self.deliveries_to(code) if not d.confirmed)
 
 
 def request_path(request_id: str) -> str:
@@ -425,17 +484,31 @@ def _apply_migration(state: RequestState, event: Event, policy: Policy) -> Reque
 def _apply_distribution(
     state: RequestState, event: Event, policy: Policy, step: Step
 ) -> RequestState:
+    """A handover or receipt, by the computation the step declares (`sop.COMPUTATIONS`)."""
     fields = step.fields_for(event.action)
     _check_fields(fields, event.data, policy, step.no)
+    compute = COMPUTATIONS[step.computation]
+    deliveries, done = compute(state, event, policy)
+    new = replace(state, events=state.events + (event,), deliveries=deliveries)
+    if done:
+        new = replace(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
+    return new
+
+
+def _single_delivery(
+    state: RequestState, event: Event, policy: Policy
+) -> tuple[tuple[Delivery, ...], bool]:
+    """ktpel-blanko-2020 as first written: one handover per Kab/Kota, a receipt equal to it;
+    done when every Kab/Kota with a share has confirmed. History under it is judged so."""
     code = event.data["kabkota"]
     name = policy.settings.office_name(code)
-    shares = state.shares
-    handovers, receipts = dict(state.handovers), dict(state.receipts)
+    mine = state.deliveries_to(code)
+    deliveries = list(state.deliveries)
     if event.action == "handover":
-        share = shares.get(code, 0)
+        share = state.shares.get(code, 0)
         if share <= 0:
             raise fail("no-share", field="kabkota", kabkota=name, request=state.id)
-        if code in handovers:
+        if mine:
             raise fail("handover-duplicate", field="kabkota", kabkota=name)
         if event.data["blanks"] > share:
             raise fail(
@@ -445,13 +518,13 @@ def _apply_distribution(
                 kabkota=name,
                 share=share,
             )
-        handovers[code] = dict(event.data)
+        deliveries.append(Delivery(code, dict(event.data)))
     else:
-        if code not in handovers:
+        if not mine:
             raise fail("receipt-no-handover", field="kabkota", kabkota=name)
-        if code in receipts:
+        if mine[0].confirmed:
             raise fail("receipt-duplicate", field="kabkota", kabkota=name)
-        handed = handovers[code]["blanks"]
+        handed = mine[0].blanks
         if event.data["blanks_received"] != handed:
             raise fail(
                 "receipt-mismatch",
@@ -459,12 +532,109 @@ def _apply_distribution(
                 received=event.data["blanks_received"],
                 handed=handed,
             )
-        receipts[code] = dict(event.data)
-    new = replace(state, events=state.events + (event,), handovers=handovers, receipts=receipts)
+        deliveries[deliveries.index(mine[0])] = replace(mine[0], receipt=dict(event.data))
+    confirmed = {d.kabkota for d in deliveries if d.confirmed}
     owed = _owed(state)
-    if owed and owed <= set(receipts):
-        new = replace(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
-    return new
+    return tuple(deliveries), bool(owed) and owed <= confirmed
+
+
+def _partial_deliveries(
+    state: RequestState, event: Event, policy: Policy
+) -> tuple[tuple[Delivery, ...], bool]:
+    """Any number of handovers per Kab/Kota up to its share, each with its own BAST; each
+    receipt confirms one handover, counting good + damaged + missing = handed over (what was
+    lost in transit is recorded, with a note). Done when every share is handed over in full and
+    every handover is confirmed."""
+    code = event.data["kabkota"]
+    name = policy.settings.office_name(code)
+    deliveries = list(state.deliveries)
+    if event.action == "handover":
+        share = state.shares.get(code, 0)
+        if share <= 0:
+            raise fail("no-share", field="kabkota", kabkota=name, request=state.id)
+        blanks, handed = int(event.data["blanks"]), state.handed_over(code)
+        if blanks <= 0:
+            raise fail("handover-empty", field="blanks", kabkota=name)
+        if handed + blanks > share:
+            raise fail(
+                "handover-over-share",
+                field="blanks",
+                blanks=blanks,
+                kabkota=name,
+                total=handed + blanks,
+                share=share,
+                handed=handed,
+            )
+        deliveries.append(Delivery(code, dict(event.data)))
+    else:
+        target = _receipt_target(state, event, name)
+        good = int(event.data["blanks_received"])
+        damaged = int(event.data.get("blanks_damaged") or 0)
+        missing = int(event.data.get("blanks_missing") or 0)
+        if good + damaged + missing != target.blanks:
+            raise fail(
+                "receipt-counts",
+                field="blanks_received",
+                good=good,
+                damaged=damaged,
+                missing=missing,
+                total=good + damaged + missing,
+                bast=target.bast,
+                handed=target.blanks,
+            )
+        if damaged + missing and not str(event.data.get("receipt_note") or "").strip():
+            raise fail(
+                "receipt-note-missing",
+                field="receipt_note",
+                lost=damaged + missing,
+                bast=target.bast,
+            )
+        deliveries[deliveries.index(target)] = replace(target, receipt=dict(event.data))
+    owed = _owed(state)
+    done = (
+        bool(owed)
+        and all(
+            sum(d.blanks for d in deliveries if d.kabkota == c) >= state.shares[c] for c in owed
+        )
+        and all(d.confirmed for d in deliveries)
+    )
+    return tuple(deliveries), done
+
+
+def _receipt_target(state: RequestState, event: Event, name: str) -> Delivery:
+    """The handover a receipt confirms: the one with its BAST number, or the only open one."""
+    code = event.data["kabkota"]
+    mine = state.deliveries_to(code)
+    if not mine:
+        raise fail("receipt-no-handover", field="kabkota", kabkota=name)
+    open_ = state.open_deliveries(code)
+    bast = str(event.data.get("bast_number") or "").strip()
+    if bast:
+        key = normalize_letter_number(bast)
+        found = [d for d in open_ if normalize_letter_number(d.bast) == key]
+        if not found:
+            if any(normalize_letter_number(d.bast) == key for d in mine):
+                raise fail("receipt-duplicate", field="bast_number", kabkota=name)
+            raise fail("receipt-unknown-bast", field="bast_number", kabkota=name, bast=bast)
+        return found[0]
+    if not open_:
+        raise fail("receipt-duplicate", field="kabkota", kabkota=name)
+    if len(open_) > 1:
+        raise fail(
+            "receipt-which-bast",
+            field="bast_number",
+            kabkota=name,
+            basts=", ".join(d.bast for d in open_),
+        )
+    return open_[0]
+
+
+Computation = Callable[[RequestState, Event, Policy], tuple[tuple[Delivery, ...], bool]]
+# The named computations a distribution step may declare (names in sop.COMPUTATIONS).
+COMPUTATIONS: dict[str, Computation] = {
+    "single-delivery": _single_delivery,
+    "partial-deliveries": _partial_deliveries,
+}
 
 
 # --- the one entry point ---------------------------------------------------------------------
@@ -510,6 +680,7 @@ def apply(
         raise fail("wrong-step", request=state.id, current=state.step, step=event.step)
     authorize(event, policy, policy.sop.step(event.step))
     new = apply_event(state, event, policy)
+    _check_register_numbers(event, policy)
     mine = {
         normalize_letter_number(n)
         for _, n in letters_of_events(state.events, policy.sop, policy.sops)
@@ -521,6 +692,33 @@ def apply(
         if letters is not None and (other := letters(key)) is not None and other != state.id:
             raise fail("letter-reused", field=name, number=number, other=other)
     return new
+
+
+def _check_register_numbers(event: Event, policy: Policy) -> None:
+    """Each number field that declares its kind (`number_kind`) fits the ledger's template for
+    that kind (`[letters]`; for a per-office kind, the office of the event's Kab/Kota, else the
+    step role's office), and its {year}/{month} agree with the letter's date field."""
+    if event.action in ("return", "migrate"):
+        return
+    step = policy.sop.step(event.step)
+    letters = policy.settings.letters
+    role = policy.sop.roles.get(step.role_for(event.action))
+    office = event_kabkota(event) or (role.office if role else None)
+    problems: list[Violation] = []
+    for f in step.fields_for(event.action):
+        value = event.data.get(f.name)
+        if not f.number_kind or not isinstance(value, str) or not value.strip():
+            continue
+        template = letters.template(f.number_kind, office)
+        if template is None:
+            continue
+        dated = event.data.get(f.date_field) if f.date_field else None
+        if isinstance(dated, datetime):
+            dated = clock.to_wib(dated).date()
+        if problem := check_number(value, template, dated, field=f.name):
+            problems.append(problem)
+    if problems:
+        raise LedgerError(*problems)
 
 
 def empty(request_id: str, sop_id: str) -> RequestState:
@@ -548,12 +746,14 @@ def waiting_on(state: RequestState, sop: Sop) -> list[Waiting]:
     if step.kind != "distribution":
         return [Waiting(step.role, None, "advance")]
     out: list[Waiting] = []
+    partial = step.computation == "partial-deliveries"
     for code, share in sorted(state.shares.items()):
         if share <= 0:
             continue
-        if code not in state.handovers:
+        mine = state.deliveries_to(code)
+        if not mine or (partial and state.handed_over(code) < share):
             out.append(Waiting(step.role, None, "handover", code))
-        elif code not in state.receipts:
+        if mine and state.open_deliveries(code):
             out.append(Waiting(step.role_for("receipt"), code, "receipt", code))
     return out
 

@@ -686,6 +686,42 @@ _RULES = [
         "{path} adalah ledger yang belum selesai dibuat (belum ada commit pertama); hapus folder itu lalu jalankan 'ktpel init' atau 'ktpel demo' lagi.",
         "{path} is a ledger that was never finished (it has no first commit); remove the folder and run 'ktpel init' or 'ktpel demo' again.",
     ),
+    # Partial deliveries and register numbers (office3 area, issue 12).
+    Rule(
+        "handover-over-share",
+        "Serah terima {blanks} keping ke {kabkota} membuat jumlahnya {total} keping, melebihi porsinya {share} keping (sudah diserahkan {handed} keping).",
+        "Handing {blanks} pieces to {kabkota} makes {total}, above its {share}-piece share ({handed} already handed over).",
+    ),
+    Rule(
+        "handover-empty",
+        "Serah terima ke {kabkota} harus berisi sedikitnya 1 keping.",
+        "A handover to {kabkota} must carry at least 1 piece.",
+    ),
+    Rule(
+        "receipt-which-bast",
+        "Ada beberapa serah terima ke {kabkota} yang belum dikonfirmasi ({basts}): sebutkan nomor BAST yang diterima (bast_number).",
+        "Several handovers to {kabkota} are not yet confirmed ({basts}): name the BAST being confirmed (bast_number).",
+    ),
+    Rule(
+        "receipt-unknown-bast",
+        "Tidak ada serah terima ke {kabkota} dengan BAST '{bast}' yang belum dikonfirmasi.",
+        "There is no unconfirmed handover to {kabkota} with BAST '{bast}'.",
+    ),
+    Rule(
+        "receipt-counts",
+        "Baik {good} + rusak {damaged} + hilang {missing} = {total} keping, padahal BAST {bast} menyerahkan {handed} keping: setiap keping harus dihitung.",
+        "Good {good} + damaged {damaged} + missing {missing} = {total} pieces, but BAST {bast} handed over {handed}: every piece must be counted.",
+    ),
+    Rule(
+        "receipt-note-missing",
+        "{lost} keping rusak atau hilang pada BAST {bast}: tulis catatan penerimaan (receipt_note).",
+        "{lost} pieces damaged or missing on BAST {bast}: write a receipt note (receipt_note).",
+    ),
+    Rule(
+        "letter-number-needed",
+        "{label} belum diisi; ketik nomor dari buku agenda/SRIKANDI (--set {field}=...). {hint}",
+        "{label} is not filled in; type the number from the letter register (--set {field}=...). {hint}",
+    ),
 ]
 
 _RULES += [

@@ -47,6 +47,10 @@ QUANTITIES = frozenset(
 # Named checks a step may declare (`checks = [...]`); implemented in `request.CHECKS`.
 CHECKS = frozenset({"received-matches-shipped", "shares-within-received", "schedule-covers-shares"})
 CLOCKS = frozenset({"working", "calendar"})
+# Named computations a distribution step may declare (`computation = "..."`; implemented in
+# `request.COMPUTATIONS`). A file written before computations were declared gets
+# "single-delivery": one handover per Kab/Kota and a receipt equal to it, as it was judged then.
+COMPUTATIONS = frozenset({"single-delivery", "partial-deliveries"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,10 @@ class Field:
     options: tuple[str, ...] = ()
     help: str = ""
     quantity: str = ""  # the named quantity this field records (see QUANTITIES), or ""
+    # A number from a register: its kind in ledger.toml's [letters] table ("bast"), and the
+    # field of the same step holding the letter's date (its {year}/{month} must agree).
+    number_kind: str = ""
+    date_field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,8 @@ class Step:
             if not sep or on == action:
                 out.append(kind)
         return tuple(out)
+
+    computation: str = ""  # for a distribution step: how handovers and receipts add up
 
     def field_for(self, quantity: str) -> Field | None:
         """The step's field that records a named quantity, if any."""
@@ -166,7 +176,7 @@ class Sop:
         return role.title if role else role_id
 
 
-BUILTIN_SOP = "ktpel-blanko-2020"
+BUILTIN_SOP = "ktpel-blanko-2020-r2"
 
 
 def builtin_sop_text(sop_id: str = BUILTIN_SOP) -> str:
@@ -202,6 +212,8 @@ def _fields(raw: list[dict[str, Any]]) -> tuple[Field, ...]:
                 options=tuple(item.get("options", ())),
                 help=item.get("help", ""),
                 quantity=_quantity(item),
+                number_kind=str(item.get("number_kind", "")),
+                date_field=str(item.get("date_field", "")),
             )
         )
     return tuple(out)
@@ -253,6 +265,21 @@ def _evidence_required(raw: dict[str, Any]) -> tuple[str, ...]:
     return items
 
 
+def _computation(raw: dict[str, Any]) -> str:
+    default = "single-delivery" if raw["kind"] == "distribution" else ""
+    value = str(raw.get("computation", default))
+    if value and (value not in COMPUTATIONS or raw["kind"] != "distribution"):
+        raise ValueError(f"step {raw['no']}: unknown computation {value}")
+    return value
+
+
+def _check_dates(no: int, fields: tuple[Field, ...]) -> None:
+    names = {f.name for f in fields}
+    for f in fields:
+        if f.date_field and f.date_field not in names:
+            raise ValueError(f"step {no}: field {f.name}: no date field {f.date_field}")
+
+
 def _build(raw: dict[str, Any]) -> Sop:
     meta = dict(raw["sop"])
     roles = {
@@ -288,8 +315,12 @@ def _build(raw: dict[str, Any]) -> Sop:
                 clock=_clock(s),
                 evidence=tuple(str(k) for k in s.get("evidence", ())),
                 evidence_required=_evidence_required(s),
+                computation=_computation(s),
             )
         )
+    for st in steps:
+        for group in (st.fields, st.handover_fields, st.receipt_fields):
+            _check_dates(st.no, group)
     steps.sort(key=lambda st: st.no)
     if [st.no for st in steps] != list(range(len(steps))):
         raise ValueError("steps must be numbered 0..N without gaps")

@@ -332,24 +332,13 @@ class Ledger:
                     highest = max(highest, int(match.group(1)))
         return f"{year}-{highest + 1:04d}"
 
-    def next_letter_number(self, year: int | None = None) -> str:
-        """The next number from the ledger's template, e.g. 470/113/DP3ACSKB/2026."""
+    def letter_numbers(self) -> list[str]:
+        """Every letter number the ledger holds (normalised), for the register hint
+        (`letters.field_hint`): ktpel never makes a number up, it says the last one it knows."""
         policy = self.policy()
-        year = year or clock.now().year
-        template = policy.settings.letter_number_template
         head = self.head()
         self.cache.refresh(head, policy, policy_key=self.policy_key(head))
-        from .fields import normalize_letter_number
-
-        pattern_text = normalize_letter_number(template.replace("{year}", str(year)))
-        like = pattern_text.replace("%", r"\%").replace("{seq}", "%")
-        regex = re.compile(re.escape(pattern_text).replace(re.escape("{seq}"), r"(\d+)") + "$")
-        highest = 0
-        for number in self.cache.letters_like(like):
-            match = regex.match(number)
-            if match:
-                highest = max(highest, int(match.group(1)))
-        return template.format(seq=highest + 1, year=year)
+        return self.cache.letters_like("%")
 
     # --- locking and recovery --------------------------------------------------------------
 

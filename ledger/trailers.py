@@ -49,9 +49,11 @@ def summary_line(state: RequestState, event: Event, policy: Policy) -> str:
             + f": serah terima {settings.office_name(data['kabkota'])} {data['blanks']} keping (BAST {data['bast_number']})"
         )
     if event.action == "receipt":
+        lost = int(data.get("blanks_damaged") or 0) + int(data.get("blanks_missing") or 0)
         return (
             base
             + f": diterima {settings.office_name(data['kabkota'])} {data['blanks_received']} keping"
+            + (f", {lost} keping rusak/hilang" if lost else "")
         )
     if step.kind == "review":
         return base + ": disetujui"

@@ -140,7 +140,7 @@ def people_toml(root: Path) -> str:
 
 NEW_REQUEST = """format = 1
 id = "2026-0007"
-sop = "ktpel-blanko-2020"
+sop = "ktpel-blanko-2020-r2"
 
 [state]
 status = "berjalan"

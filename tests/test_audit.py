@@ -613,7 +613,7 @@ def test_cli_audit_exit_codes_json_and_csv(demo_path, capsys):
 def _receipts(root: Path) -> list[dict]:
     with Ledger.open(root) as led:
         states = [led.read_request(f"2026-000{n}") for n in range(1, 7)]
-    return [dict(r) for st in states for r in st.receipts.values()]
+    return [dict(d.receipt) for st in states for d in st.deliveries if d.receipt is not None]
 
 
 def test_cli_keys_new_add_and_refusals(demo_path, capsys, tmp_path):

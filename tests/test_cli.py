@@ -90,7 +90,7 @@ def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
         "requests",
         ".git",
     }
-    assert (root / "sop/ktpel-blanko-2020.toml").is_file()
+    assert (root / "sop/ktpel-blanko-2020-r2.toml").is_file()
     assert (
         git_log(root, "%an <%ae>|%s").strip()
         == "Yusuf Pratama, S.Kom <yusuf@dp3acskb.babelprov.go.id>|Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku"
@@ -255,7 +255,7 @@ def test_sop_lists_the_steps_with_role_minutes_and_output(demo_path, capsys):
 
     code, out, _ = run(capsys, "--ledger", str(demo_path), "sop", "--json")
     sop = json.loads(out)
-    assert sop["id"] == "ktpel-blanko-2020"
+    assert sop["id"] == "ktpel-blanko-2020-r2"
     assert [s["no"] for s in sop["steps"]] == list(range(20))
     s19 = sop["steps"][19]
     assert (s19["minutes"], s19["minutes_max"], s19["role"]) == (60, 4320, "pelaksana")
@@ -265,7 +265,7 @@ def test_sop_lists_the_steps_with_role_minutes_and_output(demo_path, capsys):
 
 def test_sop_works_without_a_ledger(tmp_path, capsys):
     code, out, _ = run(capsys, "--ledger", str(tmp_path / "tidak-ada"), "sop", "--json")
-    assert code == 0 and json.loads(out)["id"] == "ktpel-blanko-2020"
+    assert code == 0 and json.loads(out)["id"] == "ktpel-blanko-2020-r2"
 
 
 # --- recording: new, permohonan, advance, return, handover, receipt ---------------------------
@@ -448,13 +448,16 @@ def test_a_request_through_the_command_line_to_selesai(demo_path, capsys):
         "--set",
         "blanks=1500",
         "--set",
-        "bast_number=BAST/2026-0004/01/DP3ACSKB",
+        "bast_number=400.12.3.2/960/BAST/DP3ACSKB/XI/2026",
         "--set",
-        "hibah_statement=SPH/19.03/2026/7",
+        "hibah_statement=470/7/DUKCAPIL-BASEL/2026",
         "--set",
         "mode=ambil",
     )
-    assert "serah terima Kab. Bangka Selatan 1500 keping (BAST BAST/2026-0004/01/DP3ACSKB)" in out
+    assert (
+        "serah terima Kab. Bangka Selatan 1500 keping (BAST 400.12.3.2/960/BAST/DP3ACSKB/XI/2026)"
+        in out
+    )
     out = ok(
         "--as", "kadis-1903", "receipt", "2026-0004", "--set", "kabkota=19.03"
     )  # the count comes from the BAST
@@ -469,9 +472,9 @@ def test_a_request_through_the_command_line_to_selesai(demo_path, capsys):
         "--set",
         "blanks=1590",
         "--set",
-        "bast_number=BAST/2026-0004/02/DP3ACSKB",
+        "bast_number=400.12.3.2/961/BAST/DP3ACSKB/XI/2026",
         "--set",
-        "hibah_statement=SPH/19.05/2026/8",
+        "hibah_statement=470/8/DUKCAPIL-BABAR/2026",
         "--set",
         "mode=antar",
     )
@@ -566,9 +569,12 @@ def test_show_a_complete_request(demo_path, capsys):
     shown = json.loads(out)
     assert shown["status"] == "selesai" and shown["path"] == "requests/2026/2026-0001.toml"
     qty = shown["quantities"]
-    assert qty["handed_over"] == qty["confirmed"] == qty["shares"]
+    # Kab. Belitung counted 10 pieces short on arrival: lost in transit, recorded.
+    assert qty["handed_over"] == qty["shares"] == qty["confirmed"] + qty["lost_in_transit"]
+    assert qty["lost_in_transit"] == 10
     assert [r["code"] for r in qty["per_kabkota"]] == ["19.01", "19.02", "19.04"]
-    assert len(shown["events"]) == 27
+    assert [len(r["bast"]) for r in qty["per_kabkota"]] == [2, 1, 1]  # Bangka: two handovers
+    assert len(shown["events"]) == 29
 
 
 def _ids(out: str) -> list[str]:
@@ -623,7 +629,7 @@ def test_log_tells_the_requests_story(demo_path, capsys):
     code, out, _ = run(capsys, "--ledger", str(demo_path), "log", "2026-0001")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 2 * 27
+    assert len(lines) == 2 * 29
     assert "Drs. Syahrial, M.Si (Kepala Dinas Dukcapil Kab/Kota)" in lines[0]
     assert lines[1].strip() == "[2026-0001] Permohonan baru: Kab. Bangka, 3000 keping"
     assert any("Dedi Kurniawan (Kepala Dinas Dukcapil Kab/Kota atas nama" in line for line in lines)

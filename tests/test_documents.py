@@ -205,6 +205,7 @@ def test_the_completed_request_has_every_document_kind(rendered):
     # One BAST and one Surat Pernyataan per handover, keyed by the handover.
     assert sorted(key for kind, key in rendered if kind == "bast") == [
         "19.01-1",
+        "19.01-2",  # Kab. Bangka got its share in two handovers
         "19.02-1",
         "19.04-1",
     ]
@@ -316,7 +317,7 @@ def test_an_office_template_with_an_unknown_field_is_refused_with_the_field_name
             "2026-0001",
             "bast",
             "--kabkota",
-            "19.01",
+            "19.01-1",
             "--template",
             str(path),
             "-o",
@@ -337,7 +338,7 @@ def test_an_unknown_attribute_of_a_known_field_is_named_too(ledger_copy, tmp_pat
     buf = io.BytesIO()
     bad.save(buf)
     with Ledger.open(ledger_copy) as led:
-        doc = for_request(led, "2026-0001", "bast", "19.01")
+        doc = for_request(led, "2026-0001", "bast", "19.01-1")
     with pytest.raises(LedgerError) as err:
         render_docx(doc, Template("bast", tmp_path / "x.docx", buf.getvalue()))
     assert err.value.code == "doc-template-field" and "'pangkat'" in err.value.message()
@@ -347,7 +348,8 @@ def test_doc_cli_writes_every_document_and_verify_matches(ledger_copy, tmp_path,
     out = tmp_path / "all"
     assert main(["--ledger", str(ledger_copy), "doc", "2026-0001", "semua", "-o", str(out)]) == 0
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == 12 and "2026-0001-bast-19.04-1.docx" in written
+    # Kab. Bangka's two handovers: a BAST and a Surat Pernyataan each.
+    assert len(written) == 14 and "2026-0001-bast-19.01-2.docx" in written
     capsys.readouterr()
     bast = out / "2026-0001-bast-19.04-1.docx"
     assert main(["--ledger", str(ledger_copy), "doc", "verify", str(bast)]) == 0
@@ -358,16 +360,16 @@ def test_verify_finds_a_count_changed_in_word(ledger_copy, tmp_path, capsys):
     with Ledger.open(ledger_copy) as led:
         from ledger.documents.render import find_template
 
-        data = render_docx(for_request(led, "2026-0001", "bast", "19.01"), find_template("bast"))
+        data = render_docx(for_request(led, "2026-0001", "bast", "19.01-1"), find_template("bast"))
     doc = Docx(io.BytesIO(data))
     for p in doc.paragraphs:
         for run in p.runs:
-            run.text = run.text.replace("2.994", "2.999")
+            run.text = run.text.replace("1.798", "1.799")
     edited = tmp_path / "edited.docx"
     doc.save(edited)
     assert main(["--ledger", str(ledger_copy), "doc", "verify", str(edited)]) == 1
     out = capsys.readouterr().out
-    assert "Diubah di kertas" in out and "2.994" in out and "TIDAK SESUAI" in out
+    assert "Diubah di kertas" in out and "1.798" in out and "TIDAK SESUAI" in out
 
 
 def test_verify_refuses_a_file_not_made_by_ktpel(ledger_copy, tmp_path, capsys):

@@ -51,7 +51,7 @@ async def test_the_detail_key_lists_documents_and_writes_the_chosen_one(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_documents(pilot, app, "2026-0001")
         options = screen.query_one("#document-list", OptionList)
-        assert options.option_count == 12
+        assert options.option_count == 14  # two handovers to Kab. Bangka: 2 more papers
         bast = next(i for i, it in enumerate(screen.items) if it.kind == "bast")
         options.highlighted = bast
         await pilot.press("enter")

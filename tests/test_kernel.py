@@ -26,7 +26,7 @@ from ledger.store import Ledger, git_env, signing_key_path
 from ledger.sync import sync
 
 _minutes = count(1)
-SOP_FILE = "sop/ktpel-blanko-2020.toml"
+SOP_FILE = "sop/ktpel-blanko-2020-r2.toml"
 
 
 def _at():

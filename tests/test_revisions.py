@@ -23,7 +23,7 @@ from ledger.sop import builtin_sop_text
 from ledger.store import Ledger
 
 _minutes = count(1)
-OLD = "ktpel-blanko-2020"
+OLD = "ktpel-blanko-2020-r2"  # the SOP a new ledger (the demo) gets
 WITH_FIELD = "ktpel-blanko-2026a"  # step 14 records one more required field
 WITH_STEP = "ktpel-blanko-2026b"  # a new step 3: every later step is renumbered
 

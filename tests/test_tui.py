@@ -43,6 +43,14 @@ async def until(pilot, check: Callable[[], object], what: str, limit: float = 60
     raise AssertionError(f"never happened: {what}")
 
 
+async def close_handoff(pilot, app) -> None:
+    """After a record the hand-off to the next person opens (issue 12): close it with Esc."""
+    from ktpel_tui.screens.handoff import HandoffScreen
+
+    await until(pilot, lambda: isinstance(app.screen, HandoffScreen), "the hand-off")
+    await pilot.press("escape")
+
+
 def rows(app: KtpelApp) -> list[str]:
     table = app.screen.query_one("#requests", DataTable)
     return [str(key.value) for key in table.rows]
@@ -391,6 +399,7 @@ async def test_return_for_revision_with_a_note_that_is_not_markup(
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
         await pilot.press("y")
+        await close_handoff(pilot, app)
         await until(
             pilot,
             lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
@@ -420,6 +429,7 @@ async def test_history_shows_the_new_commit_and_its_diff(demo_path: Path, fixed_
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
+        await close_handoff(pilot, app)
         await until(
             pilot,
             lambda: (
@@ -488,8 +498,8 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
             form,
             {
                 "blanks": str(share + 1),
-                "bast_number": "BAST/01/2026",
-                "hibah_statement": "ya",
+                "bast_number": "400.12.3.2/970/BAST/DP3ACSKB/XI/2026",  # the demo's templates
+                "hibah_statement": "470/970/DUKCAPIL-BASEL/2026",
                 "handover_date": "2026-11-28",
                 "mode": "ambil",
             },
@@ -507,6 +517,7 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
+        await close_handoff(pilot, app)
         await until(
             pilot,
             lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,
@@ -528,6 +539,7 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         await pilot.press("y")
+        await close_handoff(pilot, app)
         await until(
             pilot,
             lambda: (
@@ -579,6 +591,7 @@ async def test_new_request_on_behalf_needs_reason_and_evidence(
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
         assert "Agenda 123/2026" in text_of(app.screen, "#confirm-text")
         await pilot.press("y")
+        await close_handoff(pilot, app)
         await until(
             pilot,
             lambda: isinstance(app.screen, ListScreen) and head_of(demo_path) != before,

@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, Select, Static, Switch
 from ktpel_tui.app import KtpelApp
 from ktpel_tui.screens.act import ActScreen, ChoiceScreen, ConfirmScreen
 from ktpel_tui.screens.detail import DetailScreen
+from ktpel_tui.screens.handoff import HandoffScreen
 from ktpel_tui.screens.listing import ListScreen, status_cell
 from ktpel_tui.screens.parked import ParkedScreen
 from ktpel_tui.screens.picker import PersonPicker
@@ -108,6 +109,8 @@ async def test_on_behalf_shows_the_typists_own_role(demo_path: Path, fixed_clock
         assert "sebagai Pelaksana" in check and "sebagai Badan Penghubung" not in check
         assert "Atas nama: Bambang (Badan Penghubung) (Badan Penghubung Provinsi)" in check
         await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, HandoffScreen), "the hand-off")
+        await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ListScreen), "recorded")
         await pilot.press("enter")
         await until(

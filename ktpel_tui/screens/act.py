@@ -39,7 +39,7 @@ from ledger.policy import Policy
 from ledger.request import Event, OnBehalf, RequestState, waiting_on
 from ledger.rules import LedgerError, Violation
 from ledger.sop import Field, Step
-from ledger.store import Recorded
+from ledger.store import Ledger, Recorded
 
 from ..core_adapter import Permission, distribution_prefill, permission, recorder_role
 from ..strings import _
@@ -92,6 +92,19 @@ def choices_for(state: RequestState, policy: Policy, person_id: str | None) -> l
             _("Kerjakan langkah {step}: {title}").format(step=step.no, title=step.title),
         )
     ]
+
+
+def number_hints(led: Ledger, fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, str]:
+    """The register hint (`letters.field_hint`) of each number field, by field name."""
+    from ledger.letters import field_hint as register_hint
+
+    wanted = [f for f in fields if f.type == "letter_number" or f.number_kind]
+    if not wanted:
+        return {}
+    letters, numbers = led.policy().settings.letters, led.letter_numbers()
+    office = values.get("kabkota") if isinstance(values.get("kabkota"), str) else "prov"
+    year = clock.now().year
+    return {f.name: register_hint(letters, f.number_kind, numbers, office, year) for f in wanted}
 
 
 def field_hint(f: Field) -> str:
@@ -240,6 +253,11 @@ def _prepare(app: App, request_id: str | None, kind: str, holding: Holding | Non
                 person = policy.people[person_id]
                 if person.office in policy.settings.kabkota and step0.fields:
                     values.setdefault("kabkota", person.office)
+            # A letter number is typed from the register: its field shows the last number the
+            # ledger knows as a placeholder, never as a value (issue 12).
+            values["_hints"] = app.with_ledger(  # type: ignore[attr-defined]
+                lambda led, fields=fields, values=values: number_hints(led, fields, values)
+            )
             suggestions[choice] = values
     except Exception as err:  # noqa: BLE001
         app.call_from_thread(_refuse, app, holding, err)
@@ -298,6 +316,12 @@ def _done(app: App, rec: Recorded | None) -> None:
         markup=False,
     )
     app.ledger_changed(rec.sha)  # type: ignore[attr-defined]
+    from ledger.nextactor import next_actors
+
+    from .handoff import HandoffScreen
+
+    if actors := next_actors(rec.request, policy, rec.request.events[-1]):
+        app.push_screen(HandoffScreen(actors))
 
 
 # --- screens ---------------------------------------------------------------------------------
@@ -471,7 +495,12 @@ class ActScreen(ModalScreen[Recorded | None]):
         elif f.type == "schedule" and self.state is not None and self.state.shares:
             yield from self.schedule_rows(f, value or {})
         else:
-            yield Input(value=format_value(f.type, value), id=f"f-{f.name}", classes="field")
+            yield Input(
+                value=format_value(f.type, value),
+                placeholder=self.values.get("_hints", {}).get(f.name, ""),
+                id=f"f-{f.name}",
+                classes="field",
+            )
 
     # --- one row per Kab/Kota (shares and schedules) -----------------------------------------
 

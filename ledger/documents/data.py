@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..fields import normalize_letter_number
 from ..policy import Person, Policy
 from ..request import Event, RequestState
 from ..rules import fail
@@ -147,19 +148,31 @@ def handovers(state: RequestState) -> list[Handover]:
     """Every handover in the order recorded, each with the receipt that followed it, if any."""
     out: list[Handover] = []
     counts: dict[str, int] = {}
-    open_by_code: dict[str, int] = {}
+    open_by_code: dict[str, list[int]] = {}
     for ev in state.events:
         code = ev.data.get("kabkota") if isinstance(ev.data.get("kabkota"), str) else None
         if code is None:
             continue
         if ev.action == "handover":
             counts[code] = counts.get(code, 0) + 1
-            open_by_code[code] = len(out)
+            open_by_code.setdefault(code, []).append(len(out))
             out.append(Handover(f"{code}-{counts[code]}", code, dict(ev.data), ev))
-        elif ev.action == "receipt" and code in open_by_code:
-            index = open_by_code.pop(code)
-            h = out[index]
-            out[index] = Handover(h.key, h.kabkota, h.data, h.event, ev)
+        elif ev.action == "receipt" and open_by_code.get(code):
+            # The receipt confirms the handover with its BAST number, else the only open one
+            # (as request._receipt_target decided when it was recorded).
+            waiting = open_by_code[code]
+            bast = normalize_letter_number(str(ev.data.get("bast_number") or ""))
+            pick = next(
+                (
+                    i
+                    for i in waiting
+                    if bast and normalize_letter_number(str(out[i].data.get("bast_number"))) == bast
+                ),
+                waiting[0],
+            )
+            waiting.remove(pick)
+            h = out[pick]
+            out[pick] = Handover(h.key, h.kabkota, h.data, h.event, ev)
     return out
 
 
