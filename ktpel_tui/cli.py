@@ -132,6 +132,12 @@ def ledger_path(args: argparse.Namespace) -> Path:
         return Path(args.ledger)
     if env := os.environ.get("KTPEL_LEDGER"):
         return Path(env)
+    # As git does: the ledger the current folder is in, before the demo (a clerk who `cd`s into
+    # the office ledger must not be shown, or record into, the demo).
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "ledger.toml").is_file() and (folder / ".git").exists():
+            return folder
     from ledger.demo import demo_path
 
     return demo_path()
@@ -855,8 +861,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help=T(
-            "folder ledger (atau KTPEL_LEDGER; bawaan: ledger demo)",
-            "ledger folder (or KTPEL_LEDGER; default: demo)",
+            "folder ledger (atau KTPEL_LEDGER; bawaan: ledger di folder ini, lalu ledger demo)",
+            "ledger folder (or KTPEL_LEDGER; default: the ledger this folder is in, else the demo)",
         ),
     )
     common.add_argument(

@@ -106,6 +106,31 @@ def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
     assert (code, out.strip()) == (0, "Tidak ada permohonan.")
 
 
+def test_without_ledger_the_ledger_of_the_current_folder_is_used(tmp_path, capsys, monkeypatch):
+    """As git does: a clerk who has `cd`-ed into the office ledger (or a folder in it) works on
+    that ledger, never on the demo."""
+    root = tmp_path / "kantor"
+    code, _, _ = run(
+        capsys,
+        "init",
+        str(root),
+        "--admin",
+        "yusuf",
+        "--name",
+        "Yusuf Pratama, S.Kom",
+        "--nip",
+        GOOD_NIP,
+        "--email",
+        "yusuf@dp3acskb.babelprov.go.id",
+    )
+    assert code == 0
+    monkeypatch.chdir(root / "requests")
+    code, out, _ = run(capsys, "list")
+    assert (code, out.strip()) == (0, "Tidak ada permohonan.")  # the demo has six
+    code, out, _ = run(capsys, "people", "--json")
+    assert [p["id"] for p in json.loads(out)] == ["yusuf"]
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
     root = tmp_path / "arsip"
     root.mkdir()
