@@ -173,7 +173,8 @@ def test_attach_without_kind_is_a_usage_sentence(demo_path: Path, tmp_path: Path
 
 def _sop_with_evidence(led: Ledger, extra: str):
     """The demo's SOP with step 3 declaring its evidence (the same id: a test-only policy)."""
-    text = (Path(__file__).parents[1] / "ledger/sops/ktpel-blanko-2020.toml").read_text()
+    sop_id = led.policy().sop.id  # the revision the demo's requests are on
+    text = (Path(__file__).parents[1] / f"ledger/sops/{sop_id}.toml").read_text()
     marker = "no = 3\n"
     assert text.count(marker) == 1
     sop = parse_sop(text.replace(marker, marker + extra))

@@ -23,6 +23,7 @@ from conftest import FIXED_NOW, head_of
 
 from ledger.demo import _step_data
 from ledger.hub import clone, init_hub
+from ledger.letters import LetterNumber, _written
 from ledger.request import Event
 from ledger.rules import LedgerError
 from ledger.store import Ledger
@@ -364,13 +365,21 @@ def whole_request_scenario(url_of, offices, hub_root: Path) -> None:
     sync(prov)
     # Step 19: the province hands over; each Kab/Kota head confirms receipt from their office.
     state = prov.read_request(first)
-    for code in KABKOTA:
+    letters = prov.policy().settings.letters
+
+    def register(kind: str, seq: int, office: str | None = None) -> str:
+        """A number as the office's register gives it (its template in ledger.toml)."""
+        template = letters.template(kind, office)
+        number = LetterNumber("", kind, seq, FIXED_NOW.year, FIXED_NOW.month)
+        return _written(template, number)
+
+    for seq, code in enumerate(KABKOTA, 101):
         share = state.shares[code]
         data = {
             "kabkota": code,
             "blanks": share,
-            "bast_number": f"BAST/{first}/{code}",
-            "hibah_statement": f"SPH/{code}",
+            "bast_number": register("bast", seq),
+            "hibah_statement": register("pernyataan", seq, code),
             "handover_date": FIXED_NOW.date(),
             "mode": "ambil",
         }

@@ -188,6 +188,8 @@ async def test_a_request_on_an_older_sop_revision_shows_its_own_steps(
 ) -> None:
     from ktpel_tui.cli import main
 
+    with Ledger.open(demo_path) as led:
+        own_sop = led.read_request("2026-0006").sop_id  # the revision it was made under
     sop_file = tmp_path / "revisi.toml"
     sop_file.write_text(revision_renaming_step_1(), encoding="utf-8")
     for verb in (["add", str(sop_file)], ["use", "ktpel-blanko-2027"]):
@@ -217,4 +219,4 @@ async def test_a_request_on_an_older_sop_revision_shows_its_own_steps(
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), "recorded")
     with Ledger.open(demo_path) as led:
         state = led.read_request("2026-0006")
-        assert state.step == 2 and state.sop_id == "ktpel-blanko-2020"
+        assert state.step == 2 and state.sop_id == own_sop != "ktpel-blanko-2027"

@@ -127,6 +127,8 @@ def test_form(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
             field.cursor_blink = False
         form.query_one("#f-meeting_date", Input).value = "31-02-2026"
         await pilot.press("ctrl+s")
+        # Settled: the refusal line holds the cursor (under load it took more than one pause).
+        await until(pilot, lambda: form.query_one("#form-refused").has_focus, "the refusal")
         await pilot.pause()
 
     assert snap_compare(
