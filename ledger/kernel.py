@@ -308,8 +308,8 @@ def no_own_key(change: Change) -> Iterator[Violation]:
     op = change.op
     if not isinstance(op, PolicyOp) or op.by is None or not _actor_is_admin(change):
         return
-    if _approved(change):
-        return  # another person proposed it: two people agreed
+    if _approval_of(change) is not None:
+        return  # an approval: `proposals_kept` judges it (another person proposed it)
     if any(person == op.by for _, person in _added_keys(change)):
         yield Violation("admin-own-key", {"name": _name(change, op.by)})
 
@@ -540,12 +540,6 @@ def _approval_problems(change: Change, proposal: Proposal) -> list[Violation]:
         elif not may_approve(change.before.policy, proposal.by, op.by):
             problems.append(Violation("approver-not-allowed", {"name": _name(change, op.by)}))
     return problems
-
-
-def _approved(change: Change) -> bool:
-    """Whether the operation is an approval that holds (so it is the second person)."""
-    proposal = _approval_of(change)
-    return proposal is not None and not _approval_problems(change, proposal)
 
 
 def _trailer(message: str, key: str) -> str | None:

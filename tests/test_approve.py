@@ -9,8 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import test_sync as ts
 from conftest import head_of
-from test_attacks import error_codes_at, hub, push_refused, run_cli  # noqa: F401 - a fixture
+from test_attacks import (  # noqa: F401 - fixtures
+    error_codes_at,
+    hub,
+    offices,
+    push_refused,
+    run_cli,
+)
 from test_audit import _at, commit_raw, git
 
 from ledger.admin import Proposed, add_person, approve, pending, withdraw
@@ -18,6 +25,7 @@ from ledger.keys import create_key
 from ledger.policy import Key, Person
 from ledger.rules import LedgerError
 from ledger.store import Ledger, signing_key_path
+from ledger.sync import sync
 
 
 def codes(exc: pytest.ExceptionInfo[LedgerError]) -> list[str]:
@@ -160,3 +168,37 @@ def test_the_cli_proposes_lists_and_withdraws(demo_path, tmp_path):
         assert pending(led) == [] and "rina" not in led.policy().people
         with pytest.raises(LedgerError):
             withdraw(led, "yusuf", proposal.id, at=_at())
+
+
+def test_sync_replays_a_proposal_and_its_approval_and_parks_an_own_approval(offices, tmp_path):  # noqa: F811
+    hub_path, make = offices
+    a, b = make("a"), make("b")
+    made = add_person(b, "yusuf", second_admin(tmp_path), at=_at(), propose=True)
+    assert isinstance(made, Proposed)
+    approve(b, "hendra", made.proposal_id, at=_at())
+    ts.advance(a, "2026-0005")
+    sync(a)
+    result = sync(b)  # replayed on top of a's step, each judged by the kernel again
+    assert result.parked == []
+    assert b.policy().person("rina").holds("admin") and pending(b) == []
+    sync(a)
+    assert a.policy().person("rina").holds("admin")
+    # An approval by the proposer himself, made with plain git in a clone, is parked, not signed.
+    made = propose_rina_key_for_yusuf(b.root, tmp_path)
+    path = f"proposals/{made.proposal_id}.toml"
+    (proposal,) = pending(b)
+    git(b.root, "rm", "-q", path)
+    own = commit_raw(
+        b.root,
+        {"people.toml": proposal.files["people.toml"].decode("utf-8")},
+        f"Kebijakan: setujui\n\nKtpel-Action: policy\nKtpel-Role: admin\n"
+        f"Ktpel-Proposal: {made.proposal_id}\n",
+        b.policy().person("yusuf"),
+        signing_key_path("yusuf"),
+        _at(),
+    )
+    ts.advance(a, "2026-0005")
+    sync(a)
+    result = sync(b)
+    assert [p.code for p in result.parked if own[:12] in p.name] == ["approval-own"], result.parked
+    assert len([k for k in b.policy().person("yusuf").keys if k.active]) == 1
