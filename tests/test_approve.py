@@ -202,3 +202,22 @@ def test_sync_replays_a_proposal_and_its_approval_and_parks_an_own_approval(offi
     result = sync(b)
     assert [p.code for p in result.parked if own[:12] in p.name] == ["approval-own"], result.parked
     assert len([k for k in b.policy().person("yusuf").keys if k.active]) == 1
+
+
+def test_an_approval_of_a_proposal_overtaken_by_another_change_is_refused(demo_path, tmp_path):
+    made = propose_rina(demo_path, tmp_path)
+    clerk = Person(
+        "tono",
+        "Tono Sugiarto",
+        "199105052019031002",
+        "tono@dp3acskb.babelprov.go.id",
+        "prov",
+        ("pelaksana",),
+    )
+    with Ledger.open(demo_path) as led:
+        add_person(led, "yusuf", clerk, at=_at())
+        head = led.head()
+        with pytest.raises(LedgerError) as exc:
+            approve(led, "hendra", made.proposal_id, at=_at())
+        assert codes(exc) == ["proposal-stale"]  # approving it would drop Tono again
+        assert led.head() == head and "tono" in led.policy().people
