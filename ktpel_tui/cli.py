@@ -40,6 +40,7 @@ COMMAND_MODULES: list[str] = [
     "ktpel_tui.cli_completion",
     "ktpel_tui.cli_evidence",  # evidence (issue 11)
     "ktpel_tui.cli_remind",  # WhatsApp reminders (issue 12)
+    "ktpel_tui.cli_approve",  # proposals and the second admin's approval (issue 16)
 ]
 
 

@@ -94,7 +94,12 @@ def cmd_keys_add(args: argparse.Namespace) -> int:
 
     with open_ledger(args) as led:
         admin = acting_person(args, led, led.policy())
-        sha = add_key(led, admin, args.person, args.public)
+        sha = add_key(led, admin, args.person, args.public, propose=True)
+    if not isinstance(sha, str):  # it needs a second admin: a proposal (cli_approve)
+        from .cli_approve import report_proposed
+
+        report_proposed(sha)
+        return 0
     say(
         T(
             f"Kunci {args.person} didaftarkan (commit {sha[:12]}).",
@@ -177,7 +182,12 @@ def cmd_people_add(args: argparse.Namespace) -> int:
             raise fail(
                 "bad-input", reason=T("sebutkan sedikitnya satu --role", "give at least one --role")
             )
-        sha = add_person(led, admin, person)
+        sha = add_person(led, admin, person, propose=True)
+    if not isinstance(sha, str):  # it needs a second admin: a proposal (cli_approve)
+        from .cli_approve import report_proposed
+
+        report_proposed(sha)
+        return 0
     say(
         T(
             f"{args.name} ditambahkan (commit {sha[:12]}).",

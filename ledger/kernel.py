@@ -34,6 +34,8 @@ from .policy import (
     parse_settings,
     sop_path,
 )
+from .proposals import PROPOSAL_TRAILER, Proposal, file_hash, is_proposal_path
+from .proposals import parse as parse_proposal
 from .request import Event, LetterLookup, RequestState, empty, request_path
 from .request import apply as apply_event_checked
 from .requestfile import dumps
@@ -49,8 +51,13 @@ StateReader = Callable[[str], RequestState | None]
 
 
 def is_policy_path(path: str) -> bool:
-    """Whether a path is one of the policy files (ledger.toml, people.toml, sop/<id>.toml)."""
-    return path in (SETTINGS_FILE, PEOPLE_FILE) or path.startswith(SOP_DIR + "/")
+    """Whether a path is one of the policy files (ledger.toml, people.toml, sop/<id>.toml) or a
+    proposal of a policy change (proposals/<id>.toml, committed and judged as policy commits)."""
+    return (
+        path in (SETTINGS_FILE, PEOPLE_FILE)
+        or path.startswith(SOP_DIR + "/")
+        or is_proposal_path(path)
+    )
 
 
 # --- the one loader of policy files -----------------------------------------------------------
@@ -303,8 +310,11 @@ def _registry(snapshot: Snapshot) -> dict[bytes, KeyOwner]:
 
 
 def admin_only(change: Change) -> Iterator[Violation]:
-    """Only an admin (in the parent's people.toml) changes policy files."""
+    """Only an admin (in the parent's people.toml) changes policy files; an approval of a
+    proposal is judged by `proposals_kept` (in a one-admin ledger the Kepala Dinas approves)."""
     op = change.op
+    if _approval_of(change) is not None:
+        return
     if isinstance(op, PolicyOp) and op.by is not None and not _actor_is_admin(change):
         yield Violation("not-admin", {"name": _name(change, op.by)})
 
@@ -314,6 +324,8 @@ def no_own_key(change: Change) -> Iterator[Violation]:
     op = change.op
     if not isinstance(op, PolicyOp) or op.by is None or not _actor_is_admin(change):
         return
+    if _approval_of(change) is not None:
+        return  # an approval: `proposals_kept` judges it (another person proposed it)
     if any(person == op.by for _, person in _added_keys(change)):
         yield Violation("admin-own-key", {"name": _name(change, op.by)})
 
@@ -436,14 +448,14 @@ def second_admin_needed(change: Change) -> Iterator[Violation]:
     """A policy change one admin may not make alone: giving themselves a role, making any new
     admin account (a second account is a way round `admin-own-key`), leaving no admin, or turning
     `signatures_required` off. A role for the signer can be granted by another admin; the rest
-    needs an approving second admin, which this version does not record yet (docs/SECURITY.md),
-    so a ledger that needs it lists its admins at `ktpel init`."""
+    needs a second person: one admin proposes it (proposals/<id>.toml) and another approves it
+    (`proposals_kept`; docs/SECURITY.md section 3)."""
     op = change.op
     after = change.after
     if not isinstance(op, PolicyOp) or op.by is None or after is None:
         return
-    if not _actor_is_admin(change):
-        return  # `not-admin` says it
+    if not _actor_is_admin(change) or _approval_of(change) is not None:
+        return  # `not-admin` says it; an approval is the second admin (`proposals_kept` judges it)
     before = change.before.policy
     name = _name(change, op.by)
     mine_before = before.people[op.by].roles
@@ -487,6 +499,113 @@ def people_distinct(change: Change) -> Iterator[Violation]:
         yield from free_text_problems(person.name, f"name {pid}")
 
 
+# --- proposals: the second admin's approval (issue 16; ledger/proposals.py) ---------------------
+
+# In a ledger with one admin, the holder of this role approves (the head of the office, who
+# signs for it; docs/SECURITY.md section 3).
+APPROVING_ROLE = "kadis"
+
+
+def _proposal_paths(op: PolicyOp) -> tuple[list[str], list[str]]:
+    """(proposal paths written, proposal paths removed) by the operation."""
+    added = sorted(p for p, data in op.files.items() if is_proposal_path(p) and data is not None)
+    removed = sorted(p for p, data in op.files.items() if is_proposal_path(p) and data is None)
+    return added, removed
+
+
+def _approval_of(change: Change) -> Proposal | None:
+    """The proposal an operation approves (it removes one proposal and writes policy files),
+    whether or not the approval holds; None for any other operation."""
+    op = change.op
+    if not isinstance(op, PolicyOp):
+        return None
+    added, removed = _proposal_paths(op)
+    policy = [p for p in op.files if not is_proposal_path(p)]
+    if added or len(removed) != 1 or not policy:
+        return None
+    return parse_proposal(change.before.read(removed[0]))
+
+
+def may_approve(policy: Policy, proposer: str, person_id: str) -> bool:
+    """Whether `person_id` may approve `proposer`'s proposal under `policy`: another admin, or,
+    when `policy` has a single admin, the holder of the approving role (Kepala Dinas)."""
+    person = policy.people.get(person_id)
+    if person is None or person_id == proposer:
+        return False
+    admins = [pid for pid, p in policy.people.items() if p.holds("admin")]
+    return person.holds("admin") or (len(admins) <= 1 and person.holds(APPROVING_ROLE))
+
+
+def _approval_problems(change: Change, proposal: Proposal) -> list[Violation]:
+    op = change.op
+    assert isinstance(op, PolicyOp)
+    written = {p: d for p, d in op.files.items() if not is_proposal_path(p)}
+    problems = []
+    if written != dict(proposal.files) or (
+        op.message is not None and _trailer(op.message, PROPOSAL_TRAILER) != proposal.id
+    ):
+        problems.append(Violation("approval-mismatch", {"proposal": proposal.id}))
+    stale = [
+        p for p in sorted(proposal.files) if proposal.bases[p] != file_hash(change.before.read(p))
+    ]
+    if stale:
+        problems.append(Violation("proposal-stale", {"proposal": proposal.id, "path": stale[0]}))
+    if op.by is not None:
+        if op.by == proposal.by:
+            problems.append(Violation("approval-own", {"name": _name(change, op.by)}))
+        elif not may_approve(change.before.policy, proposal.by, op.by):
+            problems.append(Violation("approver-not-allowed", {"name": _name(change, op.by)}))
+    return problems
+
+
+def _trailer(message: str, key: str) -> str | None:
+    values = [
+        line.partition(":")[2].strip()
+        for line in trailer_block(message)
+        if line.partition(":")[0] == key
+    ]
+    return values[0] if len(values) == 1 else None
+
+
+def proposals_kept(change: Change) -> Iterator[Violation]:
+    """A commit touching proposals/ does exactly one of: add one proposal (by its proposer, an
+    admin, writing no policy file), withdraw one (remove it, nothing else), or approve one
+    (remove it and write exactly its files, by another admin or, with one admin, the Kepala
+    Dinas, while every file still is as it was proposed)."""
+    op = change.op
+    if not isinstance(op, PolicyOp):
+        return
+    added, removed = _proposal_paths(op)
+    if not added and not removed:
+        return
+    policy = [p for p in op.files if not is_proposal_path(p)]
+    if added:
+        path = added[0]
+        proposal = parse_proposal(op.files[path])
+        if (
+            len(added) > 1
+            or removed
+            or policy
+            or change.before.read(path) is not None
+            or proposal is None
+            or path != f"proposals/{proposal.id}.toml"
+            or (op.by is not None and proposal.by != op.by)
+            or not all(is_policy_path(p) and not is_proposal_path(p) for p in proposal.files)
+        ):
+            yield Violation("proposal-invalid", {"path": path}, path=path)
+        return
+    if len(removed) > 1:
+        yield Violation("proposal-invalid", {"path": removed[1]}, path=removed[1])
+        return
+    if not policy:
+        return  # a withdrawal (by an admin: `admin_only`)
+    proposal = _approval_of(change)
+    if proposal is None:
+        yield Violation("proposal-invalid", {"path": removed[0]}, path=removed[0])
+        return
+    yield from _approval_problems(change, proposal)
+
+
 POLICY_RULES: list[Rule] = [
     admin_only,
     no_own_key,
@@ -496,6 +615,7 @@ POLICY_RULES: list[Rule] = [
     sops_retained,
     second_admin_needed,
     people_distinct,
+    proposals_kept,
 ]
 # Rules every operation obeys (tree shape, sizes, ...): add them here, not in a caller.
 OPERATION_RULES: list[Rule] = [plain_tree, event_text]
@@ -748,6 +868,8 @@ __all__ = [
     "commit_header_problems",
     "event_text",
     "people_distinct",
+    "proposals_kept",
+    "may_approve",
     "second_admin_needed",
     "plain_tree",
     "tree_problems",

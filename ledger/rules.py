@@ -741,6 +741,37 @@ _RULES += [
         "Perubahan kebijakan oleh {name} ({what}) memerlukan admin kedua; satu admin tidak boleh melakukannya sendiri.",
         "The policy change by {name} ({what}) needs a second admin; one admin may not make it alone.",
     ),
+    # --- proposals and approvals: the second admin (issue 16, approve) ---
+    Rule(
+        "proposal-invalid",
+        "{path} bukan usulan yang sah: satu commit menambah satu usulan (oleh pengusulnya, tanpa mengubah berkas kebijakan), menariknya, atau menyetujuinya.",
+        "{path} is not a valid proposal: one commit adds one proposal (by its proposer, changing no policy file), withdraws it, or approves it.",
+    ),
+    Rule(
+        "approval-mismatch",
+        "Persetujuan usulan {proposal} tidak menulis persis berkas yang diusulkan (atau trailer Ktpel-Proposal tidak menyebutnya).",
+        "The approval of proposal {proposal} does not write exactly the proposed files (or its Ktpel-Proposal trailer does not name it).",
+    ),
+    Rule(
+        "proposal-unknown",
+        "Tidak ada usulan {proposal} yang menunggu (lihat: ktpel approve --list).",
+        "No pending proposal {proposal} (see: ktpel approve --list).",
+    ),
+    Rule(
+        "proposal-stale",
+        "Usulan {proposal} dibuat atas {path} yang sudah berubah sejak itu; tarik usulan dan usulkan lagi.",
+        "Proposal {proposal} was made on {path}, which has changed since; withdraw it and propose again.",
+    ),
+    Rule(
+        "approval-own",
+        "{name} tidak boleh menyetujui usulannya sendiri; admin lain (atau Kepala Dinas bila admin hanya satu) yang menyetujui.",
+        "{name} may not approve their own proposal; another admin (or the Kepala Dinas when there is one admin) approves it.",
+    ),
+    Rule(
+        "approver-not-allowed",
+        "{name} tidak berwenang menyetujui usulan kebijakan: hanya admin lain, atau Kepala Dinas bila admin hanya satu.",
+        "{name} may not approve a policy proposal: only another admin, or the Kepala Dinas when there is a single admin.",
+    ),
     Rule(
         "person-twin",
         "{person} memakai {what} yang sama dengan {other}; nama dan email harus unik di antara semua orang.",

@@ -633,10 +633,12 @@ class Ledger:
         summary: str,
         *,
         at: datetime | None = None,
+        message: str | None = None,
     ) -> str:
         """Commit a change of policy files by `by`, checked by the kernel's policy rules.
 
         `files` may be a function of the policy at HEAD (read under the lock) giving the files.
+        `message` replaces the one made from `summary` (an approval names its proposal).
         """
         with self.locked():
             self.recover_locked()
@@ -646,5 +648,5 @@ class Ledger:
                 files = files(snapshot.policy)
             for path in files:
                 self._check_clean(snapshot.commit, path)
-            sha, _ = self.commit(snapshot, PolicyOp(by, files, summary), at=at)
+            sha, _ = self.commit(snapshot, PolicyOp(by, files, summary, message), at=at)
             return sha

@@ -54,6 +54,7 @@ FIXED_FILES = {
 # ASCII only: `\d` in Python's re takes any Unicode digit, which is how a Unicode-digit id got in.
 _REQUEST = re.compile(r"requests/([0-9]{4})/(([0-9]{4})-([0-9]+))\.toml", re.ASCII)
 _SOP = re.compile(r"sop/([a-z0-9][a-z0-9._-]*)\.toml", re.ASCII)
+_PROPOSAL = re.compile(r"proposals/[0-9a-f]{10}\.toml", re.ASCII)  # ledger/proposals.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,8 @@ def size_limit(path: str) -> int | None:
     match = _SOP.fullmatch(path)
     if match and len(match.group(1)) <= SOP_ID_MAX:
         return POLICY_FILE_MAX
+    if _PROPOSAL.fullmatch(path):  # the new bytes of ledger.toml and people.toml, escaped
+        return 4 * POLICY_FILE_MAX
     return None
 
 
