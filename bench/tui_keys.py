@@ -7,22 +7,35 @@
 The lifecycle (on a fresh demo ledger, at 100x30): a new request by 19.02's head, a second
 letter by 19.04's head, steps 1-18 with a return at step 3 (and the redo of step 2), step 13
 recorded by the Pelaksana on behalf of the Badan Penghubung, and the deliveries of step 19
-(`DELIVERIES`: one handover and one receipt each). Every key sent to tmux is counted: a typed
-text counts one key per character. The driver waits for the screen (never counted) and checks
-after each record that exactly one commit was written; it stops with the screen shown when not.
+(`DELIVERIES`): on the new UI 19.02's share of 800 in two partial handovers (500, then the 300
+left), each receipt confirmed by 19.02's head before the next handover, then 19.04's 1200 in
+one. The old UI took one handover per Kab/Kota, so it drives `DELIVERIES_OLD` (one handover and
+one receipt each: the nearest it could do; a second delivery to 19.02 was impossible there);
+`--one-delivery` drives that same lifecycle on the new UI, for a like-for-like figure. Every key
+sent to tmux is counted: a typed text counts one key per character, and on the new UI the key
+that closes the hand-off modal after a record (Enter). The driver waits for the screen (never
+counted) and checks after each record that exactly one commit was written; it stops with the
+screen shown when not.
 
 `--flavor` says how a user fills the forms of that UI: `old` (every field an Input, the cursor
 on the first one even when prefilled, Tab between fields, shares and schedules as text, the
-on-behalf box ticked by hand, the person picker walked with Down) or `new` (the cursor on the
-first empty field, Enter moves on, one row per Kab/Kota, switches and selects, on-behalf
-pre-ticked when it is the only way, the picker searched).
+on-behalf box ticked by hand, the person picker walked with Down, letter numbers suggested) or
+`new` (the cursor on the first empty field, Enter moves on, Shift+Tab back to a prefilled value
+to change, one row per Kab/Kota, switches and selects, on-behalf pre-ticked when it is the only
+way, the picker searched, SOP r2's letter numbers typed whole from the register: steps 9 and 12,
+and each handover's BAST and Surat Pernyataan numbers fitting the demo's templates).
 
-Measured 2026-12-02 (2 shared cores, 100x30): old UI (b6138cd) 626 keys, new UI 527 keys,
-107 commits each, the request SELESAI (one handover and one receipt per Kab/Kota).
-
-Two partial deliveries per Kab/Kota (issue 12, step 19 partial handovers): add entries to
-`DELIVERIES` with the count handed over, e.g. `Delivery("19.02", 500), Delivery("19.02", 300)`;
-`handover()` types the count when it is not the whole prefilled share.
+Measured 2026-12-02 (2 shared cores, 100x30, KTPEL_NOW 2026-11-28 10:00), each run to SELESAI:
+old UI (b6138cd) 626 keys, one delivery per Kab/Kota, 107 commits in the ledger. New UI (main
+12194a4, SOP r2) with two partial deliveries to 19.02 and one to 19.04: 776 keys, 111 commits;
+with one delivery per Kab/Kota (`--one-delivery`): 674 keys, 109 commits (24 of the keys closing
+the hand-off). The new UI costs more keys than the old one: the letter numbers the old UI
+suggested are typed in full under r2 (steps 9 and 12: 57 characters; each handover's BAST and
+Surat Pernyataan: about 65 against the old run's 24), and a record after which someone else
+waits ends with the key that closes the hand-off modal. (Before r2 and the modal, the new UI
+took 527 keys for the one-delivery lifecycle.) No refusal came after a filled form on these
+runs; but a letter number that misses its template, or whose year/month contradicts its date,
+passes Ctrl+S and the check screen and is refused only after `y` (the core's check at record).
 """
 
 from __future__ import annotations
@@ -42,6 +55,8 @@ NOW = "2026-11-28T10:00:00+07:00"
 SIZE = (100, 30)
 REQUEST = "2026-0007"  # the demo holds six requests: the new one is the seventh
 FORM = "Langkah ini tanggung jawab"  # on every form, old and new (its buttons may be scrolled off)
+# The new form's footer: the form may scroll FORM off at once (focus on a field further down).
+FORM_FOOTER = "^s Lanjut"
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,12 +378,12 @@ class Driver:
     ) -> None:
         before = self.commits()
         self.key(opener)
-        shown = self.wait_for("Apa yang dicatat?", FORM, "Ditolak", timeout=30)
+        shown = self.wait_for("Apa yang dicatat?", FORM, FORM_FOOTER, "Ditolak", timeout=30)
         if shown == "Ditolak":
             self.fail("refused before the form")
         if shown == "Apa yang dicatat?":
             self.choose(choice or "")
-            self.wait_for(FORM)
+            self.wait_for(FORM, FORM_FOOTER)
         time.sleep(1.0)  # the form's first focus (the old UI sets it late)
         if note:
             self.text(note)  # a return: the note is the form's only field
