@@ -27,7 +27,9 @@ and each handover's BAST and Surat Pernyataan numbers fitting the demo's templat
 
 Measured 2026-12-02 (2 shared cores, 100x30, KTPEL_NOW 2026-11-28 10:00), each run to SELESAI:
 old UI (b6138cd) 626 keys, one delivery per Kab/Kota, 107 commits in the ledger. New UI (main
-12194a4, SOP r2) with two partial deliveries to 19.02 and one to 19.04: 776 keys, 111 commits;
+12194a4, SOP r2) with two partial deliveries to 19.02 and one to 19.04: 766 keys (26 closing
+the hand-off; 776 in an earlier run: the picker's search stops typing once the person is
+highlighted, so a slower screen costs a character or two per switch), 111 commits;
 with one delivery per Kab/Kota (`--one-delivery`): 674 keys, 109 commits (24 of the keys closing
 the hand-off). The new UI costs more keys than the old one: the letter numbers the old UI
 suggested are typed in full under r2 (steps 9 and 12: 57 characters; each handover's BAST and
