@@ -7,22 +7,37 @@
 The lifecycle (on a fresh demo ledger, at 100x30): a new request by 19.02's head, a second
 letter by 19.04's head, steps 1-18 with a return at step 3 (and the redo of step 2), step 13
 recorded by the Pelaksana on behalf of the Badan Penghubung, and the deliveries of step 19
-(`DELIVERIES`: one handover and one receipt each). Every key sent to tmux is counted: a typed
-text counts one key per character. The driver waits for the screen (never counted) and checks
-after each record that exactly one commit was written; it stops with the screen shown when not.
+(`DELIVERIES`): on the new UI 19.02's share of 800 in two partial handovers (500, then the 300
+left), each receipt confirmed by 19.02's head before the next handover, then 19.04's 1200 in
+one. The old UI took one handover per Kab/Kota, so it drives `DELIVERIES_OLD` (one handover and
+one receipt each: the nearest it could do; a second delivery to 19.02 was impossible there);
+`--one-delivery` drives that same lifecycle on the new UI, for a like-for-like figure. Every key
+sent to tmux is counted: a typed text counts one key per character, and on the new UI the key
+that closes the hand-off modal after a record (Enter). The driver waits for the screen (never
+counted) and checks after each record that exactly one commit was written; it stops with the
+screen shown when not.
 
 `--flavor` says how a user fills the forms of that UI: `old` (every field an Input, the cursor
 on the first one even when prefilled, Tab between fields, shares and schedules as text, the
-on-behalf box ticked by hand, the person picker walked with Down) or `new` (the cursor on the
-first empty field, Enter moves on, one row per Kab/Kota, switches and selects, on-behalf
-pre-ticked when it is the only way, the picker searched).
+on-behalf box ticked by hand, the person picker walked with Down, letter numbers suggested) or
+`new` (the cursor on the first empty field, Enter moves on, Shift+Tab back to a prefilled value
+to change, one row per Kab/Kota, switches and selects, on-behalf pre-ticked when it is the only
+way, the picker searched, SOP r2's letter numbers typed whole from the register: steps 9 and 12,
+and each handover's BAST and Surat Pernyataan numbers fitting the demo's templates).
 
-Measured 2026-12-02 (2 shared cores, 100x30): old UI (b6138cd) 626 keys, new UI 527 keys,
-107 commits each, the request SELESAI (one handover and one receipt per Kab/Kota).
-
-Two partial deliveries per Kab/Kota (issue 12, step 19 partial handovers): add entries to
-`DELIVERIES` with the count handed over, e.g. `Delivery("19.02", 500), Delivery("19.02", 300)`;
-`handover()` types the count when it is not the whole prefilled share.
+Measured 2026-12-02 (2 shared cores, 100x30, KTPEL_NOW 2026-11-28 10:00), each run to SELESAI:
+old UI (b6138cd) 626 keys, one delivery per Kab/Kota, 107 commits in the ledger. New UI (main
+12194a4, SOP r2) with two partial deliveries to 19.02 and one to 19.04: 766 keys (26 closing
+the hand-off; 776 in an earlier run: the picker's search stops typing once the person is
+highlighted, so a slower screen costs a character or two per switch), 111 commits;
+with one delivery per Kab/Kota (`--one-delivery`): 674 keys, 109 commits (24 of the keys closing
+the hand-off). The new UI costs more keys than the old one: the letter numbers the old UI
+suggested are typed in full under r2 (steps 9 and 12: 57 characters; each handover's BAST and
+Surat Pernyataan: about 65 against the old run's 24), and a record after which someone else
+waits ends with the key that closes the hand-off modal. (Before r2 and the modal, the new UI
+took 527 keys for the one-delivery lifecycle.) No refusal came after a filled form on these
+runs; but a letter number that misses its template, or whose year/month contradicts its date,
+passes Ctrl+S and the check screen and is refused only after `y` (the core's check at record).
 """
 
 from __future__ import annotations
@@ -30,6 +45,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,12 +57,15 @@ NOW = "2026-11-28T10:00:00+07:00"
 SIZE = (100, 30)
 REQUEST = "2026-0007"  # the demo holds six requests: the new one is the seventh
 FORM = "Langkah ini tanggung jawab"  # on every form, old and new (its buttons may be scrolled off)
+# The new form's footer: the form may scroll FORM off at once (focus on a field further down).
+FORM_FOOTER = "^s Lanjut"
 
 
 @dataclass(frozen=True, slots=True)
 class F:
     """One form field as the user meets it: `P` prefilled and kept, `T` typed text, `B` a yes,
-    `C` the n-th option of a choice (1-based), `R` a row value of a share or schedule table."""
+    `C` the n-th option of a choice (1-based), `R` a row value of a share or schedule table,
+    `O` a prefilled value typed over (the new UI's cursor skips it: Shift+Tab back to it)."""
 
     kind: str
     value: str = ""
@@ -60,6 +79,18 @@ def T(value: str) -> F:
     return F("T", value)
 
 
+def O(value: str) -> F:  # noqa: E743 (the letter, as P and T)
+    return F("O", value)
+
+
+# r2 numbers typed from the register (seq past anything the demo's register reached).
+NUMBERS = {
+    "surat_ditjen": "400.12.3.2/2001/DP3ACSKB/2026",
+    "surat_bapeng": "000.1.2.3/2002/DP3ACSKB/2026",
+}
+PERNYATAAN = {"19.02": "BELITUNG", "19.04": "BATENG"}  # the demo's [letters.pernyataan] offices
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     kabkota: str
@@ -67,7 +98,12 @@ class Delivery:
 
 
 SHARES = {"19.02": 800, "19.04": 1200}
-DELIVERIES = [Delivery("19.02"), Delivery("19.04")]
+# The new UI (step 19 partial deliveries, SOP r2): 19.02's share in two handovers, each receipt
+# confirmed before the next handover (so one open BAST at a time and the receipt prefilled).
+DELIVERIES = [Delivery("19.02", 500), Delivery("19.02", 300), Delivery("19.04")]
+# The old UI took one handover per Kab/Kota: the nearest it could do is one delivery each.
+DELIVERIES_OLD = [Delivery("19.02"), Delivery("19.04")]
+HANDOFF = "Kabari orang berikutnya lewat WhatsApp"  # the new UI's modal after a record
 
 
 class Driver:
@@ -85,6 +121,8 @@ class Driver:
         self.env.pop("NO_COLOR", None)
         self.env.pop("KTPEL_USER", None)
         self.keys = 0
+        self.handoff_keys = 0  # of `keys`: the hand-off modal closed
+        self.deliveries = DELIVERIES_OLD if flavor == "old" else DELIVERIES
         # The old UI moves the cursor on Tab only once its queue gets to it: wait longer there.
         self.pace = 0.6 if flavor == "old" else 0.3
         self.current = "kadis-1902"
@@ -152,6 +190,27 @@ class Driver:
         )
         return int(out.stdout.strip())
 
+    def handoff_expected(self) -> bool:
+        """Whether the new UI opens its hand-off modal after the record just made: the core's
+        own answer (`next_actors`, uncounted), as the screen asks it."""
+        script = (
+            "import sys\n"
+            "from ledger.nextactor import next_actors\n"
+            "from ledger.store import Ledger\n"
+            "with Ledger.open(sys.argv[1]) as led:\n"
+            "    state = led.read_request(sys.argv[2])\n"
+            "    print(len(next_actors(state, led.policy(), state.events[-1])))"
+        )
+        out = subprocess.run(
+            [self.python, "-c", script, str(self.ledger), REQUEST],
+            env=self.env,
+            cwd=self.code,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(out.stdout.strip()) > 0
+
     # --- start and stop ----------------------------------------------------------------------
 
     def start(self) -> None:
@@ -180,10 +239,19 @@ class Driver:
             text=True,
         ).stdout
         self.people = [tuple(line.split("\t", 1)) for line in listing.splitlines()]  # type: ignore[misc]
-        command = " ".join([*cli, "--ledger", str(self.ledger), "--as", self.current, "tui"])
+        # The environment goes on the command line: a tmux server already running (another
+        # session on this box) starts the pane with its own environment, not this process's,
+        # and the screen would then run on the real clock and the user's own config.
+        pinned = [f"{k}={self.env[k]}" for k in ("KTPEL_NOW", "PYTHONPATH", "KTPEL_CONFIG")]
+        command = shlex.join(
+            [
+                "env", "-u", "NO_COLOR", "-u", "KTPEL_USER", "KTPEL_LANG=id", *pinned,
+                *cli, "--ledger", str(self.ledger), "--as", self.current, "tui",
+            ]
+        )  # fmt: skip
         self.tmux(
             "new-session", "-d", "-s", self.session, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
-            f"cd {self.code} && {command}",
+            f"cd {shlex.quote(str(self.code))} && {command}",
         )  # fmt: skip
         self.wait_for("permohonan ·", "Tidak ada permohonan")
 
@@ -268,14 +336,21 @@ class Driver:
         # The cursor starts on the first empty text field or select; Enter moves on from a
         # text field, Tab from a switch or select. Nothing is pressed after the last value.
         first = next((i for i, f in enumerate(fields) if f.kind in ("T", "R", "C")), None)
-        if first is None:
+        over = next((i for i, f in enumerate(fields) if f.kind == "O"), None)
+        if first is None and over is None:
             fields = []
+        elif over is not None and (first is None or over < first):
+            # A prefilled value to change sits before the cursor: Shift+Tab back to it.
+            for _ in range((first if first is not None else len(fields)) - over):
+                self.key("BTab")
+            fields = fields[over:]
         else:
+            assert first is not None
             fields = fields[first:]
         last = max((i for i, f in enumerate(fields) if f.kind != "P"), default=-1)
         for i, f in enumerate(fields[: last + 1]):
             move = "Enter"
-            if f.kind in ("T", "R"):
+            if f.kind in ("T", "R", "O"):
                 self.text(f.value)
             elif f.kind == "B":
                 self.key("Space")
@@ -305,12 +380,12 @@ class Driver:
     ) -> None:
         before = self.commits()
         self.key(opener)
-        shown = self.wait_for("Apa yang dicatat?", FORM, "Ditolak", timeout=30)
+        shown = self.wait_for("Apa yang dicatat?", FORM, FORM_FOOTER, "Ditolak", timeout=30)
         if shown == "Ditolak":
             self.fail("refused before the form")
         if shown == "Apa yang dicatat?":
             self.choose(choice or "")
-            self.wait_for(FORM)
+            self.wait_for(FORM, FORM_FOOTER)
         time.sleep(1.0)  # the form's first focus (the old UI sets it late)
         if note:
             self.text(note)  # a return: the note is the form's only field
@@ -324,6 +399,16 @@ class Driver:
                 self.fail("not recorded")
             time.sleep(0.2)
         self.wait_for("Tercatat")
+        if self.flavor == "new" and self.handoff_expected():
+            # The hand-off modal: after a record, when someone else now waits on the request.
+            self.wait_for(HANDOFF)
+            self.key("Enter")
+            self.handoff_keys += 1
+            deadline = time.monotonic() + 30
+            while HANDOFF in self.pane():
+                if time.monotonic() > deadline:
+                    self.fail("the hand-off did not close")
+                time.sleep(0.1)
 
     # --- the lifecycle -----------------------------------------------------------------------
 
@@ -342,11 +427,15 @@ class Driver:
         self.record([P, P])  # 2 again
         reviews = {"rudi": "Setuju", "maya": "Setuju", "sri": "Setuju", "hendra": "Setuju"}
         for person in ("rudi", "yusuf", "maya", "rudi", "sri", "hendra", "agus", "maya"):
-            self.switch(person)  # 3-10: reviews and steps without typing
-            self.record([], choice=reviews.get(person))
+            self.switch(person)  # 3-10: reviews and steps without typing (but step 9's number)
+            if person == "agus" and not old:
+                # r2: the letter number is typed from the register, never suggested (issue 12).
+                self.record([T(NUMBERS["surat_ditjen"]), P])  # 9
+            else:
+                self.record([], choice=reviews.get(person))
         self.switch("fitri")
         self.record([P, P])  # 11
-        self.record([P, P])  # 12
+        self.record([P, P] if old else [T(NUMBERS["surat_bapeng"]), P])  # 12
         self.record(  # 13, on behalf of the Badan Penghubung
             [T("2000"), T("Garuda Cargo"), T("126-1234"), T("28-11-2026")],
             on_behalf=["Bambang (Badan Penghubung)", "lewat telepon", "Agenda 77/2026"],
@@ -366,20 +455,28 @@ class Driver:
             self.record([T("19.02=28-11-2026/ambil,19.04=28-11-2026/antar")])  # 18
         else:
             self.record([T("28-11-2026"), F("C", option=1), T("28-11-2026"), F("C", option=2)])
-        for n, delivery in enumerate(DELIVERIES, 1):
-            self.handover(delivery, n)
+        handed: dict[str, int] = {}
+        for n, delivery in enumerate(self.deliveries, 1):
+            remaining = SHARES[delivery.kabkota] - handed.get(delivery.kabkota, 0)
+            self.handover(delivery, n, remaining)
             self.receipt(delivery)
+            handed[delivery.kabkota] = handed.get(delivery.kabkota, 0) + (
+                delivery.blanks or remaining
+            )
 
-    def handover(self, d: Delivery, n: int) -> None:
+    def handover(self, d: Delivery, n: int, remaining: int) -> None:
+        """`remaining`: the share not yet handed over, what the new UI prefills."""
         self.switch("fitri")
-        share = SHARES[d.kabkota]
-        blanks = T(str(d.blanks)) if d.blanks not in (None, share) else P
-        bast, hibah = T(f"BAST/{n}/2026"), T(f"470/H/{d.kabkota}/{n}")
-        mode = "ambil" if d.kabkota == "19.02" else "antar"
         if self.flavor == "old":
-            fields = [P, T(str(d.blanks or share)), bast, hibah, P, T(mode)]
+            mode = "ambil" if d.kabkota == "19.02" else "antar"
+            bast, hibah = T(f"BAST/{n}/2026"), T(f"470/H/{d.kabkota}/{n}")
+            fields = [P, T(str(d.blanks or remaining)), bast, hibah, P, T(mode)]
         else:
-            fields = [P, blanks, bast, hibah, P, P]  # share, date and mode prefilled
+            # r2: both numbers fit the register's templates (the demo's, November: XI).
+            bast = T(f"400.12.3.2/{200 + n}/BAST/DP3ACSKB/XI/2026")
+            hibah = T(f"470/{500 + n}/DUKCAPIL-{PERNYATAAN[d.kabkota]}/2026")
+            blanks = O(str(d.blanks)) if d.blanks not in (None, remaining) else P
+            fields = [P, blanks, bast, hibah, P, P]  # share left, date and mode prefilled
         self.record(fields, choice=f"Serah terima ke {d.kabkota}")
 
     def receipt(self, d: Delivery) -> None:
@@ -387,7 +484,7 @@ class Driver:
         if self.flavor == "old":
             fields = [P, T(str(d.blanks or SHARES[d.kabkota]))]
         else:
-            fields = [P, P]  # prefilled from the handover
+            fields = [P, P]  # prefilled from the one open handover
         self.record(fields, choice=f"penerimaan oleh {d.kabkota}")
 
 
@@ -398,9 +495,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, default=here, help="the checkout to run")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tui-keys"))
+    parser.add_argument(
+        "--one-delivery",
+        action="store_true",
+        help="one handover per Kab/Kota (what the old UI could do), not 19.02's two",
+    )
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     driver = Driver(args.flavor, args.code.resolve(), args.python, args.workdir)
+    if args.one_delivery:
+        driver.deliveries = DELIVERIES_OLD
     driver.start()
     try:
         driver.lifecycle()
@@ -415,7 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         check=False,
     ).stdout
     print("\n".join(state.splitlines()[:4]))
-    print(f"{args.flavor}: {driver.keys} keys, {driver.commits()} commits in the ledger")
+    print(
+        f"{args.flavor}: {driver.keys} keys ({driver.handoff_keys} closing the hand-off), "
+        f"{driver.commits()} commits in the ledger, deliveries: "
+        + ", ".join(f"{d.kabkota} {d.blanks or 'rest'}" for d in driver.deliveries)
+    )
     return 0
 
 
