@@ -275,7 +275,9 @@ class WorkCalendar:
             standard=minutes,
             clock=clock_kind,
             due=self._due(start, minutes, clock_kind),
-            elapsed=seconds // 60,
+            # A step stamped after `until` (an office whose clock runs ahead, synced here) has
+            # waited nothing yet: never a negative wait on screen or in the figures.
+            elapsed=max(seconds, 0) // 60,
             until=until,
             late=seconds > minutes * 60,
         )

@@ -62,6 +62,14 @@ def test_thirty_office_minutes_from_thursday_1545_not_late_over_the_long_weekend
     assert not default_calendar().overdue(CHRISTMAS_EVE_1545, 30, WORKING, now)
 
 
+@pytest.mark.parametrize("kind", [WORKING, CALENDAR])
+def test_a_step_stamped_ahead_of_this_clock_has_waited_nothing_not_a_negative_time(kind):
+    """Another office's clock runs an hour ahead: its step, synced here, shows 0, not "-1j"."""
+    started = wib(2026, 12, 28, 10, 0)
+    timing = default_calendar().timing(started, 30, kind, started - timedelta(hours=1))
+    assert timing.elapsed == 0 and not timing.late
+
+
 def test_thirty_office_minutes_from_thursday_1545_late_on_monday_at_ten():
     cal = default_calendar()
     now = wib(2026, 12, 28, 10, 0)
