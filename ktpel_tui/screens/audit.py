@@ -12,6 +12,7 @@ from textual.worker import get_current_worker
 
 from ledger import clock
 from ledger.audit import ERROR, AuditReport, Finding
+from ledger.textsafe import visible
 
 from ..app import LedgerChanged
 from ..strings import _
@@ -84,7 +85,7 @@ def detail_text(finding: Finding) -> Text:
         text.append("  " + _("permohonan {id}").format(id=finding.request))
     if finding.commit:
         text.append("  " + _("commit {sha}").format(sha=finding.commit[:12]))
-    text.append("\n" + finding.message())
+    text.append("\n" + visible(finding.message(), keep_newlines=True))
     if finding.commit:
         text.append("\n" + _("Enter: buka commit ini"), style="dim")
     return text
@@ -198,7 +199,7 @@ class AuditScreen(Screen):
                 Text(f.code),
                 Text(f.request or "-"),
                 Text((f.commit or "-")[:10]),
-                Text(f.message()),
+                Text(visible(f.message(), keep_newlines=True)),
                 key=key,
             )
         if keep in self.findings:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ledger import clock
 from ledger.history import HistoryEntry, diff, history
 from ledger.policy import Policy
+from ledger.textsafe import visible
 
 from ..app import LedgerChanged
 from ..core_adapter import person_of_author, recorder_role
@@ -75,7 +76,7 @@ def diff_text(patch: str) -> Text:
             style = "cyan"
         else:
             style = ""
-        out.append(line + "\n", style=style)
+        out.append(visible(line) + "\n", style=style)
     return out
 
 
@@ -86,13 +87,14 @@ def commit_text(
     head = Text(f"commit {sha}\n", style="bold yellow")
     if entry is not None:
         head.append(
-            f"{entry.author} <{entry.email}>  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n"
+            f"{visible(entry.author)} <{visible(entry.email)}>"
+            f"  {clock.to_wib(entry.at):%Y-%m-%d %H:%M} WIB\n"
         )
         if signature is not None:
             head.append(_("Tanda tangan") + ": ")
             head.append_text(signature_cell(signature))
             head.append("\n")
-        head.append(entry.body.rstrip() + "\n\n")
+        head.append(visible(entry.body.rstrip(), keep_newlines=True) + "\n\n")
     return head + diff_text(patch)
 
 
@@ -158,7 +160,7 @@ class HistoryScreen(Screen):
         table.clear()
         self.entries = {e.sha: e for e in entries}
         for e in entries:
-            who = Text(e.author)
+            who = Text(visible(e.author))
             if e.on_behalf_of:
                 who.append(
                     " (" + _("atas nama {of}").format(of=e.on_behalf_of) + ")", style="italic"
