@@ -84,9 +84,16 @@ def _frozen():
     clock.set_clock(None)
 
 
+async def _idle(pilot) -> None:
+    """Every worker done (the list refills in the background after its first rows)."""
+    await until(pilot, lambda: all(w.is_finished for w in pilot.app.workers), "idle workers")
+    await pilot.pause(0.05)
+
+
 async def _list_ready(pilot) -> None:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, ListScreen) and app.screen.filled, "the list")
+    await _idle(pilot)
 
 
 def test_list(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
@@ -173,6 +180,7 @@ def test_picker(snap_compare, ledger_copy: Path, size: tuple[int, int]) -> None:
         await until(pilot, settled, "the picker over a filled list")
         # No blink: under load the blink timer decides whether the cursor shows.
         pilot.app.screen.query_one("#people-search", Input).cursor_blink = False
+        await _idle(pilot)
         await pilot.pause(0.1)
 
     assert snap_compare(
