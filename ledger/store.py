@@ -626,20 +626,6 @@ class Ledger:
             assert outcome.request is not None
             return Recorded(sha=sha, request=outcome.request, path=request_path(request_id))
 
-    def check(
-        self,
-        request_id: str | None,
-        event: Event,
-        *,
-        evidence: Mapping[str, bytes] | None = None,
-    ) -> None:
-        """Raise the LedgerError `record` would raise for this event now, writing nothing: the
-        form's last check before its confirmation, so no refusal arrives after the `y`."""
-        snapshot = self.snapshot(self.head())
-        if request_id is None:
-            request_id = self.next_request_id(clock.to_wib(event.at).year)
-        apply_operation(snapshot, RequestOp(request_id, event, dict(evidence or {})))
-
     def change_policy(
         self,
         by: str,

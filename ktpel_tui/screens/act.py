@@ -910,17 +910,6 @@ class ActScreen(ModalScreen[Recorded | None]):
         event = self.build_event()
         if event is None:
             return
-        # Everything the core would refuse (a letter number off its register's template, a
-        # count above what was handed over ...) is said now, before the check screen: never
-        # after the `y`. On the UI thread: the keys typed meanwhile wait in the queue and reach
-        # the check screen, not a field.
-        try:
-            self.app.with_ledger(lambda led: led.check(self.request_id, event))  # type: ignore[attr-defined]
-        except LedgerError as err:
-            self._refused(err)
-            return
-        except Exception:  # noqa: BLE001 - the record itself will say it in a sentence
-            pass
         self._show_errors([])
         self.app.push_screen(
             ConfirmScreen(self.confirm_text(event)), lambda ok: self.record(event) if ok else None
