@@ -220,3 +220,27 @@ async def test_a_request_on_an_older_sop_revision_shows_its_own_steps(
     with Ledger.open(demo_path) as led:
         state = led.read_request("2026-0006")
         assert state.step == 2 and state.sop_id == own_sop != "ktpel-blanko-2027"
+
+
+def test_the_history_and_audit_screens_show_escapes_in_ledger_text_visibly() -> None:
+    """A forged author, message or file line cannot drive the terminal from the TUI either
+    (issue 16: text hygiene everywhere): ESC and zero-width characters are written out."""
+    from datetime import datetime
+
+    from ktpel_tui.screens.audit import detail_text
+    from ktpel_tui.screens.history import commit_text
+    from ledger.clock import WIB
+    from ledger.findings import Finding
+    from ledger.history import HistoryEntry
+
+    at = datetime(2026, 11, 28, 10, 0, tzinfo=WIB)
+    entry = HistoryEntry(
+        "a" * 40, (), at, "Eve\x1b[2J", "eve@x\u200b.id", at, "N",
+        "clear\x1b]0;judul\x07", "clear\x1b]0;judul\x07\n\nbaris dua", {},
+    )  # fmt: skip
+    shown = commit_text("a" * 40, entry, '+nama = "\x1b[31mmerah"\n').plain
+    assert "\x1b" not in shown and "\x07" not in shown and "\u200b" not in shown
+    assert "Eve\\x1b[2J" in shown and "<U+200B>" in shown and "\\x1b[31mmerah" in shown
+    assert "baris dua" in shown  # the message keeps its own lines
+    finding = Finding("foreign-file", "b" * 40, params={"path": "x\x1b[2J"})
+    assert "x\\x1b[2J" in detail_text(finding).plain
