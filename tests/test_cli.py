@@ -64,9 +64,9 @@ def git_log(root: Path, fmt: str, *args: str) -> str:
 # --- init ---------------------------------------------------------------------------------------
 
 
-def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
-    root = tmp_path / "babel"
-    code, out, err = run(
+def init_ledger(capsys, root: Path, *extra: str) -> tuple[int, str, str]:
+    """`ktpel init` of a one-admin ledger (Yusuf) at `root`."""
+    return run(
         capsys,
         "init",
         str(root),
@@ -78,9 +78,13 @@ def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
         GOOD_NIP,
         "--email",
         "yusuf@dp3acskb.babelprov.go.id",
-        "--role",
-        "pelaksana",
+        *extra,
     )
+
+
+def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
+    root = tmp_path / "babel"
+    code, out, err = init_ledger(capsys, root, "--role", "pelaksana")
     assert (code, err) == (0, "")
     assert f"Ledger dibuat di {root}. Admin: Yusuf Pratama, S.Kom." in out
     assert {p.name for p in root.iterdir()} >= {
@@ -110,20 +114,7 @@ def test_without_ledger_the_ledger_of_the_current_folder_is_used(tmp_path, capsy
     """As git does: a clerk who has `cd`-ed into the office ledger (or a folder in it) works on
     that ledger, never on the demo."""
     root = tmp_path / "kantor"
-    code, _, _ = run(
-        capsys,
-        "init",
-        str(root),
-        "--admin",
-        "yusuf",
-        "--name",
-        "Yusuf Pratama, S.Kom",
-        "--nip",
-        GOOD_NIP,
-        "--email",
-        "yusuf@dp3acskb.babelprov.go.id",
-    )
-    assert code == 0
+    assert init_ledger(capsys, root)[0] == 0
     monkeypatch.chdir(root / "requests")
     code, out, _ = run(capsys, "list")
     assert (code, out.strip()) == (0, "Tidak ada permohonan.")  # the demo has six
