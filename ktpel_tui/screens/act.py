@@ -910,10 +910,36 @@ class ActScreen(ModalScreen[Recorded | None]):
         event = self.build_event()
         if event is None:
             return
+        self.precheck(event, _hold(self.app))
+
+    @work(thread=True, exclusive=True, group="act-precheck", exit_on_error=False)
+    def precheck(self, event: Event, holding: Holding) -> None:
+        """Everything the core would refuse (a letter number off its register's template, a
+        count above what was handed over, an on-behalf without its reason ...) is said now, on
+        the form, before the check screen: never after the `y`. `Ledger.check` is `record`
+        without the write. The keys typed meanwhile are held: they reach the check screen, or
+        are dropped with a refusal (a habitual `y` lands in no field)."""
+        app = self.app
+        try:
+            app.with_ledger(lambda led: led.check(self.request_id, event))  # type: ignore[attr-defined]
+        except LedgerError as err:
+            app.call_from_thread(self._prechecked, holding, event, err)
+            return
+        except Exception:  # noqa: BLE001 - the record itself will say it in a sentence
+            pass
+        app.call_from_thread(self._prechecked, holding, event, None)
+
+    def _prechecked(self, holding: Holding, event: Event, err: LedgerError | None) -> None:
+        release(self.app, holding)
+        if err is not None:
+            held(self.app)
+            self._refused(err)
+            return
         self._show_errors([])
         self.app.push_screen(
             ConfirmScreen(self.confirm_text(event)), lambda ok: self.record(event) if ok else None
         )
+        deliver(self.app, held(self.app))
 
     def confirm_text(self, event: Event) -> Text:
         policy = self.policy
