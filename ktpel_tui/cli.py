@@ -778,7 +778,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             else:
                 waited = s.waited_minutes(now, policy.settings.calendar) or 0
                 timing = f"{clock.format_minutes(waited)}/{clock.format_minutes(s.standard)}"
-                status = T("TERLAMBAT", "LATE") if s.overdue(now) else T("berjalan", "in progress")
+                if s.overdue(now):
+                    status = T("TERLAMBAT", "LATE")
+                elif s.returned:  # waiting for its correction, as the TUI's list says it
+                    status = T("dikembalikan", "returned")
+                else:
+                    status = T("berjalan", "in progress")
             say(f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}")
     return 0
 

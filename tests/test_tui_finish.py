@@ -217,6 +217,13 @@ async def test_a_request_on_an_older_sop_revision_shows_its_own_steps(
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "check screen")
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), "recorded")
+        await pilot.press("h")  # its history names the steps by its own revision too
+        await until(
+            pilot, lambda: app.screen.query_one("#history", DataTable).row_count > 0, "history"
+        )
+        table = app.screen.query_one("#history", DataTable)
+        steps = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "1 Rapat monev stok & kebutuhan" in steps and RENAMED not in " ".join(steps)
     with Ledger.open(demo_path) as led:
         state = led.read_request("2026-0006")
         assert state.step == 2 and state.sop_id == own_sop != "ktpel-blanko-2027"
