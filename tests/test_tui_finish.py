@@ -286,3 +286,19 @@ async def test_a_letter_number_off_its_template_is_refused_at_ctrl_s_not_after_y
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the check screen")
     assert head_of(demo_path) == before
+
+
+def test_the_lists_step_count_is_the_requests_own_revisions(demo: Ledger) -> None:
+    """The list's "N/19" counts the steps of the request's own SOP revision (kept in its
+    summary, through the listing cache), not HEAD's."""
+    from dataclasses import replace
+
+    from ktpel_tui.screens.listing import row_of
+    from ledger.summary import RequestSummary
+
+    policy = demo.policy()
+    summary = next(s for s in demo.list_requests() if s.id == "2026-0006")
+    assert summary.last_step == policy.sop.last_step == 19
+    assert RequestSummary.from_json(summary.cache_json()).last_step == 19
+    shorter = replace(summary, last_step=12)  # as a revision with 12 steps would say
+    assert str(row_of(shorter, policy, FIXED_NOW)[2]).startswith("1/12 ")
