@@ -12,32 +12,35 @@ left), each receipt confirmed by 19.02's head before the next handover, then 19.
 one. The old UI took one handover per Kab/Kota, so it drives `DELIVERIES_OLD` (one handover and
 one receipt each: the nearest it could do; a second delivery to 19.02 was impossible there);
 `--one-delivery` drives that same lifecycle on the new UI, for a like-for-like figure. Every key
-sent to tmux is counted: a typed text counts one key per character, and on the new UI the key
-that closes the hand-off modal after a record (Enter). The driver waits for the screen (never
-counted) and checks after each record that exactly one commit was written; it stops with the
-screen shown when not.
+sent to tmux is counted: a typed text counts one key per character. The driver waits for the
+screen (never counted) and checks after each record that exactly one commit was written; it
+stops with the screen shown when not.
 
 `--flavor` says how a user fills the forms of that UI: `old` (every field an Input, the cursor
 on the first one even when prefilled, Tab between fields, shares and schedules as text, the
 on-behalf box ticked by hand, the person picker walked with Down, letter numbers suggested) or
 `new` (the cursor on the first empty field, Enter moves on, Shift+Tab back to a prefilled value
 to change, one row per Kab/Kota, switches and selects, on-behalf pre-ticked when it is the only
-way, the picker searched, SOP r2's letter numbers typed whole from the register: steps 9 and 12,
-and each handover's BAST and Surat Pernyataan numbers fitting the demo's templates).
+way, the picker searched, SOP r2's letter numbers offered in the empty field and taken with
+→ (Right): steps 9 and 12 and each BAST the ledger's last sequence + 1, each Surat Pernyataan
+its Kab/Kota's template with the sequence typed into it; the hand-off modal after a record
+closed by the next key, which does its own job, and not opened when the request now waits only
+on the person at the screen).
 
 Measured 2026-12-02 (2 shared cores, 100x30, KTPEL_NOW 2026-11-28 10:00), each run to SELESAI:
-old UI (b6138cd) 626 keys, one delivery per Kab/Kota, 107 commits in the ledger. New UI (main
-12194a4, SOP r2) with two partial deliveries to 19.02 and one to 19.04: 766 keys (26 closing
-the hand-off; 776 in an earlier run: the picker's search stops typing once the person is
-highlighted, so a slower screen costs a character or two per switch), 111 commits;
-with one delivery per Kab/Kota (`--one-delivery`): 674 keys, 109 commits (24 of the keys closing
-the hand-off). The new UI costs more keys than the old one: the letter numbers the old UI
-suggested are typed in full under r2 (steps 9 and 12: 57 characters; each handover's BAST and
-Surat Pernyataan: about 65 against the old run's 24), and a record after which someone else
-waits ends with the key that closes the hand-off modal. (Before r2 and the modal, the new UI
-took 527 keys for the one-delivery lifecycle.) No refusal came after a filled form on these
-runs; but a letter number that misses its template, or whose year/month contradicts its date,
-passes Ctrl+S and the check screen and is refused only after `y` (the core's check at record).
+old UI (b6138cd) 626 keys, one delivery per Kab/Kota, 107 commits in the ledger.
+New UI, branch tui-keys (numbers offered and taken with →, the hand-off costing no key):
+510 keys with two partial deliveries to 19.02 and one to 19.04 (508 in an earlier run),
+111 commits; with one delivery per Kab/Kota (`--one-delivery`): 486 keys, 109 commits.
+Before it (main 12194a4, SOP r2, numbers typed whole, a key closing each hand-off): 766 keys
+with the two partial deliveries (26 closing the hand-off; 776 in an earlier run: the picker's
+search stops typing once the person is highlighted, so a slower screen costs a character or
+two per switch), 111 commits; 674 with one delivery per Kab/Kota, 109 commits. What the
+offered numbers save: steps 9 and 12 took 57 characters, now 2 keys; each handover's BAST and
+Surat Pernyataan about 65, now 2 keys and the Pernyataan's 3-digit sequence. (Before r2 and the
+modal, the new UI took 527 keys for the one-delivery lifecycle.) Ctrl+S runs the core's own
+check (`Ledger.check`): a letter number that misses its template, or whose year/month
+contradicts its date, is refused on the form, before the check screen, never after the `y`.
 """
 
 from __future__ import annotations
@@ -65,7 +68,9 @@ FORM_FOOTER = "^s Lanjut"
 class F:
     """One form field as the user meets it: `P` prefilled and kept, `T` typed text, `B` a yes,
     `C` the n-th option of a choice (1-based), `R` a row value of a share or schedule table,
-    `O` a prefilled value typed over (the new UI's cursor skips it: Shift+Tab back to it)."""
+    `O` a prefilled value typed over (the new UI's cursor skips it: Shift+Tab back to it),
+    `A` a letter number offered by the new UI and taken with → (Right), then `value` (the
+    register's sequence) typed into the sequence's slot when the ledger knew none to offer."""
 
     kind: str
     value: str = ""
@@ -83,12 +88,8 @@ def O(value: str) -> F:  # noqa: E743 (the letter, as P and T)
     return F("O", value)
 
 
-# r2 numbers typed from the register (seq past anything the demo's register reached).
-NUMBERS = {
-    "surat_ditjen": "400.12.3.2/2001/DP3ACSKB/2026",
-    "surat_bapeng": "000.1.2.3/2002/DP3ACSKB/2026",
-}
-PERNYATAAN = {"19.02": "BELITUNG", "19.04": "BATENG"}  # the demo's [letters.pernyataan] offices
+def A(seq: str = "") -> F:
+    return F("A", seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,6 @@ class Driver:
         self.env.pop("NO_COLOR", None)
         self.env.pop("KTPEL_USER", None)
         self.keys = 0
-        self.handoff_keys = 0  # of `keys`: the hand-off modal closed
         self.deliveries = DELIVERIES_OLD if flavor == "old" else DELIVERIES
         # The old UI moves the cursor on Tab only once its queue gets to it: wait longer there.
         self.pace = 0.6 if flavor == "old" else 0.3
@@ -143,7 +143,7 @@ class Driver:
         self.tmux("send-keys", "-t", self.session, name)
         # A human pace after a key that moves the cursor: both UIs route the next characters
         # to the field focused when they arrive (on a loaded machine the screen lags).
-        time.sleep(max(settle, self.pace) if name in ("Tab", "Enter", "Space") else settle)
+        time.sleep(max(settle, self.pace) if name in ("Tab", "Enter", "Space", "Right") else settle)
         self.settle()
 
     def text(self, value: str) -> None:
@@ -199,10 +199,11 @@ class Driver:
             "from ledger.store import Ledger\n"
             "with Ledger.open(sys.argv[1]) as led:\n"
             "    state = led.read_request(sys.argv[2])\n"
-            "    print(len(next_actors(state, led.policy(), state.events[-1])))"
+            "    actors = next_actors(state, led.policy(), state.events[-1])\n"
+            "    print(sum(a.person.id != sys.argv[3] for a in actors))"
         )
         out = subprocess.run(
-            [self.python, "-c", script, str(self.ledger), REQUEST],
+            [self.python, "-c", script, str(self.ledger), REQUEST, self.current],
             env=self.env,
             cwd=self.code,
             capture_output=True,
@@ -335,7 +336,7 @@ class Driver:
     def fill_new(self, fields: list[F], on_behalf: list[str] | None) -> None:
         # The cursor starts on the first empty text field or select; Enter moves on from a
         # text field, Tab from a switch or select. Nothing is pressed after the last value.
-        first = next((i for i, f in enumerate(fields) if f.kind in ("T", "R", "C")), None)
+        first = next((i for i, f in enumerate(fields) if f.kind in ("T", "R", "C", "A")), None)
         over = next((i for i, f in enumerate(fields) if f.kind == "O"), None)
         if first is None and over is None:
             fields = []
@@ -352,6 +353,10 @@ class Driver:
             move = "Enter"
             if f.kind in ("T", "R", "O"):
                 self.text(f.value)
+            elif f.kind == "A":
+                self.key("Right")  # the offered number, its sequence selected
+                if f.value:
+                    self.text(f.value)  # into the empty sequence slot
             elif f.kind == "B":
                 self.key("Space")
                 move = "Tab"
@@ -401,14 +406,9 @@ class Driver:
         self.wait_for("Tercatat")
         if self.flavor == "new" and self.handoff_expected():
             # The hand-off modal: after a record, when someone else now waits on the request.
+            # No key of its own: the next key the user presses (`p`, `a`) closes it and does
+            # its job beneath.
             self.wait_for(HANDOFF)
-            self.key("Enter")
-            self.handoff_keys += 1
-            deadline = time.monotonic() + 30
-            while HANDOFF in self.pane():
-                if time.monotonic() > deadline:
-                    self.fail("the hand-off did not close")
-                time.sleep(0.1)
 
     # --- the lifecycle -----------------------------------------------------------------------
 
@@ -429,13 +429,13 @@ class Driver:
         for person in ("rudi", "yusuf", "maya", "rudi", "sri", "hendra", "agus", "maya"):
             self.switch(person)  # 3-10: reviews and steps without typing (but step 9's number)
             if person == "agus" and not old:
-                # r2: the letter number is typed from the register, never suggested (issue 12).
-                self.record([T(NUMBERS["surat_ditjen"]), P])  # 9
+                # r2: the number offered (the ledger's last + 1) taken with one key.
+                self.record([A(), P])  # 9
             else:
                 self.record([], choice=reviews.get(person))
         self.switch("fitri")
         self.record([P, P])  # 11
-        self.record([P, P] if old else [T(NUMBERS["surat_bapeng"]), P])  # 12
+        self.record([P, P] if old else [A(), P])  # 12
         self.record(  # 13, on behalf of the Badan Penghubung
             [T("2000"), T("Garuda Cargo"), T("126-1234"), T("28-11-2026")],
             on_behalf=["Bambang (Badan Penghubung)", "lewat telepon", "Agenda 77/2026"],
@@ -472,9 +472,11 @@ class Driver:
             bast, hibah = T(f"BAST/{n}/2026"), T(f"470/H/{d.kabkota}/{n}")
             fields = [P, T(str(d.blanks or remaining)), bast, hibah, P, T(mode)]
         else:
-            # r2: both numbers fit the register's templates (the demo's, November: XI).
-            bast = T(f"400.12.3.2/{200 + n}/BAST/DP3ACSKB/XI/2026")
-            hibah = T(f"470/{500 + n}/DUKCAPIL-{PERNYATAAN[d.kabkota]}/2026")
+            # r2: both numbers offered from the register's templates: the BAST's sequence is
+            # the ledger's last + 1; the Surat Pernyataan is the Kab/Kota's own letter (the
+            # ledger keeps no register of it), its template offered with the sequence typed in.
+            bast = A()
+            hibah = A(str(500 + n))
             blanks = O(str(d.blanks)) if d.blanks not in (None, remaining) else P
             fields = [P, blanks, bast, hibah, P, P]  # share left, date and mode prefilled
         self.record(fields, choice=f"Serah terima ke {d.kabkota}")
@@ -520,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout
     print("\n".join(state.splitlines()[:4]))
     print(
-        f"{args.flavor}: {driver.keys} keys ({driver.handoff_keys} closing the hand-off), "
+        f"{args.flavor}: {driver.keys} keys, "
         f"{driver.commits()} commits in the ledger, deliveries: "
         + ", ".join(f"{d.kabkota} {d.blanks or 'rest'}" for d in driver.deliveries)
     )

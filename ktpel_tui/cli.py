@@ -671,12 +671,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             )
             return 0
         settings = policy.settings
+        own = policy.for_sop(state.sop_id).sop  # the request's own revision, not HEAD's
         status = (
             T("SELESAI", "COMPLETE")
             if state.done
             else T(
-                f"langkah {state.step}/{policy.sop.last_step}",
-                f"step {state.step}/{policy.sop.last_step}",
+                f"langkah {state.step}/{own.last_step}",
+                f"step {state.step}/{own.last_step}",
             )
         )
         say(f"{T('Permohonan', 'Request')} {state.id} · {status} · {request_path(state.id)}")
@@ -765,7 +766,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 say(f"{s.id:<10} {T('RUSAK', 'BROKEN')}: {s.error.message()}")
                 continue
             kab = ", ".join(c for c in s.kabkota)
-            step = f"{s.step}/{policy.sop.last_step} {s.step_title}"
+            step = f"{s.step}/{s.last_step or policy.sop.last_step} {s.step_title}"
             waits = sorted(
                 {
                     policy.sop.role_title(w["role"]) + (f" {w['office']}" if w["office"] else "")
@@ -778,7 +779,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             else:
                 waited = s.waited_minutes(now, policy.settings.calendar) or 0
                 timing = f"{clock.format_minutes(waited)}/{clock.format_minutes(s.standard)}"
-                status = T("TERLAMBAT", "LATE") if s.overdue(now) else T("berjalan", "in progress")
+                if s.overdue(now):
+                    status = T("TERLAMBAT", "LATE")
+                elif s.returned:  # waiting for its correction, as the TUI's list says it
+                    status = T("dikembalikan", "returned")
+                else:
+                    status = T("berjalan", "in progress")
             say(f"{s.id:<10} {kab[:22]:<22} {step[:36]:<36} {wait[:28]:<28} {timing:<18} {status}")
     return 0
 

@@ -275,7 +275,10 @@ EN: dict[str, str] = {
     "Tutup": "Close",
     "Kabari orang berikutnya lewat WhatsApp": "Hand off to the next person by WhatsApp",
     "belum ada nomor WhatsApp di people.toml": "no WhatsApp number in people.toml",
-    "Esc atau Enter: tutup": "Esc or Enter: close",
+    "Esc atau Enter: tutup; tombol lain menutup dan langsung dijalankan": "Esc or Enter: close; any other key closes it and does its job",
+    # letter numbers: the next one the ledger knows, taken with → (issue 13, tui-keys)
+    "→ {number}  (tekan → untuk memakai)": "→ {number}  (press → to use it)",
+    "→ {number}  (tekan →, lalu ketik nomor urut)": "→ {number}  (press →, then type the sequence)",
 }
 
 

@@ -23,7 +23,7 @@ from .requestfile import loads
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
-SCHEMA_VERSION = "4"  # 4: summaries carry last_action (a returned request)
+SCHEMA_VERSION = "5"  # 4: summaries carry last_action (a returned request); 5: last_step
 REQUESTS_DIR = "requests"
 
 
@@ -239,7 +239,7 @@ class ListingCache:
     def _store(self, db: sqlite3.Connection, rel: str, summary: RequestSummary) -> None:
         db.execute(
             "INSERT OR REPLACE INTO req VALUES (?, ?, ?)",
-            (rel, summary.id, json.dumps(summary.to_json(), ensure_ascii=False)),
+            (rel, summary.id, json.dumps(summary.cache_json(), ensure_ascii=False)),
         )
         db.executemany(
             "INSERT INTO letters VALUES (?, ?, ?)",

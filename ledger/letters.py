@@ -273,6 +273,31 @@ def last_known(
     return best
 
 
+def draft_number(numbers: Iterable[str], template: Template, on: date) -> tuple[str, int, int]:
+    """The number a form offers to take with one key: the template written with `on`'s year
+    and Roman month and the next sequence the ledger knows of (the last known + 1; empty when it
+    knows none of that year), and where that sequence sits (start, end), for the clerk to type
+    the register's own over it. An offer, never a value filled in unasked (issue 12)."""
+    last = last_known(numbers, template, on.year if template.has_year else None)
+    seq = str(last.seq + 1) if last is not None else ""
+    parts = {"seq": seq, "year": str(on.year), "month": ROMAN_MONTHS[on.month - 1]}
+    out, at = "", 0
+    for index, piece in enumerate(_PLACEHOLDER.split(template.text)):
+        if index % 2 == 0:
+            out += piece
+            continue
+        if piece == "seq":
+            at = len(out)
+        out += parts[piece]
+    return out, at, at + len(seq)
+
+
+def next_number(numbers: Iterable[str], template: Template, on: date) -> str | None:
+    """`draft_number` when the ledger knows a sequence to go on, else None."""
+    text, start, end = draft_number(numbers, template, on)
+    return text if end > start else None
+
+
 def sequence_hint(
     numbers: Iterable[str], template: Template, year: int | None = None, lang: str | None = None
 ) -> str:

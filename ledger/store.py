@@ -615,16 +615,40 @@ class Ledger:
         """
         with self.locked():
             self.recover_locked()
-            if request_id is None:
-                request_id = self.next_request_id(clock.to_wib(event.at).year)
-            snapshot = self.snapshot(self.head())
+            snapshot, op = self._request_op(request_id, event, evidence)
             # The listing cache follows each step from here (see `commit`).
             self.cache.refresh(snapshot.commit, snapshot.policy, policy_key=snapshot.policy_key)
-            self._check_clean(snapshot.commit, request_path(request_id))
-            op = RequestOp(request_id, event, dict(evidence or {}))
+            self._check_clean(snapshot.commit, request_path(op.request_id))
             sha, outcome = self.commit(snapshot, op, committed=committed)
             assert outcome.request is not None
-            return Recorded(sha=sha, request=outcome.request, path=request_path(request_id))
+            return Recorded(sha=sha, request=outcome.request, path=request_path(op.request_id))
+
+    def check(
+        self,
+        request_id: str | None,
+        event: Event,
+        *,
+        evidence: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """Raise the LedgerError `record` would raise for this event now, writing nothing.
+
+        The form's check at Ctrl+S, so that no refusal arrives after the check screen's `y`:
+        the same preparation as `record` (`_request_op`: the allocated id of a new request, the
+        evidence) and the same kernel `apply` as `commit`, on HEAD as it is now.
+        """
+        snapshot, op = self._request_op(request_id, event, evidence)
+        self._check_clean(snapshot.commit, request_path(op.request_id))
+        apply_operation(snapshot, op, self._loader)
+
+    def _request_op(
+        self, request_id: str | None, event: Event, evidence: Mapping[str, bytes] | None
+    ) -> tuple[Snapshot, RequestOp]:
+        """What `record` and `check` apply: HEAD's snapshot and the operation (`request_id`
+        None: the next id of the event's year, as a new request is allocated)."""
+        if request_id is None:
+            request_id = self.next_request_id(clock.to_wib(event.at).year)
+        snapshot = self.snapshot(self.head())
+        return snapshot, RequestOp(request_id, event, dict(evidence or {}))
 
     def change_policy(
         self,

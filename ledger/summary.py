@@ -37,6 +37,8 @@ class RequestSummary:
     # The last recorded action ("return" while the request waits for its correction): the list
     # says "dikembalikan" from it, a return count alone cannot tell a corrected request apart.
     last_action: str = ""
+    # The last step of the request's own SOP revision (the list's "N/19"); 0 for a broken file.
+    last_step: int = 0
     error: Violation | None = None
     # The current step's clock and standard minutes, and the first instant it is late: the
     # list and the Terlambat tab tell lateness from these without the calendar (worktime).
@@ -117,6 +119,11 @@ class RequestSummary:
             **({"last_action": self.last_action} if self.last_action == "return" else {}),
         }
 
+    def cache_json(self) -> dict[str, Any]:
+        """`to_json` (the public `list --json` row, a golden contract) and what only the listing
+        cache keeps: the last step of the request's own SOP revision."""
+        return {**self.to_json(), "last_step": self.last_step}
+
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> RequestSummary:
         if "error" in raw:
@@ -153,6 +160,7 @@ class RequestSummary:
             confirmed=raw["confirmed"],
             returns=raw["returns"],
             last_action=raw.get("last_action", ""),
+            last_step=raw.get("last_step", 0),
             clock=raw.get("clock", "working"),
             standard=raw.get("standard_minutes", 0),
             late_from=when("late_from"),
@@ -192,6 +200,7 @@ def summarize(state: RequestState, path: str, policy: Policy) -> RequestSummary:
         confirmed=sum(d.good for d in state.deliveries),
         returns=sum(1 for ev in state.events if ev.action == "return"),
         last_action=state.events[-1].action if state.events else "",
+        last_step=sop.last_step,
         clock=step.clock,
         standard=step.due_minutes,
         late_from=late_from,

@@ -855,3 +855,14 @@ def test_help_and_usage_errors_speak_indonesian_by_default(demo_path):
     assert "pilihan 'xx' tidak ada" in out.stderr and "Traceback" not in out.stderr
     out = ktpel("--lang", "en", "advance", "--help")
     assert out.stdout.startswith("usage: ktpel advance ") and "\noptions:\n" in out.stdout
+
+
+def test_list_says_dikembalikan_for_a_returned_request_as_the_tui_does(demo_path, capsys):
+    from ledger.request import Event
+    from ledger.store import Ledger
+
+    with Ledger.open(demo_path) as led:  # 2026-0005 at step 3: the Kabid returns it
+        led.record("2026-0005", Event("return", 3, FIXED_NOW, "rudi", "kabid", {}, note="Ulang"))
+    out = run(capsys, "--ledger", str(demo_path), "list")[1]
+    line = next(line for line in out.splitlines() if line.startswith("2026-0005"))
+    assert line.rstrip().endswith("dikembalikan")

@@ -12,7 +12,9 @@ from ledger import i18n
 from ledger.clock import WIB
 from ledger.letters import (
     check_number,
+    draft_number,
     last_known,
+    next_number,
     parse_letters,
     parse_template,
     read_number,
@@ -144,6 +146,21 @@ def test_last_known_sequence_is_a_hint_never_a_number_to_accept(letters):
         "The ledger knows no letter to Ditjen number 2026 yet; take the number from the "
         "letter register (buku agenda/SRIKANDI)."
     )
+
+
+def test_the_next_number_is_the_last_known_plus_one_dated_as_the_letter(letters):
+    """What the form offers for → (taken only on that key): the last known sequence + 1, with
+    the letter date's year and Roman month; nothing when the ledger knows none of the year."""
+    bast = letters.template("bast")
+    numbers = ["400.12.3.2/41/BAST/DP3ACSKB/X/2026", "400.12.3.2/7/BAST/DP3ACSKB/XI/2026"]
+    assert next_number(numbers, bast, date(2026, 12, 1)) == "400.12.3.2/42/BAST/DP3ACSKB/XII/2026"
+    assert (
+        check_number(next_number(numbers, bast, date(2026, 12, 1)), bast, date(2026, 12, 1)) is None
+    )
+    assert next_number(numbers, bast, date(2027, 1, 5)) is None
+    # None known that year: the template with an empty sequence slot, where the cursor goes.
+    draft = "400.12.3.2//BAST/DP3ACSKB/I/2027"
+    assert draft_number(numbers, bast, date(2027, 1, 5)) == (draft, 11, 11)
 
 
 @pytest.mark.parametrize(

@@ -504,14 +504,13 @@ async def test_step_19_handover_then_receipt(demo_path: Path, demo: Ledger, fixe
                 "mode": "ambil",
             },
         )
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
-        await pilot.press("y")
+        await pilot.press("ctrl+s")  # the core's check runs now: refused on the form, not after y
         await until(
             pilot,
             lambda: "melebihi porsi" in text_of(form, "#err-blanks"),
             "over-share refused next to the field",
         )
+        assert app.screen is form  # no check screen was offered
         assert head_of(demo_path) == before
         await fill(pilot, form, {"blanks": str(share)})
         await pilot.press("ctrl+s")
@@ -576,14 +575,13 @@ async def test_new_request_on_behalf_needs_reason_and_evidence(
         form.query_one("#on-behalf").value = True
         await pilot.pause()
         form.query_one("#ob-of", Input).value = "Kepala Dinas Dukcapil Kab. Belitung Timur"
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
-        await pilot.press("y")
+        await pilot.press("ctrl+s")  # the core's check runs now: refused on the form, not after y
         await until(
             pilot,
             lambda: "alasan" in text_of(form, "#form-error"),
             "on-behalf refused without reason",
         )
+        assert app.screen is form  # no check screen was offered
         assert head_of(demo_path) == before
         form.query_one("#ob-reason", Input).value = "Surat diterima dalam bentuk kertas"
         form.query_one("#ob-evidence", Input).value = "Agenda 123/2026"

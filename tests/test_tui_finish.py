@@ -217,6 +217,13 @@ async def test_a_request_on_an_older_sop_revision_shows_its_own_steps(
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "check screen")
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), "recorded")
+        await pilot.press("h")  # its history names the steps by its own revision too
+        await until(
+            pilot, lambda: app.screen.query_one("#history", DataTable).row_count > 0, "history"
+        )
+        table = app.screen.query_one("#history", DataTable)
+        steps = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "1 Rapat monev stok & kebutuhan" in steps and RENAMED not in " ".join(steps)
     with Ledger.open(demo_path) as led:
         state = led.read_request("2026-0006")
         assert state.step == 2 and state.sop_id == own_sop != "ktpel-blanko-2027"
@@ -244,3 +251,54 @@ def test_the_history_and_audit_screens_show_escapes_in_ledger_text_visibly() -> 
     assert "baris dua" in shown  # the message keeps its own lines
     finding = Finding("foreign-file", "b" * 40, params={"path": "x\x1b[2J"})
     assert "x\\x1b[2J" in detail_text(finding).plain
+
+
+async def test_a_letter_number_off_its_template_is_refused_at_ctrl_s_not_after_y(
+    demo_path: Path, fixed_clock
+) -> None:
+    """The core's whole check (`Ledger.check`, record without the write) runs at Ctrl+S: a
+    number the register's template does not fit is refused on the form, with the template,
+    before the check screen; once it fits, the check screen opens."""
+    from test_sync import advance
+
+    with Ledger.open(demo_path) as led:
+        advance(led, "2026-0003", "hendra")  # step 8, the Kepala Dinas signs
+        assert led.read_request("2026-0003").step == 9
+    before = head_of(demo_path)
+    app = KtpelApp(demo_path, "agus", watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app)
+        await until(pilot, lambda: "2026-0003" in rows(app), "agus's task")
+        await select_row(pilot, app, "2026-0003")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ActScreen), "the form")
+        form = app.screen
+        form.query_one("#f-letter_number", Input).value = "99/XYZ/2026"
+        form.query_one("#f-letter_date", Input).value = "28/11/2026"
+        await pilot.press("ctrl+s", "y")  # the habitual y while the core checks
+        await until(pilot, lambda: form.query_one("#form-refused").has_focus, "the refusal")
+        assert app.screen is form  # no check screen was offered
+        refusal = text_of(form, "#form-refused") + text_of(form, "#form-error")
+        assert "400.12.3.2/{seq}/DP3ACSKB/{year}" in refusal
+        assert form.raw("letter_number") == "99/XYZ/2026"  # the y went into no field
+        assert head_of(demo_path) == before
+        form.query_one("#f-letter_number", Input).value = "400.12.3.2/2001/DP3ACSKB/2026"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the check screen")
+    assert head_of(demo_path) == before
+
+
+def test_the_lists_step_count_is_the_requests_own_revisions(demo: Ledger) -> None:
+    """The list's "N/19" counts the steps of the request's own SOP revision (kept in its
+    summary, through the listing cache), not HEAD's."""
+    from dataclasses import replace
+
+    from ktpel_tui.screens.listing import row_of
+    from ledger.summary import RequestSummary
+
+    policy = demo.policy()
+    summary = next(s for s in demo.list_requests() if s.id == "2026-0006")
+    assert summary.last_step == policy.sop.last_step == 19
+    assert RequestSummary.from_json(summary.cache_json()).last_step == 19
+    shorter = replace(summary, last_step=12)  # as a revision with 12 steps would say
+    assert str(row_of(shorter, policy, FIXED_NOW)[2]).startswith("1/12 ")

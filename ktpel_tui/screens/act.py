@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rich.text import Text
@@ -29,12 +29,14 @@ from textual.widgets import (
     Static,
     Switch,
 )
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from ledger import clock
 from ledger.defaults import suggest
 from ledger.fields import TYPE_WORDS, InputError, coerce, format_value
 from ledger.i18n import language
+from ledger.letters import Template, draft_number
 from ledger.policy import Policy
 from ledger.request import Event, OnBehalf, RequestState, waiting_on
 from ledger.rules import LedgerError, Violation
@@ -94,17 +96,71 @@ def choices_for(state: RequestState, policy: Policy, person_id: str | None) -> l
     ]
 
 
-def number_hints(led: Ledger, fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class NumberHelp:
+    """What a letter-number field knows of its register: the hint sentence, the template and
+    the numbers the ledger holds (for the number it offers, `draft`)."""
+
+    hint: str
+    template: Template | None = None
+    known: tuple[str, ...] = ()
+
+    def draft(self, on: date) -> tuple[str, int, int] | None:
+        """The number offered for the letter dated `on` and its sequence's span
+        (`letters.draft_number`); None without a template. Taken only on the user's key."""
+        return draft_number(self.known, self.template, on) if self.template else None
+
+    def placeholder(self, on: date) -> str:
+        draft = self.draft(on)
+        if draft is None:
+            return self.hint
+        text, start, end = draft
+        if end == start:
+            text = text[:start] + "…" + text[start:]
+            return _("→ {number}  (tekan →, lalu ketik nomor urut)").format(number=text)
+        return _("→ {number}  (tekan → untuk memakai)").format(number=text)
+
+
+def number_hints(
+    led: Ledger, fields: tuple[Field, ...], values: dict[str, Any]
+) -> dict[str, NumberHelp]:
     """The register hint (`letters.field_hint`) of each number field, by field name."""
     from ledger.letters import field_hint as register_hint
 
     wanted = [f for f in fields if f.type == "letter_number" or f.number_kind]
     if not wanted:
         return {}
-    letters, numbers = led.policy().settings.letters, led.letter_numbers()
+    letters, numbers = led.policy().settings.letters, tuple(led.letter_numbers())
     office = values.get("kabkota") if isinstance(values.get("kabkota"), str) else "prov"
     year = clock.now().year
-    return {f.name: register_hint(letters, f.number_kind, numbers, office, year) for f in wanted}
+    return {
+        f.name: NumberHelp(
+            register_hint(letters, f.number_kind, numbers, office, year),
+            letters.template(f.number_kind, office) if f.number_kind else None,
+            numbers,
+        )
+        for f in wanted
+    }
+
+
+class NumberInput(Input):
+    """A letter-number field. Empty, it shows the number it offers (the placeholder: the
+    template with the next sequence the ledger knows of); → (Right), Textual's own key for
+    taking an Input's suggestion, puts it in with its sequence selected, for the clerk to keep
+    (Enter) or type the register's own over. Never filled in unasked; → in a field that holds
+    text only moves the cursor."""
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        screen = self.screen
+        if not self.value and not select and isinstance(screen, ActScreen):
+            if draft := screen.draft_number((self.id or "").removeprefix("f-")):
+                # The sequence selected (or the cursor in its empty slot): typing the
+                # register's own sequence replaces it, Enter keeps the offer.
+                text, start, end = draft
+                self.value = text
+                self.selection = Selection(start, end)
+                return
+        super().action_cursor_right(select)
 
 
 def field_hint(f: Field) -> str:
@@ -320,7 +376,9 @@ def _done(app: App, rec: Recorded | None) -> None:
 
     from .handoff import HandoffScreen
 
-    if actors := next_actors(rec.request, policy, rec.request.events[-1]):
+    actors = next_actors(rec.request, policy, rec.request.events[-1])
+    # No hand-off to oneself: when the request now waits only on the person at this screen.
+    if any(actor.person.id != app.person_id for actor in actors):  # type: ignore[attr-defined]
         app.push_screen(HandoffScreen(actors))
 
 
@@ -444,7 +502,7 @@ class ActScreen(ModalScreen[Recorded | None]):
             for f in self.fields:
                 yield Label(Text(f.label + (" *" if f.required else "")), classes="field-label")
                 yield from self.field_widget(f)
-                yield Static(Text(field_hint(f)), id=f"hint-{f.name}", classes="hint")
+                yield Static(Text(self.hint_of(f)), id=f"hint-{f.name}", classes="hint")
                 yield Static("", id=f"err-{f.name}", classes="error", markup=False)
             note_label = (
                 _("Catatan (wajib untuk pengembalian)")
@@ -477,6 +535,33 @@ class ActScreen(ModalScreen[Recorded | None]):
                 yield Button(_("Batal") + " (Esc)", id="cancel")
         yield Footer()  # the form's own keys (the list's footer showed beneath it)
 
+    def hint_of(self, f: Field) -> str:
+        """The line under a field: what it takes; for a letter number, its register's hint."""
+        known = self.values.get("_hints", {}).get(f.name)
+        if known is None:
+            return field_hint(f)
+        return known.hint + (" · " + f.help if f.help else "")
+
+    def draft_number(self, name: str) -> tuple[str, int, int] | None:
+        """The number offered for this number field (`NumberHelp.draft`), dated as the form's
+        letter date says (today while that is empty or unreadable)."""
+        known = self.values.get("_hints", {}).get(name)
+        field = next((f for f in self.fields if f.name == name), None)
+        if known is None or field is None:
+            return None
+        on = clock.today()
+        if field.date_field and self.query(f"#f-{field.date_field}"):
+            dated = next(f for f in self.fields if f.name == field.date_field)
+            try:
+                value = coerce(dated, normalize(dated.type, self.raw(dated.name)))
+            except InputError:
+                value = None
+            if isinstance(value, datetime):
+                on = clock.to_wib(value).date()
+            elif isinstance(value, date):
+                on = value
+        return known.draft(on)
+
     def field_widget(self, f: Field) -> ComposeResult:
         value = self.values.get(f.name)
         if f.type == "bool":
@@ -494,13 +579,15 @@ class ActScreen(ModalScreen[Recorded | None]):
             yield from self.count_rows(f, value or {})
         elif f.type == "schedule" and self.state is not None and self.state.shares:
             yield from self.schedule_rows(f, value or {})
-        else:
-            yield Input(
+        elif (known := self.values.get("_hints", {}).get(f.name)) is not None:
+            yield NumberInput(
                 value=format_value(f.type, value),
-                placeholder=self.values.get("_hints", {}).get(f.name, ""),
+                placeholder=known.placeholder(clock.today()),
                 id=f"f-{f.name}",
                 classes="field",
             )
+        else:
+            yield Input(value=format_value(f.type, value), id=f"f-{f.name}", classes="field")
 
     # --- one row per Kab/Kota (shares and schedules) -----------------------------------------
 
@@ -910,10 +997,36 @@ class ActScreen(ModalScreen[Recorded | None]):
         event = self.build_event()
         if event is None:
             return
+        self.precheck(event, _hold(self.app))
+
+    @work(thread=True, exclusive=True, group="act-precheck", exit_on_error=False)
+    def precheck(self, event: Event, holding: Holding) -> None:
+        """Everything the core would refuse (a letter number off its register's template, a
+        count above what was handed over, an on-behalf without its reason ...) is said now, on
+        the form, before the check screen: never after the `y`. `Ledger.check` is `record`
+        without the write. The keys typed meanwhile are held: they reach the check screen, or
+        are dropped with a refusal (a habitual `y` lands in no field)."""
+        app = self.app
+        try:
+            app.with_ledger(lambda led: led.check(self.request_id, event))  # type: ignore[attr-defined]
+        except LedgerError as err:
+            app.call_from_thread(self._prechecked, holding, event, err)
+            return
+        except Exception:  # noqa: BLE001 - the record itself will say it in a sentence
+            pass
+        app.call_from_thread(self._prechecked, holding, event, None)
+
+    def _prechecked(self, holding: Holding, event: Event, err: LedgerError | None) -> None:
+        release(self.app, holding)
+        if err is not None:
+            held(self.app)
+            self._refused(err)
+            return
         self._show_errors([])
         self.app.push_screen(
             ConfirmScreen(self.confirm_text(event)), lambda ok: self.record(event) if ok else None
         )
+        deliver(self.app, held(self.app))
 
     def confirm_text(self, event: Event) -> Text:
         policy = self.policy

@@ -7,6 +7,7 @@ black on white, for the clerk to scan with the office phone. ktpel sends nothing
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,11 +19,27 @@ from ledger.nextactor import NextActor
 
 from ..strings import _
 
+# Keys that stay on the hand-off: closing it, and scrolling through several people's codes.
+OWN_KEYS = frozenset(
+    {"escape", "enter", "q", "up", "down", "pageup", "pagedown", "home", "end", "ctrl+c"}
+)
+
 
 class HandoffScreen(ModalScreen[None]):
-    """The hand-off links (and QR codes) after a record; Esc or Enter closes it."""
+    """The hand-off links (and QR codes) after a record; Esc or Enter closes it, and so does
+    any other key, which then does its own job on the screen beneath (`p` switches person, `a`
+    records): the hand-off never costs a key of its own."""
 
     BINDINGS = [Binding("escape,enter,q", "dismiss", _("Tutup"), id="handoff-close")]
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in OWN_KEYS or self.app.screen is not self:
+            return
+        event.stop()
+        event.prevent_default()
+        self.dismiss()
+        # Popped at once: the key reaches the screen beneath as if typed there.
+        self.app.post_message(events.Key(event.key, event.character))
 
     def __init__(self, actors: list[NextActor]) -> None:
         super().__init__()
@@ -43,4 +60,7 @@ class HandoffScreen(ModalScreen[None]):
                 # Dark modules on a light ground, whatever the terminal's theme: phones scan it.
                 code = Text("\n".join(qr_lines(actor.link)), style="black on white", no_wrap=True)
                 yield Static(code, id=f"handoff-qr-{index}", classes="qr")
-            yield Static(Text(_("Esc atau Enter: tutup")), classes="hint")
+            yield Static(
+                Text(_("Esc atau Enter: tutup; tombol lain menutup dan langsung dijalankan")),
+                classes="hint",
+            )

@@ -142,10 +142,16 @@ class HistoryScreen(Screen):
         app = self.app
         try:
             entries = app.with_ledger(lambda led: history(led, self.request_id, limit=LIMIT))  # type: ignore[attr-defined]
+            # A request's steps are named by its own SOP revision, not HEAD's.
+            sop_id = (
+                app.with_ledger(lambda led: led.read_request(self.request_id).sop_id)  # type: ignore[attr-defined]
+                if self.request_id
+                else None
+            )
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
-        app.call_from_thread(self.show, entries)
+        app.call_from_thread(self.show, entries, sop_id)
         from ledger.audit import signature_status
 
         try:
@@ -154,8 +160,10 @@ class HistoryScreen(Screen):
             return
         app.call_from_thread(self.show_signatures, sigs)
 
-    def show(self, entries: list[HistoryEntry]) -> None:
+    def show(self, entries: list[HistoryEntry], sop_id: str | None = None) -> None:
         policy: Policy = self.app.policy  # type: ignore[attr-defined]
+        if sop_id is not None:
+            policy = policy.for_sop(sop_id)
         table = self.query_one("#history", DataTable)
         table.clear()
         self.entries = {e.sha: e for e in entries}

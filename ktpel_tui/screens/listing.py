@@ -118,7 +118,8 @@ def row_of(s: RequestSummary, policy: Policy, now: datetime) -> list[Any]:
             status_cell(s, now),
             Text(s.error.message(), style="red"),
         ]
-    step = Text(f"{s.step}/{policy.sop.last_step} {s.step_title}")
+    # Out of the request's own SOP revision's steps (its summary says), not HEAD's.
+    step = Text(f"{s.step}/{s.last_step or policy.sop.last_step} {s.step_title}")
     if s.returns:
         step.append(f" ↩{s.returns}", style="yellow")
     kabkota = (
