@@ -206,7 +206,9 @@ def check(n_requests: int = 30) -> int:
             rows = led.list_requests()
         codes = sorted({f.code for f in report.findings})
         broken = [r.id for r in rows if r.broken]
-        print(f"{len(rows)} requests, {report.commits} commits; findings: {codes}; broken: {broken}")
+        print(
+            f"{len(rows)} requests, {report.commits} commits; findings: {codes}; broken: {broken}"
+        )
         return 0 if not broken and not set(codes) - {"unsigned-allowed"} else 1
 
 
