@@ -267,14 +267,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
             )
         )
         # How much came from the cache is about this run, not the ledger: the report itself
-        # (stdout) reads the same however often the audit runs.
-        print(
-            T(
-                f"({report.checked} diperiksa sekarang, sisanya dari cache)",
-                f"({report.checked} checked now, the rest from the cache)",
-            ),
-            file=sys.stderr,
-        )
+        # (stdout) reads the same however often the audit runs. With --no-cache nothing did.
+        if not args.no_cache:
+            print(
+                T(
+                    f"({report.checked} diperiksa sekarang, sisanya dari cache)",
+                    f"({report.checked} checked now, the rest from the cache)",
+                ),
+                file=sys.stderr,
+            )
     if not report.findings:
         say(
             T(

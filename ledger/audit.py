@@ -584,11 +584,12 @@ def audit_git_dir(
         ctx = Context(complete=False, tip=base)
     elif (
         use_cache
-        and (cached := load_cache(git_dir, findings=old_findings))
+        and (cached := load_cache(git_dir, findings="lazy" if old_findings else False))
         and cached.tip
         and is_ancestor(git_dir, cached.tip, head)
     ):
         ctx, base, append = cached, cached.tip, True
+    earlier_errors = ctx.errors  # those of the findings the cache holds (before this walk's)
     walker = Walker(git_dir, ctx)
     try:
         if base and since:
@@ -599,6 +600,8 @@ def audit_git_dir(
     if use_cache and not since:
         save_cache(git_dir, walker.ctx, walker.signatures, append=append)
     findings = list(walker.ctx.findings)
+    # The cached findings stay unparsed until the report is read (ok needs only their count).
+    earlier = walker.ctx.earlier_findings if append and old_findings else None
     if (git_dir / "shallow").exists():
         # A shallow clone lacks the history before its cut: the walk did not start at the root.
         findings.append(Finding("shallow-clone", None, None, {}))
@@ -608,7 +611,15 @@ def audit_git_dir(
             findings.append(Finding("pin-missing", pin, None, {"pin": pin[:12]}))
         elif not is_ancestor(git_dir, pinned, head):
             findings.append(Finding("pin-missing", pinned, None, {"pin": pinned[:12]}))
-    return AuditReport(findings, head, walker.ctx.commits, walker.checked, walker.signatures)
+    return AuditReport(
+        findings,
+        head,
+        walker.ctx.commits,
+        walker.checked,
+        walker.signatures,
+        earlier=earlier,
+        earlier_errors=earlier_errors if earlier else 0,
+    )
 
 
 def _letters_at(walker: Walker, rev: str) -> dict[str, str]:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding
+from .findings import ERROR, Finding
 from .request import RequestState
 
 # 2: findings in their own append-only file; 3: policy rule codes unified; 4: sealed, bound to
-# the code (issue 16)
-CACHE_VERSION = 4
+# the code (issue 16); 5: the count of error findings is kept (an incremental audit parses no
+# earlier finding unless they are shown, issue 17)
+CACHE_VERSION = 5
 
 
 @dataclass
@@ -52,6 +53,13 @@ class Context:
     tip_at_load: str | None = (
         None  # the cache's tip when it was read (a save checks nobody moved it)
     )
+    errors: int = 0  # how many of all the findings up to `tip` are errors
+    # The cached findings' lines as read (and sealed) when the cache was loaded without parsing
+    # them (`load_cache(findings="lazy")`): `earlier_findings()` parses them when asked.
+    earlier: bytes = b""
+
+    def earlier_findings(self) -> list[Finding]:
+        return parse_findings(self.earlier)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +70,7 @@ class Context:
             "seen_keys": sorted(self.seen_keys),
             "last_committed": self.last_committed,
             "findings_bytes": self.findings_bytes,
+            "errors": self.errors,
             "broken": sorted(k for k, v in self.states.items() if v is None),
         }
 
@@ -76,6 +85,7 @@ class Context:
             last_committed=raw.get("last_committed"),
             findings_bytes=int(raw["findings_bytes"]),
             tip_at_load=raw["tip"],
+            errors=int(raw["errors"]),
         )
         ctx.states = {k: None for k in raw.get("broken", [])}
         return ctx
@@ -133,9 +143,16 @@ def _findings_path(git_dir: Path) -> Path:
     return Path(git_dir) / "ktpel" / "audit-findings"
 
 
-def load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
+def parse_findings(data: bytes) -> list[Finding]:
+    """Findings from lines of the findings file."""
+    return [Finding.from_dict(json.loads(line)) for line in data.splitlines() if line]
+
+
+def load_cache(git_dir: Path, *, findings: bool | str = True) -> Context | None:
     """The remembered walk; with `findings`, also every finding so far (a ledger whose commits are
-    unsigned by choice has one per commit: sync and the hub's hook only need the new ones)."""
+    unsigned by choice has one per commit: sync and the hub's hook only need the new ones);
+    `findings="lazy"` reads their bytes (cheap) and leaves the parsing (not) to whoever shows
+    them (`Context.earlier_findings`)."""
     path, _ = cache_paths(git_dir)
     try:
         raw = json.loads(path.read_text())
@@ -149,10 +166,11 @@ def load_cache(git_dir: Path, *, findings: bool = True) -> Context | None:
                 data = fh.read(ctx.findings_bytes)
             if len(data) != ctx.findings_bytes:
                 return None
-            ctx.findings = [
-                Finding.from_dict(json.loads(line)) for line in data.splitlines() if line
-            ]
-            ctx.loaded = len(ctx.findings)
+            if findings == "lazy":
+                ctx.earlier = data
+            else:
+                ctx.findings = parse_findings(data)
+                ctx.loaded = len(ctx.findings)
         return ctx
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -179,6 +197,7 @@ def save_cache(git_dir: Path, ctx: Context, signatures: dict[str, str], *, appen
     path, sigs = cache_paths(git_dir)
     path.parent.mkdir(exist_ok=True)
     new = ctx.findings[ctx.loaded :] if append else ctx.findings
+    ctx.errors = (ctx.errors if append else 0) + sum(f.severity == ERROR for f in new)
     with open(_findings_path(git_dir), "ab") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # hub hooks of concurrent pushes run at once
         if append and _cached_tip(git_dir) != ctx.tip_at_load:

@@ -17,6 +17,7 @@ import tomli_w
 
 from . import clock
 from .policy import PEOPLE_FILE, SETTINGS_FILE, Key, Person, parse_policy, parse_settings, sop_path
+from .repo import configure_git, write_commit_graph
 from .rules import fail, reason
 from .sop import BUILTIN_SOP, builtin_sop_text
 from .store import Ledger, git_env, signing_key_path
@@ -171,10 +172,7 @@ def create_ledger(
         raise fail("people-invalid", reason=reason("why-admin-role", person=admin.id))
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True)
-    # A split index keeps each step's index write small in a ledger of thousands of requests.
-    subprocess.run(
-        ["git", "config", "core.splitIndex", "true"], cwd=root, check=True, capture_output=True
-    )
+    configure_git(root)  # split index, commit-graph kept up to date (repo.LEDGER_GIT_CONFIG)
     files = {
         SETTINGS_FILE: settings,
         PEOPLE_FILE: ptext,
@@ -204,4 +202,5 @@ def create_ledger(
     if proc.returncode != 0:
         lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise fail("git-failed", reason=lines[-1] if lines else "git commit")
+    write_commit_graph(root)
     return Ledger(root)

@@ -6,6 +6,7 @@ operation keeps its code from `rules.RULES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,13 +219,36 @@ def _plain(value: Any) -> Any:
     return param_plain(value)
 
 
-@dataclass
 class AuditReport:
-    findings: list[Finding]
-    tip: str | None
-    commits: int  # commits in the audited history
-    checked: int  # commits checked in this run (the rest came from the cache)
-    signatures: dict[str, str] = field(default_factory=dict)
+    """An audit's outcome. The findings of commits a cache vouched for may come as a function
+    (`earlier`, with how many of them are errors): an incremental audit parses none of them
+    unless someone reads `findings`; `ok` needs only the count."""
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        tip: str | None,
+        commits: int,  # commits in the audited history
+        checked: int,  # commits checked in this run (the rest came from the cache)
+        signatures: dict[str, str] | None = None,
+        *,
+        earlier: Callable[[], list[Finding]] | None = None,
+        earlier_errors: int = 0,
+    ) -> None:
+        self._findings = findings
+        self.tip = tip
+        self.commits = commits
+        self.checked = checked
+        self.signatures = signatures if signatures is not None else {}
+        self._earlier = earlier
+        self._earlier_errors = earlier_errors
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._earlier is not None:
+            self._findings = self._earlier() + self._findings
+            self._earlier = None
+        return self._findings
 
     @property
     def errors(self) -> list[Finding]:
@@ -232,4 +256,6 @@ class AuditReport:
 
     @property
     def ok(self) -> bool:
+        if self._earlier is not None:
+            return self._earlier_errors == 0 and all(f.severity != ERROR for f in self._findings)
         return not self.errors

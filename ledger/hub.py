@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import i18n, lean
+from .repo import configure_git, write_commit_graph
 from .rules import LedgerError, fail
 from .store import Ledger
 from .sync import MAIN, net_env
@@ -109,7 +110,7 @@ def clone(
 
     # A strict refspec: a plain `git fetch` refuses a rewritten hub, as `ktpel sync` does.
     config(f"remote.{remote}.fetch", f"refs/heads/{MAIN}:refs/remotes/{remote}/{MAIN}")
-    config("core.splitIndex", "true")
+    configure_git(target)  # split index, commit-graph kept up to date (repo.LEDGER_GIT_CONFIG)
     subprocess.run(
         ["git", "-C", str(target), "checkout", "-q", "-B", MAIN, f"{remote}/{MAIN}"],
         check=True,
@@ -120,6 +121,7 @@ def clone(
     except LedgerError:
         _remove(target)  # a repository that is not a ledger: leave nothing half-made behind
         raise
+    write_commit_graph(target)  # in the background for a large hub: `ktpel log REQ` is fast
     ledger.list_requests()  # build the listing cache once, now
     from .audit import audit_git_dir
 

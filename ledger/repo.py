@@ -4,6 +4,7 @@ git process records an operation under."""
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -34,3 +35,45 @@ def git_env(
         LC_ALL="C",
     )
     return env
+
+
+# git settings of every ledger working copy, set by init and clone (issue 17): a split index
+# keeps each step's index write small (ktpel re-splits it itself: `store.Ledger`); each fetch
+# (sync) and `gc` extend the commit-graph, whose changed-path Bloom filters (asked for once, by
+# `write_commit_graph`) make `git log -- PATH` read only the commits that touched PATH.
+LEDGER_GIT_CONFIG = (
+    ("core.splitIndex", "true"),
+    ("fetch.writeCommitGraph", "true"),
+    ("gc.writeCommitGraph", "true"),
+)
+# Up to this many commits the commit-graph is written while the user waits (well under a
+# second); a larger history (a fresh clone of a big hub) gets it from a background git process.
+GRAPH_NOW_UP_TO = 5000
+
+
+def configure_git(root: Path) -> None:
+    """Set `LEDGER_GIT_CONFIG` in the repository at `root`."""
+    for key, value in LEDGER_GIT_CONFIG:
+        subprocess.run(
+            ["git", "-C", str(root), "config", key, value], check=True, capture_output=True
+        )
+
+
+def write_commit_graph(root: Path) -> None:
+    """Write the commit-graph with changed-path Bloom filters (later writes by fetch and gc keep
+    them). A large history is done in the background: the command returns at once, and git
+    without a commit-graph is only slower, never wrong."""
+    count = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--count", "--all"], capture_output=True, text=True
+    )
+    cmd = ["git", "-C", str(root), "commit-graph", "write", "--reachable", "--changed-paths"]
+    if count.returncode == 0 and int(count.stdout.strip() or 0) <= GRAPH_NOW_UP_TO:
+        subprocess.run(cmd, capture_output=True)
+        return
+    subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

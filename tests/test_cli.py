@@ -95,6 +95,8 @@ def test_init_makes_a_ledger_whose_first_commit_is_the_admins(tmp_path, capsys):
         ".git",
     }
     assert (root / "sop/ktpel-blanko-2020-r2.toml").is_file()
+    graph = root / ".git" / "objects" / "info" / "commit-graph"
+    assert b"BDAT" in graph.read_bytes()  # changed-path Bloom filters: later writes keep them
     assert (
         git_log(root, "%an <%ae>|%s").strip()
         == "Yusuf Pratama, S.Kom <yusuf@dp3acskb.babelprov.go.id>|Ledger dibuat: pengaturan, daftar orang dan SOP yang berlaku"

@@ -789,3 +789,32 @@ def test_request_file_text_is_exactly_what_tomli_w_writes(demo_path):
         state = dataclasses.replace(first, events=events)
         assert dumps(state) == plain(state)
     assert "event = [" in dumps(dataclasses.replace(first, events=(short,)))
+
+
+def _shared_index(root: Path) -> bytes:
+    """The shared index `.git/index` links to (its "link" extension), b"" when not split."""
+    data = (root / ".git" / "index").read_bytes()
+    at = data.find(b"link", 12)
+    return data[at + 8 : at + 28] if at > 0 else b""
+
+
+def test_a_step_re_splits_a_grown_split_index(demo_path, monkeypatch):
+    """git never moves replaced entries back into the shared index: without ktpel re-splitting,
+    the part every step rewrites would keep each stepped file's entry for good."""
+    import ledger.store
+
+    git(demo_path, "update-index", "--split-index")
+    shared = _shared_index(demo_path)
+    assert shared
+    with Ledger.open(demo_path) as led:
+        led.record("2026-0003", Event("advance", 8, FIXED_NOW, "hendra", "kadis", {}))
+        assert _shared_index(demo_path) == shared  # a small split part is left as it is
+        monkeypatch.setattr(ledger.store, "SPLIT_PART_MAX", 0)
+        letter = {
+            "letter_number": "400.12.3.2/1300/DP3ACSKB/2026",
+            "letter_date": date(2026, 11, 28),
+        }
+        at = FIXED_NOW + timedelta(minutes=1)
+        led.record("2026-0003", Event("advance", 9, at, "agus", "kasubag-umum", letter))
+    assert _shared_index(demo_path) not in (shared, b"")  # pushed back into a new shared index
+    assert porcelain(demo_path) == ""

@@ -241,6 +241,10 @@ def test_clone_is_ready_and_fetch_refspec_is_strict(hub: Path, offices, demo_pat
         git(led.root, "config", "--get-all", "remote.origin.fetch").strip()
         == "refs/heads/main:refs/remotes/origin/main"
     )
+    # `ktpel log REQ` reads only the commits that touched the file (changed-path Bloom filters),
+    # and each sync's fetch keeps the commit-graph up to date.
+    assert b"BDAT" in (led.git_dir / "objects" / "info" / "commit-graph").read_bytes()
+    assert git(led.root, "config", "--get", "fetch.writeCommitGraph").strip() == "true"
     assert last_sync(led) is None
     result = sync(led)
     assert (result.pulled, result.pushed, result.parked) == (0, 0, [])

@@ -1,0 +1,306 @@
+"""National scale, the write side (issue 17): a step, the index, the incremental audit, clone.
+
+Ledgers come from `bench.build_fast` (templated `git fast-import`, cached under bench/out/):
+200 requests with one commit per event, 20,000 with one commit per request, 200,000 in
+commits of 1,000 requests (all in one year's folder: the worst case for a flat layout).
+
+    python -m bench.bench_scale_write                  # every part, every size
+    python -m bench.bench_scale_write --parts step --sizes 200 20000
+    python -m bench.bench_scale_write --parts index audit clone
+
+Parts, each against its floor in the same run:
+- `step`: `Ledger.record` of one step (warm process, as in the TUI) against `git commit-tree`
+  + `git update-ref` of the same kind of change (tree made beforehand, untimed), with ktpel's
+  time split into its git processes and the rest (kernel, blob and tree splice, cache);
+- `index`: the `git update-index --add -- PATH` ktpel runs per step, with a full index, a
+  fresh split index, a split index after every entry was stepped once (git alone keeps every
+  replaced entry in the split part), and after ktpel's re-split (`Ledger._keep_index_split`);
+- `audit`: an incremental audit of 100 new steps at 20,000 requests (cache of the rest);
+- `clone`: `ktpel clone` against `git clone` of the same hub over `git daemon`, and the
+  commit-graph ktpel writes after a clone (in the background: its cost is measured alone).
+
+Nothing here asserts a time; the targets are printed next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bench.bench_core import SIMPLE_STEPS, _event
+from bench.build_fast import build_fast
+from ledger.gitobjects import tree_with
+from ledger.request import apply
+from ledger.requestfile import dumps
+from ledger.store import Ledger
+
+OUT = Path(__file__).resolve().parent / "out"
+HISTORY = {200: "events", 20000: "requests", 200000: "batch"}
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _git(cwd: Path, *args: str, data: bytes | None = None) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def ledger_at(size: int) -> Path:
+    path = OUT / f"fast-{size}"
+    if not path.exists():
+        t = time.perf_counter()
+        build_fast(path, size, HISTORY.get(size, "requests"))
+        print(f"  built {size} requests in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return path
+
+
+def step(path: Path, rounds: int) -> dict[str, float]:
+    led = Ledger.open(path)
+    t = time.perf_counter()
+    rows = led.list_requests()  # cold the first time (the listing cache is kept after)
+    listed = time.perf_counter() - t
+    policy = led.policy()
+    candidates = [r for r in rows if not r.broken and r.step in SIMPLE_STEPS]
+    spent: dict[str, list[float]] = defaultdict(list)
+    real_git = led.git
+
+    def timed_git(*args, **kw):
+        t = time.perf_counter()
+        try:
+            return real_git(*args, **kw)
+        finally:
+            spent[args[0] if not args[0].startswith("-") else args[4]].append(
+                time.perf_counter() - t
+            )
+
+    led.git = timed_git  # type: ignore[method-assign]
+    ours, floor = [], []
+    # ktpel's steps back to back (as in the TUI: the listing cache follows its own commits),
+    # then the floor's, so neither pays for catching up with the other's commits.
+    for i in range(rounds + 1):
+        mine = candidates[2 * i]
+        t = time.perf_counter()
+        led.record(mine.id, _event(policy, mine))
+        ours.append(time.perf_counter() - t)
+    for i in range(rounds + 1):
+        # Floor: the same kind of change, tree made beforehand; only the commit and the ref move.
+        other = candidates[2 * i + 1]
+        head = led.head()
+        new = apply(led.read_request(other.id, head), _event(policy, other), policy)
+        blob = led._write_object(b"blob", dumps(new).encode())
+        tree = led.read_object(head)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
+        tree = tree_with(led.read_object, led._write_object, tree, other.path.split("/"), blob)
+        t = time.perf_counter()
+        sha = _git(path, "commit-tree", tree, "-p", head, "-m", f"[{other.id}] floor").strip()
+        _git(path, "update-ref", "HEAD", sha, head)
+        floor.append(time.perf_counter() - t)
+        (path / other.path).write_bytes(dumps(new).encode())
+        _git(path, "update-index", "--", other.path)
+    led.close()
+    ours, floor = ours[1:], floor[1:]  # the first round warms the caches (policy, listing)
+    parts = {k: statistics.median(v[1:]) for k, v in spent.items()}
+    rest = statistics.median(ours) - sum(parts.values())
+    return {
+        "step": statistics.median(ours),
+        "floor": statistics.median(floor),
+        "list": listed,
+        **{f"git {k}": v for k, v in parts.items()},
+        "in-process": rest,
+    }
+
+
+def _update_index(repo: Path, paths: list[str], rounds: int) -> float:
+    runs = []
+    for rel in paths[:rounds]:
+        (repo / rel).write_text((repo / rel).read_text() + "\n")
+        t = time.perf_counter()
+        _git(repo, "update-index", "--add", "--remove", "--", rel)
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def index(path: Path, rounds: int) -> dict[str, float]:
+    """`git update-index` of one path in a copy of the ledger, per index layout."""
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        repo = Path(tmp) / "copy"
+        _git(OUT, "clone", "-q", "--no-checkout", "--shared", str(path), str(repo))
+        _git(repo, "config", "core.splitIndex", "false")
+        _git(repo, "checkout", "-q", "main")
+        paths = _git(repo, "ls-files", "requests/").split()
+        out["entries"] = len(paths)
+        out["index bytes"] = (repo / ".git" / "index").stat().st_size
+        out["full"] = _update_index(repo, paths, rounds)
+        _git(repo, "config", "core.splitIndex", "true")
+        _git(repo, "update-index", "--split-index")
+        out["split, fresh"] = _update_index(repo, paths[rounds:], rounds)
+        # A year of steps: every entry replaced once. git leaves them all in the split part.
+        bulk = paths[2 * rounds :]
+        for rel in bulk:
+            with open(repo / rel, "a") as fh:
+                fh.write("\n")
+        for k in range(0, len(bulk), 2000):
+            _git(repo, "update-index", "--", *bulk[k : k + 2000])
+        out["split part bytes, every entry stepped once"] = (repo / ".git" / "index").stat().st_size
+        out["split, every entry stepped once (git alone)"] = _update_index(repo, bulk, rounds)
+        t = time.perf_counter()
+        _git(repo, "update-index", "--split-index")
+        out["re-split (once)"] = time.perf_counter() - t
+        out["split, after ktpel's re-split"] = _update_index(repo, bulk[rounds:], rounds)
+    return out
+
+
+def incremental_audit(path: Path, commits: int) -> dict[str, float]:
+    from ledger.audit import audit_git_dir
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        base = Path(tmp)
+        repo = base / "copy"
+        _git(OUT, "clone", "-q", "--shared", "-b", "main", str(path), str(repo))
+        t = time.perf_counter()
+        full = audit_git_dir(repo / ".git", "HEAD")
+        first = time.perf_counter() - t
+        led = Ledger.open(repo)
+        policy = led.policy()
+        rows = [r for r in led.list_requests() if not r.broken and r.step in SIMPLE_STEPS]
+        done = 0
+        for row in rows:
+            state = led.read_request(row.id)
+            while done < commits and state.step in SIMPLE_STEPS:
+                state = led.record(row.id, _event(policy, state)).request
+                done += 1
+            if done >= commits:
+                break
+        led.close()
+        kept = repo / ".git" / "ktpel"
+        shutil.copytree(kept, base / "state")
+        t = time.perf_counter()
+        report = audit_git_dir(repo / ".git", "HEAD")
+        ok = report.ok
+        incremental = time.perf_counter() - t
+        t = time.perf_counter()
+        shown = len(report.findings)  # what `ktpel audit` then prints: every finding
+        read_all = time.perf_counter() - t
+        shutil.rmtree(kept)
+        shutil.copytree(base / "state", kept)
+        t = time.perf_counter()
+        audit_git_dir(repo / ".git", "HEAD", old_findings=False)  # sync and the hub's hook
+        only_new = time.perf_counter() - t
+    return {
+        "full": first,
+        "incremental": incremental,
+        "then reading every finding": read_all,
+        "incremental, new findings only": only_new,
+        "checked": report.checked,
+        "ok": ok,
+        "findings shown": shown,
+        "findings": len(full.findings),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clone(path: Path) -> dict[str, float]:
+    from ledger.hub import clone as ktpel_clone
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        base = Path(tmp)
+        _git(OUT, "clone", "-q", "--bare", str(path), str(base / "hub.git"))
+        port = _free_port()
+        daemon = subprocess.Popen(
+            ["git", "daemon", "--export-all", "--reuseaddr", f"--port={port}"]
+            + ["--listen=127.0.0.1", f"--base-path={base}", str(base)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"git://127.0.0.1:{port}/hub.git"
+            for _ in range(50):
+                if subprocess.run(["git", "ls-remote", url], capture_output=True).returncode == 0:
+                    break
+                time.sleep(0.1)
+            t = time.perf_counter()
+            _git(base, "clone", "-q", url, str(base / "plain"))
+            plain = time.perf_counter() - t
+            t = time.perf_counter()
+            ktpel_clone(url, base / "ktpel").close()
+            ours = time.perf_counter() - t
+            t = time.perf_counter()  # again after ktpel's: the order must not decide
+            _git(base, "clone", "-q", url, str(base / "plain-2"))
+            plain = min(plain, time.perf_counter() - t)
+            graph = base / "plain" / ".git" / "objects" / "info"
+            for stale in graph.glob("commit-graph*"):
+                if stale.is_file():
+                    stale.unlink()
+            t = time.perf_counter()
+            _git(base / "plain", "commit-graph", "write", "--reachable", "--changed-paths")
+            graph_write = time.perf_counter() - t
+        finally:
+            os.kill(daemon.pid, signal.SIGTERM)
+            daemon.wait()
+    return {"git clone": plain, "ktpel clone": ours, "commit-graph write": graph_write}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", nargs="*", default=["step", "index", "audit", "clone"])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[200, 20000, 200000])
+    ap.add_argument("--rounds", type=int, default=15)
+    args = ap.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    os.environ.setdefault("KTPEL_KEYS_DIR", str(OUT / "no-keys"))  # benchmark ledgers are unsigned
+    print(f"load {os.getloadavg()[0]:.1f}")
+    if "step" in args.parts:
+        base = None
+        for size in args.sizes:
+            r = step(ledger_at(size), args.rounds)
+            base = base or r["step"]
+            print(f"step at {size}: " + ", ".join(f"{k} {_ms(v)}" for k, v in r.items()))
+            print(
+                f"  ÷ floor {r['step'] / r['floor']:.2f}×, ÷ step at {args.sizes[0]} "
+                f"{r['step'] / base:.2f}× (target ≤ 1.3×)"
+            )
+    if "index" in args.parts:
+        for size in args.sizes:
+            r = index(ledger_at(size), args.rounds)
+            print(
+                f"update-index at {size}: "
+                + ", ".join(f"{k} {_ms(v) if v < 100 else int(v)}" for k, v in r.items())
+            )
+    if "audit" in args.parts:
+        r = incremental_audit(ledger_at(20000), 100)
+        print(
+            "audit at 20000: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in r.items())
+            + " (target: incremental ≤ 0.2 s)"
+        )
+    if "clone" in args.parts:
+        r = clone(ledger_at(20000))
+        print(
+            "clone at 20000: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in r.items())
+            + f"; ktpel ÷ git {r['ktpel clone'] / r['git clone']:.2f}× (target ≤ 1.3×)"
+        )
+    print(f"load {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
