@@ -855,3 +855,29 @@ def test_help_and_usage_errors_speak_indonesian_by_default(demo_path):
     assert "pilihan 'xx' tidak ada" in out.stderr and "Traceback" not in out.stderr
     out = ktpel("--lang", "en", "advance", "--help")
     assert out.stdout.startswith("usage: ktpel advance ") and "\noptions:\n" in out.stdout
+
+
+def test_list_json_streams_the_same_text_as_the_whole_list(demo_path, capsys, fixed_clock):
+    """`list --json` writes row by row (issue 17): the text is json.dumps of the whole list."""
+    from ledger.store import Ledger
+
+    with Ledger.open(demo_path) as led:
+        whole = [s.to_json() for s in led.list_requests()]
+    for extra, keep in (
+        ((), lambda s: True),
+        (("--overdue",), lambda s: s["status"] != "selesai" and s.get("overdue")),
+        (("--mine", "--as", "rudi"), None),
+    ):
+        code, out, _ = run(capsys, "--ledger", str(demo_path), "list", "--json", *extra)
+        assert code == 0
+        rows = json.loads(out)
+        if keep is not None:
+            assert rows == [r for r in whole if keep(r)]
+        assert out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(run(capsys, "--ledger", str(demo_path), "list", "--json")[1])) == 6
+    nothing = run(
+        capsys, "--ledger", str(demo_path), "list", "--json", "--mine", "--as", "kadis-1901"
+    )
+    assert nothing[:2] == (0, "[]\n")
+    code, out, _ = run(capsys, "--ledger", str(demo_path), "list", "--json", "--mine", "--as", "x")
+    assert code != 0 and out == ""
