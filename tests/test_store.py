@@ -789,3 +789,18 @@ def test_request_file_text_is_exactly_what_tomli_w_writes(demo_path):
         state = dataclasses.replace(first, events=events)
         assert dumps(state) == plain(state)
     assert "event = [" in dumps(dataclasses.replace(first, events=(short,)))
+
+
+def test_quick_rows_agree_with_the_checked_rows_where_they_say_anything(demo_path):
+    """The list's head start (each file's [state] table, issue 17) shows what the check shows."""
+    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"):
+        (demo_path / ".git" / "ktpel" / name).unlink(missing_ok=True)
+    fields = ("id", "path", "status", "step", "step_title", "since", "kabkota", "standard")
+    with Ledger.open(demo_path) as led:
+        quick = led.quick_requests()
+        assert quick is not None and len(quick) == 6
+        full = led.list_requests()
+        assert [[getattr(s, f) for f in fields] for s in quick] == [
+            [getattr(s, f) for f in fields] for s in full
+        ]
+        assert led.quick_requests() is None  # the cache is current: no head start needed

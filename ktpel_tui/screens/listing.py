@@ -210,7 +210,8 @@ class ListScreen(Screen):
         self.query_text = ""
         self.sort_column = "time"
         self.shown: list[RequestSummary] = []
-        self.filled = False  # all rows of the current filter are in the table
+        self.filled = False  # all rows of the current filter are in the table, checked
+        self.provisional = False  # the rows are read from [state] tables, not yet checked
         self.parked = 0  # operations sync could not apply (the P screen)
         # Each refilter gets a number; what a superseded worker still sends is ignored.
         self.generation = 0
@@ -264,6 +265,15 @@ class ListScreen(Screen):
                     self._status, _("Memuat {done}/{total}…").format(done=done, total=total)
                 )
 
+        # No listing cache for HEAD (a fresh clone): rows from each file's [state] table at once
+        # (about a second at 20,000 requests), while every file is checked below; the check's
+        # rows then replace them, a broken file among them marked RUSAK.
+        try:
+            quick = app.with_ledger(lambda led: led.quick_requests())  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - only a head start: the full check below says why
+            quick = None
+        if quick:
+            app.call_from_thread(self._loaded, quick, 0, True)
         try:
             summaries = app.with_ledger(lambda led: led.list_requests(progress=progress))  # type: ignore[attr-defined]
         except Exception as err:  # noqa: BLE001
@@ -278,10 +288,13 @@ class ListScreen(Screen):
     def _status(self, text: str) -> None:
         self.query_one("#list-status", Static).update(text)
 
-    def _loaded(self, summaries: list[RequestSummary], held: int = 0) -> None:
+    def _loaded(
+        self, summaries: list[RequestSummary], held: int = 0, provisional: bool = False
+    ) -> None:
         self.summaries = summaries
         self.parked = held
         self.loaded = True
+        self.provisional = provisional
         self.refilter()
 
     def person_changed(self) -> None:
@@ -367,6 +380,9 @@ class ListScreen(Screen):
         tabs = self.query_one(Tabs)
         for tab, n in counts.items():
             tabs.query_one(f"#tab-{tab}", Tab).label = f"{tab_title(tab)} ({n})"
+        if self.provisional:  # the check's progress takes the status line until it is done
+            self._status(_("Memeriksa semua berkas…"))
+            return
         self.filled = True
         parts = [
             _("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))
