@@ -162,6 +162,10 @@ def matches(s: RequestSummary, query: str, policy: Policy) -> bool:
     return any(q in str(h).casefold() for h in hay)
 
 
+class _Cancelled(Exception):
+    """The list's loading worker was cancelled (the screen or the app is closing)."""
+
+
 class RequestTable(DataTable):
     """The request list: Home and End go to the first and the last request.
 
@@ -258,8 +262,13 @@ class ListScreen(Screen):
     @work(thread=True, exclusive=True, group="list-load", exit_on_error=False)
     def load(self) -> None:
         app = self.app
+        worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
+            # Quitting while every file is checked: stop at once (the cache stays as it was).
+            # A thread still calling into an app that is shutting down would hang its exit.
+            if worker.is_cancelled:
+                raise _Cancelled
             if done % 1000 == 0 or done == total:
                 app.call_from_thread(
                     self._status, _("Memuat {done}/{total}…").format(done=done, total=total)
@@ -272,10 +281,14 @@ class ListScreen(Screen):
             quick = app.with_ledger(lambda led: led.quick_requests())  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - only a head start: the full check below says why
             quick = None
+        if worker.is_cancelled:
+            return
         if quick:
             app.call_from_thread(self._loaded, quick, 0, True)
         try:
             summaries = app.with_ledger(lambda led: led.list_requests(progress=progress))  # type: ignore[attr-defined]
+        except _Cancelled:
+            return
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
@@ -283,7 +296,8 @@ class ListScreen(Screen):
             held = len(app.with_ledger(parked))  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - the count is a hint; the P screen says why
             held = 0
-        app.call_from_thread(self._loaded, summaries, held)
+        if not worker.is_cancelled:
+            app.call_from_thread(self._loaded, summaries, held)
 
     def _status(self, text: str) -> None:
         self.query_one("#list-status", Static).update(text)
