@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +210,20 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
 def out_json(data: Any) -> None:
     print(json.dumps(as_plain(data), ensure_ascii=False, indent=2))
+
+
+def out_json_rows(rows: Iterable[Any]) -> None:
+    """Exactly what `out_json(list(rows))` prints, written row by row: no list of them all."""
+    write = sys.stdout.write
+    opening = "[\n"
+    for row in rows:
+        write(
+            opening
+            + "  "
+            + json.dumps(as_plain(row), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        )
+        opening = ",\n"
+    write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 def print_error(err: LedgerError) -> None:
@@ -745,16 +759,18 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         policy = led.policy()
-        rows = led.list_requests()
         now = clock.now()
-        if args.mine:
-            person = policy.person(acting_person(args, led, policy))
-            rows = [s for s in rows if s.is_for(person, policy.sop)]
-        if args.overdue:
-            rows = [s for s in rows if s.overdue(now)]
+        person = policy.person(acting_person(args, led, policy)) if args.mine else None
+        stream = (
+            s
+            for s in led.iter_requests()
+            if (person is None or s.is_for(person, policy.sop))
+            and (not args.overdue or s.overdue(now))
+        )
         if args.json:
-            out_json([s.to_json() for s in rows])
+            out_json_rows(s.to_json() for s in stream)
             return 0
+        rows = list(stream)
         if not rows:
             say(T("Tidak ada permohonan.", "No requests."))
             return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import tomli_w
@@ -19,6 +19,11 @@ from .evidence import Attachment, attachments_from_toml, attachments_to_toml
 from .policy import Policy
 from .request import ACTIONS, Event, OnBehalf, RequestState, apply_event, empty, request_path
 from .rules import LedgerError, Violation
+
+try:  # a Rust TOML parser, ~10x tomllib on request files (docs/PERFORMANCE.md, issue 17)
+    import rtoml as _rtoml
+except ImportError:  # no wheel for this platform: tomllib reads the same files, only slower
+    _rtoml = None
 
 FORMAT_VERSION = 1
 # A request file says `format = 2` once one of its events carries an attachment (docs/FORMAT.md
@@ -188,6 +193,71 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     )
 
 
+_SYNTAX_ERRORS: tuple[type[Exception], ...] = (tomllib.TOMLDecodeError,) + (
+    (_rtoml.TomlParsingError,) if _rtoml is not None else ()
+)
+
+# TOML 1.1 syntax rtoml reads and tomllib (TOML 1.0: the audit's parser, older ktpel) refuses:
+# a newline or trailing comma in an inline table, the \e and \x escapes, a time without seconds,
+# a byte-order mark. A text that may hold one is left to tomllib, so both read exactly the same
+# files. ktpel writes none of these (`dumps` is tomli-w's TOML 1.0): each test is a plain search.
+_ESCAPE_11 = re.compile(r"\\[ex]")
+_NO_SECONDS = re.compile(r":\d\d(?![:\d])(?<![+-]\d\d:\d\d)(?<!:\d\d:\d\d)")
+# rtoml: "duplicate key at line 4 column 1"; tomllib: "... (at line 4, column 1)".
+_AT_LINE = re.compile(r"\s*\(?at line (\d+),? column \d+\)?$")
+_ZONES: dict[timedelta, timezone] = {}
+
+
+def _maybe_toml_11(text: str) -> bool:
+    return bool(
+        "{" in text
+        or text.startswith("\ufeff")
+        or ("\\" in text and _ESCAPE_11.search(text))
+        or _NO_SECONDS.search(text)
+    )
+
+
+def _std_zones(node: dict[str, Any] | list[Any]) -> None:
+    """rtoml's datetimes carry its own tzinfo class (which neither pickles nor deep-copies): give
+    each the standard `datetime.timezone` of the same offset, as tomllib does (in place)."""
+    for key, value in node.items() if type(node) is dict else enumerate(node):  # type: ignore[union-attr]
+        kind = type(value)
+        if kind is datetime:
+            if value.tzinfo is not None and type(value.tzinfo) is not timezone:
+                offset = value.utcoffset()
+                assert offset is not None
+                zone = _ZONES.get(offset)
+                if zone is None:
+                    zone = _ZONES[offset] = UTC if not offset else timezone(offset)
+                node[key] = value.replace(tzinfo=zone)  # type: ignore[index]
+        elif kind is dict or kind is list:
+            _std_zones(value)
+
+
+def _toml(text: str) -> dict[str, Any]:
+    """A request file's TOML table as `tomllib.loads` gives it (or refuses it), by rtoml when it
+    can: ~10x faster on request files (docs/PERFORMANCE.md, issue 17).
+
+    Of rtoml's values only the events' `data` is kept as read (`loads` turns `at` and `since`
+    into WIB times, the rest into text or numbers): there its datetimes get tomllib's tzinfo."""
+    if _rtoml is None or _maybe_toml_11(text):
+        return tomllib.loads(text)
+    try:
+        table = _rtoml.loads(text)
+    except _rtoml.TomlParsingError as exc:
+        # tomllib decides (rtoml refuses a few TOML 1.0 texts, e.g. integers beyond 64 bits);
+        # when both refuse, rtoml's message is the one shown: it names the line more often.
+        try:
+            return tomllib.loads(text)
+        except (ValueError, RecursionError):  # TOMLDecodeError among them
+            raise exc from None
+    events = table.get("event")
+    for event in events if type(events) is list else ():
+        if type(event) is dict and type(data := event.get("data")) is dict:
+            _std_zones(data)
+    return table
+
+
 def _malformed(path: str, reason: str, line: int | None = None) -> LedgerError:
     return LedgerError(
         Violation(
@@ -210,11 +280,12 @@ def parse_toml(data: str | bytes, path: str) -> tuple[str, dict[str, Any]]:
             line = data[: exc.start].count(b"\n") + 1
             raise _malformed(path, f"bukan UTF-8 (bita {exc.start})", line) from None
     try:
-        return data, tomllib.loads(data)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
+        return data, _toml(data)
+    except _SYNTAX_ERRORS as exc:
+        message = " ".join(str(exc).split())
+        match = _AT_LINE.search(message) or re.search(r"line (\d+)", message)
         line = int(match.group(1)) if match else None
-        raise _malformed(path, re.sub(r"\s*\(at line.*\)$", "", str(exc)), line) from None
+        raise _malformed(path, _AT_LINE.sub("", message) or message, line) from None
     except ValueError as exc:
         raise _malformed(path, str(exc).split(";")[0]) from None
     except RecursionError:

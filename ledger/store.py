@@ -337,10 +337,25 @@ class Ledger:
         self, progress: Callable[[int, int], None] | None = None
     ) -> list[RequestSummary]:
         """Every request file at HEAD, broken ones included (as rows with their reason)."""
+        return list(self.iter_requests(progress))
+
+    def quick_requests(self) -> list[RequestSummary] | None:
+        """Rows read cheaply (each file's [state] table; see `ListingCache.quick_summaries`)
+        when `list_requests` would parse every file (no listing cache yet), else None."""
+        head = self.head()
+        key, policy = self._policy_and_key(head)
+        if not self.cache.needs_full_refresh(key):
+            return None
+        return self.cache.quick_summaries(head, policy)
+
+    def iter_requests(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[RequestSummary]:
+        """`list_requests` one row at a time, never all of them in memory (`list --json`)."""
         head = self.head()
         key, policy = self._policy_and_key(head)
         self.cache.refresh(head, policy, policy_key=key, progress=progress)
-        return self.cache.summaries()
+        return self.cache.iter_summaries()
 
     def next_request_id(self, year: int | None = None) -> str:
         year = year or clock.now().year

@@ -868,3 +868,29 @@ def test_list_says_dikembalikan_for_a_returned_request_as_the_tui_does(demo_path
     out = run(capsys, "--ledger", str(demo_path), "list")[1]
     line = next(line for line in out.splitlines() if line.startswith("2026-0005"))
     assert line.rstrip().endswith("dikembalikan")
+
+
+def test_list_json_streams_the_same_text_as_the_whole_list(demo_path, capsys, fixed_clock):
+    """`list --json` writes row by row (issue 17): the text is json.dumps of the whole list."""
+    from ledger.store import Ledger
+
+    with Ledger.open(demo_path) as led:
+        whole = [s.to_json() for s in led.list_requests()]
+    for extra, keep in (
+        ((), lambda s: True),
+        (("--overdue",), lambda s: s["status"] != "selesai" and s.get("overdue")),
+        (("--mine", "--as", "rudi"), None),
+    ):
+        code, out, _ = run(capsys, "--ledger", str(demo_path), "list", "--json", *extra)
+        assert code == 0
+        rows = json.loads(out)
+        if keep is not None:
+            assert rows == [r for r in whole if keep(r)]
+        assert out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(run(capsys, "--ledger", str(demo_path), "list", "--json")[1])) == 6
+    nothing = run(
+        capsys, "--ledger", str(demo_path), "list", "--json", "--mine", "--as", "kadis-1901"
+    )
+    assert nothing[:2] == (0, "[]\n")
+    code, out, _ = run(capsys, "--ledger", str(demo_path), "list", "--json", "--mine", "--as", "x")
+    assert code != 0 and out == ""

@@ -818,3 +818,18 @@ def test_a_step_re_splits_a_grown_split_index(demo_path, monkeypatch):
         led.record("2026-0003", Event("advance", 9, at, "agus", "kasubag-umum", letter))
     assert _shared_index(demo_path) not in (shared, b"")  # pushed back into a new shared index
     assert porcelain(demo_path) == ""
+
+
+def test_quick_rows_agree_with_the_checked_rows_where_they_say_anything(demo_path):
+    """The list's head start (each file's [state] table, issue 17) shows what the check shows."""
+    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"):
+        (demo_path / ".git" / "ktpel" / name).unlink(missing_ok=True)
+    fields = ("id", "path", "status", "step", "step_title", "since", "kabkota", "standard")
+    with Ledger.open(demo_path) as led:
+        quick = led.quick_requests()
+        assert quick is not None and len(quick) == 6
+        full = led.list_requests()
+        assert [[getattr(s, f) for f in fields] for s in quick] == [
+            [getattr(s, f) for f in fields] for s in full
+        ]
+        assert led.quick_requests() is None  # the cache is current: no head start needed

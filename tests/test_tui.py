@@ -861,3 +861,38 @@ async def test_no_color_keeps_late_in_words(demo_path: Path, fixed_clock, monkey
         await start(pilot, app)
         table = app.screen.query_one("#requests", DataTable)
         assert str(table.get_cell("2026-0003", "status")) == "TERLAMBAT"
+
+
+async def test_a_fresh_clone_shows_rows_from_state_tables_then_marks_a_broken_file(
+    demo_path: Path, fixed_clock, monkeypatch
+) -> None:
+    """No listing cache (a fresh clone): the first rows come from each file's [state] table,
+    then the full check replaces them and marks the file whose events break a rule (issue 17)."""
+    from test_store import break_a_count, commit_by_hand
+
+    rel, *_ = break_a_count(demo_path)  # [state] still reads well; its events break a rule
+    commit_by_hand(demo_path, "Diubah dengan tangan", "requests")
+    for name in ("cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"):
+        (demo_path / ".git" / "ktpel" / name).unlink(missing_ok=True)
+    broken = Path(rel).stem
+    seen: list[tuple[bool, dict[str, bool]]] = []
+    real = ListScreen._loaded
+
+    def spy(self, summaries, held=0, provisional=False):
+        seen.append((provisional, {s.id: s.broken for s in summaries}))
+        real(self, summaries, held, provisional)
+
+    monkeypatch.setattr(ListScreen, "_loaded", spy)
+    app = KtpelApp(demo_path, "hendra", watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app)
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.filled and broken in rows(app), "the broken row")
+        table = app.screen.query_one("#requests", DataTable)
+        assert str(table.get_cell(broken, "status")) == "RUSAK"
+        assert "2026-0001" in rows(app) and len(rows(app)) == 6
+    assert [p for p, _ in seen] == [True, False]
+    assert seen[0][1] == {s: False for s in seen[1][1]}  # the same six, none broken yet
+    assert seen[1][1][broken] and sum(seen[1][1].values()) == 1
+    with Ledger.open(demo_path) as led:  # the cache is now current: no second head start
+        assert led.quick_requests() is None

@@ -163,6 +163,10 @@ def matches(s: RequestSummary, query: str, policy: Policy) -> bool:
     return any(q in str(h).casefold() for h in hay)
 
 
+class _Cancelled(Exception):
+    """The list's loading worker was cancelled (the screen or the app is closing)."""
+
+
 class RequestTable(DataTable):
     """The request list: Home and End go to the first and the last request.
 
@@ -211,7 +215,8 @@ class ListScreen(Screen):
         self.query_text = ""
         self.sort_column = "time"
         self.shown: list[RequestSummary] = []
-        self.filled = False  # all rows of the current filter are in the table
+        self.filled = False  # all rows of the current filter are in the table, checked
+        self.provisional = False  # the rows are read from [state] tables, not yet checked
         self.parked = 0  # operations sync could not apply (the P screen)
         # Each refilter gets a number; what a superseded worker still sends is ignored.
         self.generation = 0
@@ -258,15 +263,33 @@ class ListScreen(Screen):
     @work(thread=True, exclusive=True, group="list-load", exit_on_error=False)
     def load(self) -> None:
         app = self.app
+        worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
+            # Quitting while every file is checked: stop at once (the cache stays as it was).
+            # A thread still calling into an app that is shutting down would hang its exit.
+            if worker.is_cancelled:
+                raise _Cancelled
             if done % 1000 == 0 or done == total:
                 app.call_from_thread(
                     self._status, _("Memuat {done}/{total}…").format(done=done, total=total)
                 )
 
+        # No listing cache for HEAD (a fresh clone): rows from each file's [state] table at once
+        # (about a second at 20,000 requests), while every file is checked below; the check's
+        # rows then replace them, a broken file among them marked RUSAK.
+        try:
+            quick = app.with_ledger(lambda led: led.quick_requests())  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - only a head start: the full check below says why
+            quick = None
+        if worker.is_cancelled:
+            return
+        if quick:
+            app.call_from_thread(self._loaded, quick, 0, True)
         try:
             summaries = app.with_ledger(lambda led: led.list_requests(progress=progress))  # type: ignore[attr-defined]
+        except _Cancelled:
+            return
         except Exception as err:  # noqa: BLE001
             app.call_from_thread(app.show_error, err)  # type: ignore[attr-defined]
             return
@@ -274,15 +297,19 @@ class ListScreen(Screen):
             held = len(app.with_ledger(parked))  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - the count is a hint; the P screen says why
             held = 0
-        app.call_from_thread(self._loaded, summaries, held)
+        if not worker.is_cancelled:
+            app.call_from_thread(self._loaded, summaries, held)
 
     def _status(self, text: str) -> None:
         self.query_one("#list-status", Static).update(text)
 
-    def _loaded(self, summaries: list[RequestSummary], held: int = 0) -> None:
+    def _loaded(
+        self, summaries: list[RequestSummary], held: int = 0, provisional: bool = False
+    ) -> None:
         self.summaries = summaries
         self.parked = held
         self.loaded = True
+        self.provisional = provisional
         self.refilter()
 
     def person_changed(self) -> None:
@@ -368,6 +395,9 @@ class ListScreen(Screen):
         tabs = self.query_one(Tabs)
         for tab, n in counts.items():
             tabs.query_one(f"#tab-{tab}", Tab).label = f"{tab_title(tab)} ({n})"
+        if self.provisional:  # the check's progress takes the status line until it is done
+            self._status(_("Memeriksa semua berkas…"))
+            return
         self.filled = True
         parts = [
             _("{shown} dari {total} permohonan").format(shown=count, total=len(self.summaries))
