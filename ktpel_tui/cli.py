@@ -362,7 +362,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.demo import build_demo
 
-    led = build_demo(args.path)
+    # `ktpel demo PATH` or `ktpel --ledger PATH demo`: the folder named either way (KTPEL_LEDGER
+    # and the current folder are where people work, never where a demo is built unasked).
+    led = build_demo(args.path or getattr(args, "ledger", None))
     count = len(led.list_requests())
     say(
         T(

@@ -197,8 +197,8 @@ def test_demo_builds_into_a_folder_and_rebuilds_only_a_demo(tmp_path):
     assert f"ktpel --ledger {root} --as maya list --mine" in out.stdout
     story = git_log(root, "%an|%ad|%s")
     (root / "requests/2026/2026-0001.toml").unlink()  # a demo someone played with
-    # Asking again rebuilds it (same clock, same seed: the same story).
-    again = ktpel("demo", str(root), "--no-tui")
+    # Asking again rebuilds it (same clock, same seed: the same story); --ledger names it too.
+    again = ktpel("--ledger", str(root), "demo", "--no-tui")
     assert again.returncode == 0, again.stderr
     assert len(list((root / "requests/2026").glob("*.toml"))) == 6
     assert git_log(root, "%an|%ad|%s") == story
@@ -229,6 +229,9 @@ def test_demo_refuses_to_overwrite_a_folder_that_is_not_a_demo(tmp_path, capsys)
     assert f"Galat [ledger-exists]: {real} sudah berisi berkas; pilih folder kosong." in out.stderr
     assert "Traceback" not in out.stderr
     assert head_of(real) == before and (real / "ledger.toml").is_file()
+    out = ktpel("--ledger", str(real), "demo", "--no-tui")
+    assert out.returncode == 1 and "[ledger-exists]" in out.stderr
+    assert head_of(real) == before
 
 
 # --- people and sop ----------------------------------------------------------------------------------
