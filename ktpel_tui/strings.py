@@ -117,6 +117,7 @@ EN: dict[str, str] = {
     "Konfirmasi penerimaan oleh {kabkota}": "Confirm receipt by {kabkota}",
     "Kerjakan langkah {step}: {title}": "Do step {step}: {title}",
     "Apa yang dicatat?": "What to record?",
+    "{request} · langkah {step}: {title}": "{request} · step {step}: {title}",
     "Tidak ada langkah yang dapat dicatat: permohonan sudah selesai.": "Nothing to record: the request is complete.",
     "Langkah ini tanggung jawab: {role}": "This step belongs to: {role}",
     "Catatan": "Note",

@@ -388,6 +388,9 @@ async def test_return_for_revision_with_a_note_that_is_not_markup(
         await start(pilot, app)
         choice = await open_form(pilot, app, "2026-0005", tab="1")
         assert isinstance(choice, ChoiceScreen)
+        # The dialog says which request and step the reviewer is deciding on.
+        heading = text_of(choice, "#choice-heading")
+        assert heading.startswith("2026-0005 · langkah 3: ") and "Koreksi" in heading
         await pilot.press("down", "enter")
         await until(pilot, lambda: isinstance(app.screen, ActScreen), "the return form")
         form = app.screen

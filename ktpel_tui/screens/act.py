@@ -356,7 +356,12 @@ def _open_form(
     if len(choices) == 1:
         open_one(choices[0])
     else:
-        app.push_screen(ChoiceScreen(choices), open_one)
+        policy: Policy = app.policy  # type: ignore[attr-defined]
+        step = policy.sop.step(choices[0].step)
+        heading = _("{request} · langkah {step}: {title}").format(
+            request=request_id or "", step=step.no, title=step.title
+        )
+        app.push_screen(ChoiceScreen(choices, heading), open_one)
 
 
 def _done(app: App, rec: Recorded | None) -> None:
@@ -388,13 +393,16 @@ def _done(app: App, rec: Recorded | None) -> None:
 class ChoiceScreen(ModalScreen[Choice | None]):
     BINDINGS = [Binding("escape", "cancel", _("Batal"), id="cancel")]
 
-    def __init__(self, choices: list[Choice]) -> None:
+    def __init__(self, choices: list[Choice], heading: str = "") -> None:
         super().__init__()
         self.choices = choices
+        self.heading = heading  # which request and step: a reviewer may have several open
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="choice"):
             yield Static(_("Apa yang dicatat?"), classes="dialog-title")
+            if self.heading:
+                yield Static(self.heading, id="choice-heading", markup=False)
             yield OptionList(
                 *(Option(Text(c.label), id=str(i)) for i, c in enumerate(self.choices)),
                 id="choices",
