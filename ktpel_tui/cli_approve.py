@@ -9,12 +9,15 @@ or the Kepala Dinas when the ledger has a single admin, approves it here (ledger
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ledger import i18n
-from ledger.admin import Proposed, approve, pending, withdraw
 from ledger.textsafe import visible
 
 from .cli import UsageError, acting_person, open_ledger, out_json, say
+
+if TYPE_CHECKING:
+    from ledger.admin import Proposed
 
 T = i18n.pick
 
@@ -35,6 +38,8 @@ def report_proposed(result: Proposed) -> None:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    from ledger.admin import approve, pending, withdraw  # imported on use (and bootstrap)
+
     with open_ledger(args) as led:
         if args.list:
             waiting = pending(led)

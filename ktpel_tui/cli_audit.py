@@ -7,7 +7,6 @@ time running backwards, are shown but do not fail it unless --strict), 1 otherwi
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 
 from ledger import i18n
@@ -213,6 +212,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.html:
         _write_html(args, report, numbers)
     if args.csv:
+        import csv
+
         writer = csv.writer(sys.stdout)
         writer.writerow(["severity", "code", "commit", "request", "message"])
         for f in report.findings:

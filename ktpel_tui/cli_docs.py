@@ -11,7 +11,6 @@ import argparse
 from pathlib import Path
 
 from ledger import i18n
-from ledger.documents import write_document, write_documents
 from ledger.rules import fail
 
 from .cli import UsageError, open_ledger, out_json
@@ -40,7 +39,7 @@ def _print_written(doc, path: Path, pdf: Path | None, policy) -> None:
 def cmd_doc(args: argparse.Namespace) -> int:
     if args.request == "verify":
         return cmd_doc_verify(args)
-    from ledger.documents import available
+    from ledger.documents import available, write_document  # on use, as every doc verb
 
     template = Path(args.template).expanduser() if args.template else None
     with open_ledger(args) as led:
@@ -118,6 +117,8 @@ def _write_all(led, args, docs, policy) -> int:
     folder = Path(args.output or ".").expanduser()
     if folder.exists() and not folder.is_dir():
         raise fail("doc-output-exists", path=str(folder))
+    from ledger.documents import write_documents
+
     results = write_documents(
         led,
         args.request,

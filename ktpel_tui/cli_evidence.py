@@ -13,7 +13,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from ledger import i18n, lean
+from ledger import i18n
 from ledger.evidence import (
     EVIDENCE_DIR,
     Attachment,
@@ -87,6 +87,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
                 "HASH must be a SHA-256 (at least 8 hexadecimal digits).",
             )
         )
+    from ledger import lean  # with ledger.sync: only for the verbs that read evidence
+
     with open_ledger(args) as led:
         matches = []
         for item in lean.evidence_presence(led.root, "HEAD"):
@@ -136,6 +138,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     """`ktpel evidence REQ`: every file the request's events attach, and whether it is here."""
+    from ledger import lean
+
     with open_ledger(args) as led:
         state = led.read_request(args.action)
         sop = led.policy().for_sop(state.sop_id).sop

@@ -11,15 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_ssh_public_key,
-)
-
 from .policy import Person, Policy
 from .sshsig import public_blob, public_line
 
@@ -49,13 +40,20 @@ def create_key(
     person_id: str, *, comment: str | None = None, path: Path | None = None
 ) -> tuple[Path, str, bool]:
     """Make `person_id`'s ed25519 key unless it exists. Returns (path, public line, created)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+        load_ssh_private_key,
+    )
+
     path = path or signing_key_path(person_id)
     pub = path.with_name(path.name + ".pub")
     if path.exists():
         if pub.exists():
             return path, normalize(pub.read_text()), False
-        from cryptography.hazmat.primitives.serialization import load_ssh_private_key
-
         private = load_ssh_private_key(path.read_bytes(), None)
         line = private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
         pub.write_text(f"{line} {comment or person_id + '@ktpel'}\n")
@@ -103,6 +101,8 @@ def normalize(text: str) -> str:
     blob = public_blob(text.strip())
     if blob is None:
         raise ValueError(text)
+    from cryptography.hazmat.primitives.serialization import load_ssh_public_key  # on use
+
     load_ssh_public_key(public_line(blob).encode())
     return public_line(blob)
 
@@ -137,7 +137,11 @@ def public_of_file(path: Path) -> str | None:
     try:
         if pub.exists():
             return normalize(pub.read_text())
-        from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+        from cryptography.hazmat.primitives.serialization import (
+            Encoding,
+            PublicFormat,
+            load_ssh_private_key,
+        )
 
         private = load_ssh_private_key(path.read_bytes(), None)
         return normalize(

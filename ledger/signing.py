@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_ssh_private_key
-
 from .keys import normalize, public_of_file
 from .policy import Person
 
@@ -28,6 +25,9 @@ def key_file(key: Path) -> tuple[str | None, object]:
         return None, None
     slot = (key, st.st_mtime_ns, st.st_size)
     if slot not in _KEY_FILES:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+
         try:
             private = load_ssh_private_key(key.read_bytes(), None)
             private = private if isinstance(private, Ed25519PrivateKey) else None

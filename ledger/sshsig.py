@@ -14,9 +14,10 @@ import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography is imported on use: a read-only command never loads it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAGIC = b"SSHSIG"
 NAMESPACE = b"git"
@@ -292,6 +293,9 @@ def verify(armored: bytes, payload: bytes) -> bytes | None:
     digest = hashlib.new(parsed.hash_alg.decode(), payload).digest()
     # OpenSSH rebuilds the signed data with an empty reserved field, whatever the blob carries
     signed = MAGIC + _pack(NAMESPACE, b"", parsed.hash_alg, digest)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(raw_key).verify(parsed.raw_sig, signed)
     except (ValueError, InvalidSignature):

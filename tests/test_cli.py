@@ -897,3 +897,29 @@ def test_list_json_streams_the_same_text_as_the_whole_list(demo_path, capsys, fi
     assert nothing[:2] == (0, "[]\n")
     code, out, _ = run(capsys, "--ledger", str(demo_path), "list", "--json", "--mine", "--as", "x")
     assert code != 0 and out == ""
+
+
+# Libraries only some verbs need (the screen, documents, signing keys): a plain command must not
+# pay for importing them (issue 17: Python's start and its imports were most of `ktpel log`).
+HEAVY = ("textual", "rich", "docxtpl", "docx", "xlsxwriter", "jinja2", "segno", "cryptography")
+
+
+def test_a_plain_command_does_not_import_the_screen_or_the_document_libraries(demo_path):
+    script = (
+        "import sys\n"
+        "import ktpel_tui.cli\n"
+        "ktpel_tui.cli.build_parser()\n"  # every verb registered, as any command does
+        "code = ktpel_tui.cli.main(sys.argv[1:])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)\n"
+    )
+    request = "2026-0001"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "--ledger", str(demo_path), "log", request],
+        capture_output=True,
+        text=True,
+    )
+    assert f"[{request}]" in proc.stdout  # the log itself was printed
+    code, _, modules = proc.stderr.strip().rpartition("\n")[2].partition(" ")
+    assert code == "0"
+    loaded = set(json.loads(modules.replace("'", '"')))
+    assert "ledger" in loaded and not loaded & set(HEAVY), loaded & set(HEAVY)
