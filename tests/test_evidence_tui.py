@@ -42,8 +42,8 @@ async def test_the_detail_key_lists_attachments_and_writes_the_chosen_one(
         first = str(options.get_option_at_index(0).prompt)
         assert "BAST 19.01 ditandatangani.pdf" in first and "bast-signed" in first
         assert "ada" in first
-        options.highlighted = 0
-        await pilot.press("enter")
+        await until(pilot, lambda: options.highlighted == 0, "the cursor on the first file")
+        await pilot.press("enter")  # at once: no arrow key needed first
         await until(pilot, lambda: screen.written is not None, "written")
         status = str(screen.query_one("#evidence-status", Static).content)
         assert str(tmp_path / "docs" / "2026-0001") in status
