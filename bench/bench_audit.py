@@ -36,12 +36,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.build import request_events
+from bench.fastimport import FIRST_MESSAGE, commit_command, first_files
 from ledger import clock
 from ledger.audit import audit_git_dir
 from ledger.bootstrap import default_settings_text, people_text
 from ledger.demo import PEOPLE
 from ledger.gitobjects import pack_object_header
-from ledger.policy import Key, parse_policy, sop_path
+from ledger.policy import Key, parse_policy
 from ledger.request import request_path
 from ledger.requestfile import dumps
 from ledger.sop import BUILTIN_SOP, builtin_sop_text
@@ -83,38 +84,13 @@ def _stream_unsigned(out, n_commits: int, keys: dict[str, Ed25519PrivateKey], se
         nonlocal made, last_committed
         made += 1
         last_committed = max(last_committed, int(at.timestamp()))
-        stamp = f"{int(at.timestamp())} +0700"
-        msg = message.encode()
-        parts = [
-            f"commit {UNSIGNED_REF}\n".encode(),
-            f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {last_committed} +0700\n".encode(),
-            f"data {len(msg)}\n".encode(),
-            msg,
-            b"\n",
-        ]
-        for path, data in files.items():
-            parts += [
-                f"M 100644 inline {path}\n".encode(),
-                f"data {len(data)}\n".encode(),
-                data,
-                b"\n",
-            ]
-        parts.append(b"\n")
-        out.write(b"".join(parts))
+        who = f"{name} <{email}>"
+        out.write(
+            commit_command(UNSIGNED_REF, who, int(at.timestamp()), last_committed, message, files)
+        )
 
     admin = people[0]
-    commit(
-        {
-            "ledger.toml": texts[0].encode(),
-            "people.toml": texts[1].encode(),
-            sop_path(BUILTIN_SOP): texts[2].encode(),
-            ".gitattributes": b"*.toml text eol=lf\n",
-        },
-        "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
-        admin.name,
-        admin.email,
-        t0,
-    )
+    commit(first_files(texts), FIRST_MESSAGE, admin.name, admin.email, t0)
     n = 0
     while made < n_commits:
         start = t0 + timedelta(minutes=37 * n)

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bench.fastimport import FIRST_MESSAGE, REF, commit_command, first_files
 from ledger import clock
 from ledger.bootstrap import default_settings_text, people_text
 from ledger.demo import ACTOR, PEOPLE, REQUESTED, STOCK_LEFT
-from ledger.policy import parse_policy, sop_path
+from ledger.policy import parse_policy
 from ledger.request import Event, RequestState, apply, empty, request_path
 from ledger.requestfile import dumps
 from ledger.sop import BUILTIN_SOP, builtin_sop_text
@@ -104,46 +105,19 @@ def request_events(
 
 def _fast_import_stream(out, n_requests: int, history: str, policy, texts, seed: int) -> None:
     rng = random.Random(seed)
-    settings_text, ptext, sop_text = texts
     t0 = clock.to_wib(datetime(2026, 1, 5, 8, 0))
     admin = PEOPLE[0]
     mark = 0
 
-    def blob(data: bytes) -> str:
-        return f"data {len(data)}\n".encode() + data + b"\n"
-
     def commit(files: dict[str, bytes], message: str, name: str, email: str, at: datetime) -> None:
         nonlocal mark
         mark += 1
-        stamp = f"{int(at.timestamp())} +0700"
-        msg = message.encode()
-        parts = [
-            f"commit refs/heads/main\nmark :{mark}\n".encode(),
-            f"author {name} <{email}> {stamp}\ncommitter {name} <{email}> {stamp}\n".encode(),
-            f"data {len(msg)}\n".encode(),
-            msg,
-            b"\n",
-        ]
-        if mark > 1:
-            parts.append(f"from :{mark - 1}\n".encode())
-        for path, data in files.items():
-            parts.append(f"M 100644 inline {path}\n".encode())
-            parts.append(blob(data))
-        parts.append(b"\n")
-        out.write(b"".join(parts))
+        when = int(at.timestamp())
+        parent = mark - 1 if mark > 1 else None
+        who = f"{name} <{email}>"
+        out.write(commit_command(REF, who, when, when, message, files, mark, parent))
 
-    commit(
-        {
-            "ledger.toml": settings_text.encode(),
-            "people.toml": ptext.encode(),
-            sop_path(BUILTIN_SOP): sop_text.encode(),
-            ".gitattributes": b"*.toml text eol=lf\n",
-        },
-        "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
-        admin.name,
-        admin.email,
-        t0,
-    )
+    commit(first_files(texts), FIRST_MESSAGE, admin.name, admin.email, t0)
     people = policy.people
     for n in range(n_requests):
         start = t0 + timedelta(minutes=37 * n)

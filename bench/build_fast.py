@@ -35,12 +35,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench.build import _policy_texts, request_events
+from bench.fastimport import FIRST_MESSAGE, REF, commit_command, first_files
 from ledger import clock
 from ledger.demo import PEOPLE
-from ledger.policy import parse_policy, sop_path
+from ledger.policy import parse_policy
 from ledger.request import request_path
 from ledger.requestfile import dumps
-from ledger.sop import BUILTIN_SOP
 from ledger.trailers import commit_message
 
 SENTINEL = 7_000_000  # template t is built as request SENTINEL + t: its numbers are unmistakable
@@ -121,33 +121,10 @@ def _stream(out, n_requests: int, history: str, seed: int) -> None:
         when = int(at.timestamp())
         committed = max(committed, when)
         who = f"{person.name} <{person.email}>"
-        msg = message.encode()
-        parts = [
-            f"commit refs/heads/main\nmark :{mark}\n".encode(),
-            f"author {who} {when} +0700\ncommitter {who} {committed} +0700\n".encode(),
-            f"data {len(msg)}\n".encode(),
-            msg,
-            b"\n",
-        ]
-        if mark > 1:
-            parts.append(f"from :{mark - 1}\n".encode())
-        for path, data in files.items():
-            parts += [f"M 100644 inline {path}\n".encode(), f"data {len(data)}\n".encode(), data]
-            parts.append(b"\n")
-        parts.append(b"\n")
-        out.write(b"".join(parts))
+        parent = mark - 1 if mark > 1 else None
+        out.write(commit_command(REF, who, when, committed, message, files, mark, parent))
 
-    commit(
-        {
-            "ledger.toml": texts[0].encode(),
-            "people.toml": texts[1].encode(),
-            sop_path(BUILTIN_SOP): texts[2].encode(),
-            ".gitattributes": b"*.toml text eol=lf\n",
-        },
-        "Ledger dibuat\n\nKtpel-Action: policy\nKtpel-Role: admin\n",
-        PEOPLE[0],
-        T0,
-    )
+    commit(first_files(texts), FIRST_MESSAGE, PEOPLE[0], T0)
     batch: dict[str, bytes] = {}
     for n in range(n_requests):
         tpl = templates[rng.randrange(len(templates))]
