@@ -86,6 +86,8 @@ class Ledger:
         self._policy_cache: dict[tuple[str | None, ...], tuple[str, Policy]] = {}
         self._sop_paths: dict[str, tuple[str, ...]] = {}
         self._gc_auto: int | None = None
+        # (in-process staging usable: core.fileMode, no core.sharedRepository; core.attributesFile)
+        self._index_config: tuple[bool, tuple[Path, ...]] | None = None
         # (policy key, sha-1 of a request file's bytes) -> its parsed state. A step made here is
         # usually followed by another on the same request (sync replays a day of them), whose
         # parent file is the one just written: parsing it again would give the same state.
@@ -563,7 +565,7 @@ class Ledger:
                 else:
                     atomic_write(target, data)
             crash_point("after-write")
-            self.git("update-index", "--add", "--remove", "--", *rels)
+            self._update_index(files)
             crash_point("after-add")
             subject = message.split("\n", 1)[0]
             self.git("update-ref", "-m", f"ktpel: {subject}", "HEAD", new, parent)
@@ -575,6 +577,41 @@ class Ledger:
         self._keep_index_split()
         self._maybe_gc()
         return new
+
+    def _update_index(self, files: dict[str, bytes | None]) -> None:
+        """Stage exactly these files (just written, or removed): in-process when the index is
+        split (`gitindex.update`: a step no longer makes git read the whole shared index), else,
+        or whenever that declines, `git update-index` as before."""
+        if self._index_config is None:
+            config = self.repo.config_reader()
+            filemode = config.get_value("core", "filemode", True)
+            attributes = config.get_value("core", "attributesfile", "")
+            shared = config.get_value("core", "sharedrepository", False)  # git chmods the index
+            self._index_config = (
+                (filemode is True or str(filemode).lower() in ("true", "yes", "on", "1"))
+                and shared in (False, "false", "umask", 0, "0"),
+                (Path(str(attributes)).expanduser(),) if attributes else (),
+            )
+        usable, attributes_files = self._index_config
+        try:
+            split = (self.git_dir / "index").stat().st_size <= 2 * SPLIT_PART_MAX and any(
+                name.startswith("sharedindex.") for name in os.listdir(self.git_dir)
+            )
+        except OSError:
+            split = False
+        if usable and split:
+            from . import gitindex
+
+            self.flush_objects()  # git's next read of the index may look at these blobs
+            if gitindex.update(
+                self.git_dir,
+                self.root,
+                files,
+                table_dir=self.state_dir,
+                attributes_files=attributes_files,
+            ):
+                return
+        self.git("update-index", "--add", "--remove", "--", *sorted(files))
 
     def _state(
         self, rev: str, request_id: str, policy: Policy, policy_key: str
