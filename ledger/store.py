@@ -54,6 +54,7 @@ __all__ = [
 # A split index's own part (`.git/index`) is re-split beyond this size: about 800 steps' entries
 # at a few hundred bytes after each re-split (see `Ledger._keep_index_split`).
 SPLIT_PART_MAX = 64 * 1024
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class Ledger:
         # parent file is the one just written: parsing it again would give the same state.
         self._states: dict[tuple[str, bytes], RequestState] = {}
         self._buffer: ObjectBuffer | None = None  # see buffered_objects()
+        self._blobs: dict[tuple[str, str], bytes] = {}  # see blob()
         from .cache import ListingCache
 
         self.cache = ListingCache(self.root, self.git_dir, before_git=self.flush_objects)
@@ -227,12 +229,25 @@ class Ledger:
             self._buffer.write_pack(self.git_dir / "objects")
 
     def blob(self, rev: str, path: str) -> bytes | None:
-        """A file's bytes at a commit, or None if it is not there."""
+        """A file's bytes at a commit, or None if it is not there.
+
+        The last few found at a commit id are kept: a step reads its request file at HEAD twice
+        (`_check_clean`, then the kernel's state), and git finds `REV:PATH` by reading every
+        tree on the way (the year's folder is 8.5 MB at 200,000 requests: ~6 ms a lookup)."""
+        key = (rev, path)
+        if (hit := self._blobs.get(key)) is not None:
+            return hit
         try:
             kind, data = self.read_object(f"{rev}:{path}")
         except ValueError:
             return None
-        return data if kind == b"blob" else None
+        if kind != b"blob":
+            return None
+        if len(rev) == 40 and set(rev) <= _HEX and len(data) <= 1 << 20:  # an object id: fixed
+            if len(self._blobs) >= 8:
+                self._blobs.pop(next(iter(self._blobs)))
+            self._blobs[key] = data
+        return data
 
     def in_tree(self, rev: str, path: str) -> bool:
         """Whether `path` is in `rev`'s tree, reading trees only (never the file: in a lean clone
