@@ -11,10 +11,14 @@ commits of 1,000 requests (all in one year's folder: the worst case for a flat l
 Parts, each against its floor in the same run:
 - `step`: `Ledger.record` of one step (warm process, as in the TUI) against `git commit-tree`
   + `git update-ref` of the same kind of change (tree made beforehand, untimed), with ktpel's
-  time split into its git processes and the rest (kernel, blob and tree splice, cache);
-- `index`: the `git update-index --add -- PATH` ktpel runs per step, with a full index, a
+  time split into its git processes, the staging of the file in the index, and the rest
+  (kernel, blob and tree splice, cache); twice in the same run: "before" stages with
+  `git update-index` and reads every REV:PATH from git, as ktpel did before ledger/gitindex.py,
+  "now" as ktpel does;
+- `index`: the `git update-index --add -- PATH` ktpel ran per step, with a full index, a
   fresh split index, a split index after every entry was stepped once (git alone keeps every
   replaced entry in the split part), and after ktpel's re-split (`Ledger._keep_index_split`);
+  then the in-process update (`gitindex.update`) in that same index against `git update-index`;
 - `audit`: an incremental audit of 100 new steps at 20,000 requests (cache of the rest);
 - `clone`: `ktpel clone` against `git clone` of the same hub over `git daemon`, and the
   commit-graph ktpel writes after a clone (in the background: its cost is measured alone).
@@ -39,6 +43,7 @@ from pathlib import Path
 
 from bench.bench_core import SIMPLE_STEPS, _event
 from bench.build_fast import build_fast
+from ledger import gitindex
 from ledger.gitobjects import tree_with
 from ledger.request import apply
 from ledger.requestfile import dumps
@@ -74,30 +79,70 @@ def step(path: Path, rounds: int) -> dict[str, float]:
     listed = time.perf_counter() - t
     policy = led.policy()
     candidates = [r for r in rows if not r.broken and r.step in SIMPLE_STEPS]
+    real_git, real_stage = led.git, led._update_index
     spent: dict[str, list[float]] = defaultdict(list)
-    real_git = led.git
+    staging = False
 
     def timed_git(*args, **kw):
         t = time.perf_counter()
         try:
             return real_git(*args, **kw)
         finally:
-            spent[args[0] if not args[0].startswith("-") else args[4]].append(
-                time.perf_counter() - t
-            )
+            if not staging:
+                spent[args[0] if not args[0].startswith("-") else args[4]].append(
+                    time.perf_counter() - t
+                )
+
+    def stage_with_git(files):  # what a step did before gitindex: always `git update-index`
+        real_git("update-index", "--add", "--remove", "--", *sorted(files))
+
+    def blob_uncached(rev, path):  # before: every read of REV:PATH went to git
+        try:
+            kind, data = led.read_object(f"{rev}:{path}")
+        except ValueError:
+            return None
+        return data if kind == b"blob" else None
 
     led.git = timed_git  # type: ignore[method-assign]
-    ours, floor = [], []
+    out: dict[str, float] = {"list": listed}
+    used = iter(range(len(candidates)))
     # ktpel's steps back to back (as in the TUI: the listing cache follows its own commits),
-    # then the floor's, so neither pays for catching up with the other's commits.
-    for i in range(rounds + 1):
-        mine = candidates[2 * i]
-        t = time.perf_counter()
-        led.record(mine.id, _event(policy, mine))
-        ours.append(time.perf_counter() - t)
-    for i in range(rounds + 1):
+    # first staging with `git update-index` (before), then in-process (now); then the floor's,
+    # so that none pays for catching up with another's commits.
+    real_blob = led.blob
+    for label, stage, blob in (
+        ("before", stage_with_git, blob_uncached),
+        ("now", real_stage, real_blob),
+    ):
+        ours: list[float] = []
+        spent.clear()
+        led.blob = blob  # type: ignore[method-assign]
+
+        def timed_stage(files, stage=stage):
+            nonlocal staging
+            staging = True
+            t = time.perf_counter()
+            try:
+                return stage(files)
+            finally:
+                staging = False
+                spent["stage"].append(time.perf_counter() - t)
+
+        led._update_index = timed_stage  # type: ignore[method-assign]
+        for _ in range(rounds + 1):
+            mine = candidates[next(used)]
+            t = time.perf_counter()
+            led.record(mine.id, _event(policy, mine))
+            ours.append(time.perf_counter() - t)
+        ours = ours[1:]  # the first round warms the caches (policy, listing)
+        parts = {k: statistics.median(v[1:]) for k, v in spent.items()}
+        out[f"step {label}"] = statistics.median(ours)
+        out.update({f"{label}: {k}": v for k, v in parts.items()})
+        out[f"{label}: in-process rest"] = statistics.median(ours) - sum(parts.values())
+    floor = []
+    for _ in range(rounds + 1):
         # Floor: the same kind of change, tree made beforehand; only the commit and the ref move.
-        other = candidates[2 * i + 1]
+        other = candidates[next(used)]
         head = led.head()
         new = apply(led.read_request(other.id, head), _event(policy, other), policy)
         blob = led._write_object(b"blob", dumps(new).encode())
@@ -110,16 +155,8 @@ def step(path: Path, rounds: int) -> dict[str, float]:
         (path / other.path).write_bytes(dumps(new).encode())
         _git(path, "update-index", "--", other.path)
     led.close()
-    ours, floor = ours[1:], floor[1:]  # the first round warms the caches (policy, listing)
-    parts = {k: statistics.median(v[1:]) for k, v in spent.items()}
-    rest = statistics.median(ours) - sum(parts.values())
-    return {
-        "step": statistics.median(ours),
-        "floor": statistics.median(floor),
-        "list": listed,
-        **{f"git {k}": v for k, v in parts.items()},
-        "in-process": rest,
-    }
+    out["floor"] = statistics.median(floor[1:])
+    return out
 
 
 def _update_index(repo: Path, paths: list[str], rounds: int) -> float:
@@ -160,6 +197,27 @@ def index(path: Path, rounds: int) -> dict[str, float]:
         _git(repo, "update-index", "--split-index")
         out["re-split (once)"] = time.perf_counter() - t
         out["split, after ktpel's re-split"] = _update_index(repo, bulk[rounds:], rounds)
+        # The same, staged in-process (ledger/gitindex.py) in the same index: the first call
+        # on a new shared index walks it once to keep its table of offsets.
+        # git's own write a second later: the shared index's entries are then older than the
+        # index (else they are "racily clean" to git and the in-process update declines).
+        time.sleep(1.1)
+        _update_index(repo, bulk[-1:], 1)
+        runs, first = [], None
+        for rel in bulk[2 * rounds : 3 * rounds + 1]:
+            data = (repo / rel).read_bytes() + b"\n"
+            (repo / rel).write_bytes(data)
+            t = time.perf_counter()
+            done = gitindex.update(repo / ".git", repo, {rel: data}, table_dir=repo / ".git")
+            took = time.perf_counter() - t
+            assert done, "the in-process update declined"
+            if first is None:
+                first = took
+            else:
+                runs.append(took)
+        out["in-process, first (walks the shared index once)"] = first or 0.0
+        out["in-process"] = statistics.median(runs)
+        out["git update-index, same index"] = _update_index(repo, bulk[4 * rounds :], rounds)
     return out
 
 
@@ -271,12 +329,14 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         for size in args.sizes:
             r = step(ledger_at(size), args.rounds)
-            base = base or r["step"]
+            base = base or r
             print(f"step at {size}: " + ", ".join(f"{k} {_ms(v)}" for k, v in r.items()))
-            print(
-                f"  ÷ floor {r['step'] / r['floor']:.2f}×, ÷ step at {args.sizes[0]} "
-                f"{r['step'] / base:.2f}× (target ≤ 1.3×)"
-            )
+            for label in ("before", "now"):
+                print(
+                    f"  {label}: ÷ floor {r[f'step {label}'] / r['floor']:.2f}×, ÷ step at "
+                    f"{args.sizes[0]} {r[f'step {label}'] / base[f'step {label}']:.2f}× "
+                    "(target ≤ 1.3×)"
+                )
     if "index" in args.parts:
         for size in args.sizes:
             r = index(ledger_at(size), args.rounds)
