@@ -103,6 +103,10 @@ class Walker:
         self._named: tuple[Attachment, ...] = ()
         self._tip: str | None = None
         self._missing: frozenset[str] | None = None
+        # request id -> (path, blob id, policy) while `ctx.states[id]` is exactly what
+        # `requestfile.loads(that blob, path, policy)` gives (what a cold list computes): clone
+        # hands these states to the listing cache instead of parsing every file again.
+        self.exact: dict[str, tuple[str, str, Policy]] = {}
 
     def close(self) -> None:
         self.reader.close()
@@ -157,6 +161,7 @@ class Walker:
             self.policy = self._safe_policy(sha)
             ctx.complete = False
             ctx.states = {k: v for k, v in ctx.states.items() if v is None}
+            self.exact.clear()
             ctx.tip = sha
             return
         if root:
@@ -223,6 +228,7 @@ class Walker:
                 )
                 for change in request_changes:
                     ctx.states.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
+                    self.exact.pop(REQUEST_FILE_RE.match(change.path).group(2), None)
                     ctx.complete = False
             elif not others and not unfit:
                 self.add("files-count", sha, count=0, paths="-")
@@ -412,6 +418,11 @@ class Walker:
     ) -> None:
         ctx = self.ctx
         request_id = REQUEST_FILE_RE.match(change.path).group(2)
+        # Whether `state` is what `loads` gives under this policy (from memory: as recorded;
+        # empty or read from the parent's file by `_state_before`: yes by construction).
+        prior = self.exact.get(request_id)
+        prior_exact = request_id not in ctx.states or (prior is not None and prior[2] is policy)
+        self.exact.pop(request_id, None)
         if change.new == ZERO or blob is None:
             self.add("request-deleted", sha, request_id, path=change.path)
             ctx.states[request_id] = None
@@ -440,10 +451,7 @@ class Walker:
             # Not one step: the file changed without adding exactly one event (a hand edit of its
             # [state] or of earlier events). Judge what comes next against what the file now says.
             self.add("file-mismatch", sha, request_id, path=change.path)
-            try:
-                ctx.states[request_id] = loads(text, change.path, policy)
-            except LedgerError:
-                ctx.states[request_id] = None
+            self._reload(request_id, text, change, policy)
             return
         if signer is not None and event.by != signer:
             self.add(
@@ -482,10 +490,7 @@ class Walker:
                 self.ctx.findings.append(
                     Finding(v.code, sha, request_id, {k: v for k, v in v.params.items()})
                 )
-            try:
-                ctx.states[request_id] = loads(text, change.path, policy)
-            except LedgerError:
-                ctx.states[request_id] = None
+            self._reload(request_id, text, change, policy)
             return
         new = outcome.request
         assert new is not None
@@ -504,6 +509,34 @@ class Walker:
         for _, number in letters_of_events([new.events[-1]], policy.sop):
             ctx.letters[normalize_letter_number(number)] = request_id
         ctx.states[request_id] = new
+        if prior_exact and expected_file == blob:
+            # The file is the kernel's own writing of `new`, every earlier event judged under
+            # this same policy: replaying the file (a cold list) gives `new` again.
+            self.exact[request_id] = (change.path, change.new, policy)
+
+    def _reload(self, request_id: str, text: str, change: Change, policy: Policy) -> None:
+        """The request's state as its file now says (what comes next is judged against it)."""
+        try:
+            self.ctx.states[request_id] = loads(text, change.path, policy)
+        except LedgerError:
+            self.ctx.states[request_id] = None
+            return
+        self.exact[request_id] = (change.path, change.new, policy)
+
+    def exact_states(self, head: str) -> dict[str, tuple[str, RequestState]]:
+        """path -> (blob id, state) of each request whose state is exactly what a cold list
+        computes from that blob under the policy at `head` (the others, broken ones among
+        them, are left out: a reader parses those files itself)."""
+        try:
+            policy = self.policy_at(head)
+        except LedgerError:
+            return {}
+        out: dict[str, tuple[str, RequestState]] = {}
+        for request_id, (path, blob_id, judged) in self.exact.items():
+            state = self.ctx.states.get(request_id)
+            if judged is policy and state is not None:
+                out[path] = (blob_id, state)
+        return out
 
 
 _EVENT_TABLE = "\n[[event]]\n"
@@ -564,11 +597,13 @@ def audit_git_dir(
     pins: Iterable[str] = (),
     use_cache: bool = True,
     old_findings: bool = True,
+    states: dict[str, tuple[str, RequestState]] | None = None,
 ) -> AuditReport:
     """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not).
 
     Without `old_findings` the report lists only the findings of commits checked now (those the
-    cache did not know), which is all sync and the hub's hook need.
+    cache did not know), which is all sync and the hub's hook need. `states`, when given, is
+    filled with `Walker.exact_states` at the tip (clone fills the listing cache from it).
     """
     git_dir = Path(git_dir)
     head = resolve(git_dir, tip)
@@ -595,6 +630,8 @@ def audit_git_dir(
         if base and since:
             walker.ctx.letters = _letters_at(walker, base)
         walker.run(log_entries(git_dir, head, base))
+        if states is not None:
+            states.update(walker.exact_states(head))
     finally:
         walker.close()
     if use_cache and not since:

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import clock
 from .fields import normalize_letter_number
 from .policy import Policy
+from .request import RequestState
 from .requestfile import loads, parse_toml
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
@@ -92,8 +93,14 @@ class ListingCache:
         *,
         policy_key: str,
         progress: Callable[[int, int], None] | None = None,
+        known: dict[str, tuple[str, RequestState]] | None = None,
     ) -> int:
-        """Bring the cache to HEAD; returns how many files were parsed."""
+        """Bring the cache to HEAD; returns how many files were parsed.
+
+        `known`: path -> (blob id, state) of files whose state is already computed exactly as
+        `loads` would (the audit's replay at clone, `Walker.exact_states`); a file is taken from
+        it only when HEAD holds that very blob at that path, every other one is parsed."""
+        known = known or {}
         db = self._connect()
         old = self.cached_head()
         old_policy = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
@@ -122,10 +129,19 @@ class ListingCache:
             for start in range(0, len(paths), READ_BATCH):
                 batch = paths[start : start + READ_BATCH]
                 texts = self._read_committed_many(
-                    {rel: committed[rel] for rel in batch if committed.get(rel)}
+                    {
+                        rel: committed[rel]
+                        for rel in batch
+                        if committed.get(rel) and _known(known, rel, committed[rel]) is None
+                    }
                 )
                 for index, rel in enumerate(batch, start=start + 1):
-                    self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
+                    state = _known(known, rel, committed.get(rel))
+                    if state is not None:
+                        db.execute("DELETE FROM letters WHERE path=?", (rel,))
+                        self._store(db, rel, summarize(state, rel, policy))
+                    else:
+                        self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
                     if progress and index % 500 == 0:
                         progress(index, len(paths))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
@@ -357,6 +373,13 @@ def _quick_summary(rel: str, data: bytes | OSError, policy: Policy) -> RequestSu
         return broken_summary(
             rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel)
         )
+
+
+def _known(
+    known: dict[str, tuple[str, RequestState]], rel: str, blob_id: str | None
+) -> RequestState | None:
+    entry = known.get(rel)
+    return entry[1] if entry is not None and blob_id is not None and entry[0] == blob_id else None
 
 
 def _is_request_path(rel: str) -> bool:

@@ -122,12 +122,15 @@ def clone(
         _remove(target)  # a repository that is not a ledger: leave nothing half-made behind
         raise
     write_commit_graph(target)  # in the background for a large hub: `ktpel log REQ` is fast
-    ledger.list_requests()  # build the listing cache once, now
     from .audit import audit_git_dir
 
-    audit_git_dir(
-        ledger.git_dir, "HEAD"
-    )  # and the audit's verdicts: each sync then checks only what is new
+    # The audit's verdicts (each sync then checks only what is new); its replay computed every
+    # request's state at HEAD, which fills the listing cache (only the files it could not vouch
+    # for, broken ones among them, are parsed again), so clone does not list cold as well.
+    states: dict = {}
+    report = audit_git_dir(ledger.git_dir, "HEAD", states=states)
+    if report.tip is not None:
+        ledger.fill_listing(report.tip, states)
     return ledger
 
 

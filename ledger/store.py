@@ -356,6 +356,12 @@ class Ledger:
         """Every request file at HEAD, broken ones included (as rows with their reason)."""
         return list(self.iter_requests(progress))
 
+    def fill_listing(self, head: str, known: dict[str, tuple[str, RequestState]]) -> None:
+        """Bring the listing cache to `head`, taking each file's state from `known` when it holds
+        that blob (the audit's replay at clone) and parsing the others."""
+        key, policy = self._policy_and_key(head)
+        self.cache.refresh(head, policy, policy_key=key, known=known)
+
     def quick_requests(self) -> list[RequestSummary] | None:
         """Rows read cheaply (each file's [state] table; see `ListingCache.quick_summaries`)
         when `list_requests` would parse every file (no listing cache yet), else None."""
