@@ -349,7 +349,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from ledger.policy import Person
 
     admin = Person(args.admin, args.name, args.nip, args.email, "prov", ("admin", *args.role))
-    led = init_ledger(args.path, admin)
+    led = init_ledger(args.path, admin, layout=args.layout)
     say(
         T(
             f"Ledger dibuat di {led.root}. Admin: {admin.name}.",
@@ -617,7 +617,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                     "id": state.id,
                     "status": state.status,
                     "step": state.step,
-                    "path": request_path(state.id),
+                    "path": request_path(state.id, policy.settings.layout),
                     "permohonan": [dict(p) for p in state.permohonan],
                     "timeline": [
                         {
@@ -696,7 +696,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 f"step {state.step}/{own.last_step}",
             )
         )
-        say(f"{T('Permohonan', 'Request')} {state.id} · {status} · {request_path(state.id)}")
+        path = request_path(state.id, policy.settings.layout)
+        say(f"{T('Permohonan', 'Request')} {state.id} · {status} · {path}")
         say(T("Surat permohonan Kab/Kota:", "Kab/Kota letters:"))
         for p in state.permohonan:
             say(
@@ -978,6 +979,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help=T("peran tambahan admin", "extra roles of the admin"),
+    )
+    p.add_argument(
+        "--layout",
+        choices=("flat", "sharded"),
+        default="flat",
+        help=T(
+            "susunan berkas permohonan: flat (bawaan) atau sharded (requests/<tahun>/<NN>/, "
+            "untuk ledger besar; docs/FORMAT.md)",
+            "layout of the request files: flat (default) or sharded (requests/<year>/<NN>/, "
+            "for large ledgers; docs/FORMAT.md)",
+        ),
     )
 
     p = verb(

@@ -73,7 +73,7 @@ from .kernel import (
 from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
 from .policy import Policy
-from .request import REQUEST_FILE_RE, RequestState, empty, letters_of_events
+from .request import REQUEST_FILE_RE, RequestState, empty, letters_of_events, request_path
 from .requestfile import event_from_dict, loads
 from .rules import LedgerError
 from .sshsig import split_commit, verify
@@ -423,6 +423,17 @@ class Walker:
         prior = self.exact.get(request_id)
         prior_exact = request_id not in ctx.states or (prior is not None and prior[2] is policy)
         self.exact.pop(request_id, None)
+        expected_path = request_path(request_id, policy.settings.layout)
+        if change.path != expected_path:
+            # A file at the other layout's path (the parent's `layout` decides): not this request.
+            self.add(
+                "file-invalid",
+                sha,
+                request_id,
+                path=change.path,
+                reason=f"id {request_id} harus disimpan di {expected_path}",
+            )
+            return
         if change.new == ZERO or blob is None:
             self.add("request-deleted", sha, request_id, path=change.path)
             ctx.states[request_id] = None

@@ -28,12 +28,16 @@ PEOPLE_HEADER = (
 )
 
 
-def default_settings_text(*, signatures_required: bool = False) -> str:
+def default_settings_text(*, signatures_required: bool = False, layout: str = "flat") -> str:
     text = (
         resources.files("ledger").joinpath("templates", "ledger.toml").read_text(encoding="utf-8")
     )
     if signatures_required:
         text = text.replace("signatures_required = false", "signatures_required = true")
+    if layout != "flat":
+        from .kernel import migrated_settings
+
+        text = migrated_settings(text, layout)
     return text
 
 
@@ -133,6 +137,7 @@ def init_ledger(
     sop_id: str = BUILTIN_SOP,
     at=None,
     signatures_required: bool = True,
+    layout: str = "flat",
 ) -> Ledger:
     """Create a ledger in an empty (or absent) folder; the first commit is the admin's, signed.
 
@@ -142,7 +147,9 @@ def init_ledger(
     root = Path(path).expanduser().resolve()
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise fail("ledger-exists", path=str(root))
-    settings = settings_text or default_settings_text(signatures_required=signatures_required)
+    settings = settings_text or default_settings_text(
+        signatures_required=signatures_required, layout=layout
+    )
     check_tools(signing=parse_settings(settings).signatures_required)
     with built_in_place(root) as tmp:
         create_ledger(

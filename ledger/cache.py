@@ -383,5 +383,12 @@ def _known(
 
 
 def _is_request_path(rel: str) -> bool:
+    """`requests/<year>/<name>.toml` (flat) or `requests/<year>/<NN>/<name>.toml` (sharded):
+    a file at the wrong place for the layout is listed broken by `loads`, not left out."""
     parts = rel.split("/")
-    return len(parts) == 3 and parts[0] == REQUESTS_DIR and parts[2].endswith(".toml")
+    return (
+        len(parts) in (3, 4)
+        and parts[0] == REQUESTS_DIR
+        and parts[-1].endswith(".toml")
+        and (len(parts) == 3 or len(parts[2]) == 2)
+    )

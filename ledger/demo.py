@@ -641,6 +641,7 @@ def build_demo(
     now: datetime | None = None,
     seed: int = 2020,
     on_ledger: Callable[[Ledger], None] | None = None,
+    layout: str = "flat",
 ) -> Ledger:
     """(Re)build the demo ledger at `path`. Refuses to touch a folder that is not a demo.
 
@@ -652,7 +653,7 @@ def build_demo(
         raise fail("ledger-exists", path=str(root))
     check_tools(signing=True)
     with built_in_place(root, replace_existing=True) as tmp:
-        _build_demo_into(tmp, now=now, seed=seed, on_ledger=on_ledger).close()
+        _build_demo_into(tmp, now=now, seed=seed, on_ledger=on_ledger, layout=layout).close()
     return Ledger(root)
 
 
@@ -662,6 +663,7 @@ def _build_demo_into(
     now: datetime | None,
     seed: int,
     on_ledger: Callable[[Ledger], None] | None,
+    layout: str = "flat",
 ) -> Ledger:
     now = clock.to_wib(now or clock.now())
     rng = random.Random(seed)
@@ -670,6 +672,10 @@ def _build_demo_into(
     scenarios = _scenarios(now, rng)
     closed = _closure_day(_OfficeTime(parse_calendar(None), now), scenarios[0], now)
     settings_text = _demo_settings(closed)
+    if layout != "flat":  # the same demo, its request files sharded (docs/FORMAT.md "Layouts")
+        from .kernel import migrated_settings
+
+        settings_text = migrated_settings(settings_text, layout)
     office = _OfficeTime(parse_calendar({"closed": [{"from": closed, "name": "demo"}]}), now)
     for sc in scenarios:
         sc.plan = office.plan(sc.plan, now)

@@ -88,7 +88,8 @@ def history(
     if request_id is not None:
         from .request import request_path
 
-        args += ["--", request_path(request_id)]
+        # Both layouts' paths: the file keeps its history whichever layout held it.
+        args += ["--", request_path(request_id, "flat"), request_path(request_id, "sharded")]
     listed = ledger.git(*args).stdout.decode("ascii", "replace").splitlines()
     rows = [line.split(" ", 1) for line in listed if line]
     shas = [row[0] for row in rows]

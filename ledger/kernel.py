@@ -248,13 +248,14 @@ def policy_message(summary: str) -> str:
     return f"Kebijakan: {summary}\n\nKtpel-Action: {POLICY_ACTION}\nKtpel-Role: admin\n"
 
 
-def allowed_paths(op: Operation) -> frozenset[str]:
-    """The paths a commit of this operation may touch (the audit's 'one operation per commit')."""
+def allowed_paths(op: Operation, layout: str = "flat") -> frozenset[str]:
+    """The paths a commit of this operation may touch (the audit's 'one operation per commit'),
+    under the parent's `layout`."""
     if isinstance(op, RequestOp):
         # The request file and exactly the evidence files its event names (those already stored
         # are not written again, so a commit may touch fewer).
         named = {a.path for a in op.event.attachments}
-        return frozenset({request_path(op.request_id), *named})
+        return frozenset({request_path(op.request_id, layout), *named})
     return frozenset(op.files)
 
 
@@ -361,6 +362,21 @@ def sop_files_immutable(change: Change) -> Iterator[Violation]:
             before = change.before.read(path)
             if before is not None and data != before:
                 yield Violation("sop-changed", {"path": path}, path=path)
+
+
+def layout_kept(change: Change) -> Iterator[Violation]:
+    """The `layout` setting is chosen when a ledger is made (`ktpel init --layout`); a policy
+    commit that flips it would leave every request file at the wrong path. (A migration commit
+    that moves the files with it is designed in docs/PERFORMANCE.md, not built yet.)"""
+    if change.after is None or not isinstance(change.op, PolicyOp):
+        return
+    before, after = change.before.policy.settings.layout, change.after.settings.layout
+    if before != after:
+        yield Violation(
+            "layout-changed",
+            {"what": reason("why-layout-by-policy", before=before, after=after)},
+            path=SETTINGS_FILE,
+        )
 
 
 def sops_retained(change: Change) -> Iterator[Violation]:
@@ -613,6 +629,7 @@ POLICY_RULES: list[Rule] = [
     keys_never_removed,
     sop_files_immutable,
     sops_retained,
+    layout_kept,
     second_admin_needed,
     people_distinct,
     proposals_kept,
@@ -731,7 +748,8 @@ def apply(snapshot: Snapshot, op: Operation, loader: PolicyLoader | None = None)
 
 
 def _apply_request(snapshot: Snapshot, op: RequestOp) -> Outcome:
-    path = request_path(op.request_id)
+    # The layout of the parent decides the path.
+    path = request_path(op.request_id, snapshot.policy.settings.layout)
     policy = snapshot.policy
     state = snapshot.state(op.request_id)
     if op.event.action == "create":
@@ -815,6 +833,34 @@ def _evidence_files(
     return found
 
 
+# --- layouts (docs/FORMAT.md "Layouts") ---------------------------------------------------------
+
+_TOP_KEY = re.compile(r"^\s*(format|layout)\s*=")
+
+
+def migrated_settings(text: str, layout: str) -> str:
+    """ledger.toml's text under a layout: its top-level `format` and `layout` lines replaced by
+    `format = 3` (the first format with `layout`; an older reader then refuses the file instead
+    of misreading the paths) and `layout = "<layout>"`, every other byte kept."""
+    from .policy import LAYOUT_FORMAT
+
+    lines = text.split("\n")
+    top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    found = [i for i in range(top) if _TOP_KEY.match(lines[i])]
+    at = found[0] if found else 0
+    kept = [line for i, line in enumerate(lines) if i not in found]
+    new = [f"format = {max(LAYOUT_FORMAT, _format_of(text))}", f'layout = "{layout}"']
+    return "\n".join(kept[:at] + new + kept[at:])
+
+
+def _format_of(text: str) -> int:
+    try:
+        value = tomllib.loads(text).get("format", 1)
+    except (ValueError, RecursionError):
+        return 1
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
 def authorize(
     snapshot: Snapshot,
     request_id: str,
@@ -877,5 +923,6 @@ __all__ = [
     "message_problems",
     "is_policy_path",
     "judge_policy",
+    "migrated_settings",
     "policy_message",
 ]

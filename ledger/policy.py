@@ -23,6 +23,10 @@ SETTINGS_FILE = "ledger.toml"
 PEOPLE_FILE = "people.toml"
 SOP_DIR = "sop"
 POLICY_PATHS = (SETTINGS_FILE, PEOPLE_FILE, SOP_DIR)
+# Where request files live (ledger.toml `layout`, format 3; docs/FORMAT.md "Layouts"): flat
+# `requests/<year>/<id>.toml`, or sharded by the id's last two digits.
+LAYOUTS = ("flat", "sharded")
+LAYOUT_FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class Settings:
     calendar: WorkCalendar = field(default_factory=default_calendar, compare=False)
     letters: Letters = field(default_factory=lambda: Letters({}))
     format: int = 1
+    layout: str = "flat"
 
     @property
     def kabkota(self) -> dict[str, Office]:
@@ -155,8 +160,8 @@ def _toml(text: str, path: str, code: str) -> dict[str, Any]:
         raise fail(code, path=path, reason=str(exc).split(";")[0] or "RecursionError") from None
 
 
-# The newest ledger.toml format this code reads; 2 added [calendar] and [letters].
-SETTINGS_FORMAT = 2
+# The newest ledger.toml format this code reads; 2 added [calendar] and [letters], 3 `layout`.
+SETTINGS_FORMAT = 3
 
 
 def _settings_format(raw: dict[str, Any]) -> int:
@@ -175,6 +180,24 @@ def _settings_format(raw: dict[str, Any]) -> int:
             "settings-invalid",
             path=SETTINGS_FILE,
             reason=reason("why-format-2", tables=newer),
+        )
+    if "layout" in raw and value < LAYOUT_FORMAT:
+        # A reader of format 2 would take a sharded ledger's files for foreign ones.
+        raise fail(
+            "settings-invalid",
+            path=SETTINGS_FILE,
+            reason=reason("why-format-3", format=LAYOUT_FORMAT),
+        )
+    return value
+
+
+def _layout(raw: dict[str, Any]) -> str:
+    value = raw.get("layout", LAYOUTS[0])
+    if value not in LAYOUTS:
+        raise fail(
+            "settings-invalid",
+            path=SETTINGS_FILE,
+            reason=reason("why-layout", value=repr(value), layouts=list(LAYOUTS)),
         )
     return value
 
@@ -198,6 +221,7 @@ def parse_settings(text: str) -> Settings:
             calendar=parse_calendar(raw.get("calendar")),
             letters=parse_letters(raw.get("letters"), offices),
             format=version,
+            layout=_layout(raw),
         )
     except (KeyError, TypeError) as exc:
         raise fail(

@@ -18,7 +18,7 @@ from . import clock
 from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
 from .letters import check_number
-from .policy import Person, Policy
+from .policy import LAYOUTS, Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
 from .worktime import Timing, WorkCalendar, default_calendar
@@ -29,7 +29,11 @@ MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
 # ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits).
 REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
-REQUEST_FILE_RE = re.compile(r"^requests/([0-9]{4})/([0-9]{4}-[0-9]{4,})\.toml$")
+# A request file of either layout (docs/FORMAT.md "Layouts"): `requests/<year>/<id>.toml` (flat)
+# or `requests/<year>/<NN>/<id>.toml` (sharded). Group 1 is the year, group 2 the id; whether the
+# path is the one the layout in force gives is `request_path`'s to say.
+REQUEST_FILE_RE = re.compile(r"^requests/([0-9]{4})/(?:[0-9]{2}/)?([0-9]{4}-[0-9]{4,})\.toml$")
+FLAT, SHARDED = LAYOUTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +168,31 @@ class RequestState:
         return tuple(d for d in self.deliveries_to(code) if not d.confirmed)
 
 
-def request_path(request_id: str) -> str:
+def request_path(request_id: str, layout: str = "flat") -> str:
+    """Where a request's file is stored under a layout (the ledger's `layout` setting, as it
+    stood in the parent of the commit that reads or writes it): flat
+    `requests/<year>/<id>.toml`, sharded `requests/<year>/<NN>/<id>.toml` with NN the id's
+    sequence number modulo 100, two digits (so consecutive ids spread over all shards). The
+    default, flat, is format 1's; a reader of a commit passes the layout of its policy."""
     match = REQUEST_ID_RE.match(request_id)
     if not match:
         raise fail("bad-request-id", request=request_id)
+    if layout == SHARDED:
+        return f"requests/{match.group(1)}/{match.group(2)[-2:]}/{request_id}.toml"
+    if layout != FLAT:
+        raise ValueError(f"unknown layout {layout!r}")
     return f"requests/{match.group(1)}/{request_id}.toml"
+
+
+def request_id_of(path: str) -> str | None:
+    """The id of a request file at `path` (either layout), or None when it is not one."""
+    match = REQUEST_FILE_RE.match(path)
+    return match.group(2) if match else None
+
+
+def check_request_id(request_id: str) -> None:
+    if not REQUEST_ID_RE.match(request_id):
+        raise fail("bad-request-id", request=request_id)
 
 
 # --- who may act ---------------------------------------------------------------------------
@@ -722,7 +746,7 @@ def _check_register_numbers(event: Event, policy: Policy) -> None:
 
 
 def empty(request_id: str, sop_id: str) -> RequestState:
-    request_path(request_id)
+    check_request_id(request_id)
     return RequestState(id=request_id, sop_id=sop_id)
 
 

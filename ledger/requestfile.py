@@ -306,10 +306,11 @@ def loads(text: str | bytes, path: str, policy: Policy) -> RequestState:
     if not isinstance(request_id, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{4,}", request_id):
         raise invalid("'id' tidak ada atau tidak sah", "id")
     try:
-        expected_path = request_path(request_id)
+        # The layout in force where the file is read (the policy of the commit it is judged by).
+        expected_path = request_path(request_id, policy.settings.layout)
     except LedgerError:
         raise invalid("'id' tidak sah", "id") from None
-    if not path.endswith(expected_path):
+    if path != expected_path and not path.endswith("/" + expected_path):
         raise invalid(f"id {request_id} harus disimpan di {expected_path}", "id")
     sop_id = raw.get("sop")
     if not isinstance(sop_id, str) or sop_id not in policy.sops:

@@ -636,8 +636,8 @@ _RULES = [
     ),
     Rule(
         "tree-id-path",
-        "{path}: nomor permohonan dan folder tahunnya tidak cocok.",
-        "{path}: the request id and its year folder do not agree.",
+        "{path}: nomor permohonan dan folder tahunnya (atau folder pecahannya) tidak cocok.",
+        "{path}: the request id and its year folder (or shard folder) do not agree.",
     ),
     Rule(
         "tree-digits",
@@ -787,6 +787,12 @@ _RULES += [
         "Pesan commit tidak sesuai dengan langkah yang dicatat: tertulis '{actual}', seharusnya '{expected}'.",
         "The commit message does not match the step it records: it says '{actual}', it should say '{expected}'.",
     ),
+    # --- layouts and `ktpel migrate-format` (issue 17; docs/FORMAT.md "Layouts") ---
+    Rule(
+        "layout-changed",
+        "Susunan berkas permohonan tidak boleh diubah dengan cara ini: {what}.",
+        "The layout of the request files may not be changed this way: {what}.",
+    ),
 ]
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
 
@@ -813,10 +819,18 @@ _REASONS = [
     Rule("why-whatsapp", "{person}: whatsapp {problem}", "{person}: whatsapp {problem}"),
     Rule(
         "why-format",
-        "'format' harus 1 atau {highest}, bukan {value}",
-        "'format' must be 1 or {highest}, not {value}",
+        "'format' harus bilangan 1 sampai {highest}, bukan {value}",
+        "'format' must be a number from 1 to {highest}, not {value}",
     ),
     Rule("why-format-2", "{tables} perlu 'format = 2'", "{tables} need 'format = 2'"),
+    Rule(
+        "why-format-3", "'layout' perlu 'format = {format}'", "'layout' needs 'format = {format}'"
+    ),
+    Rule(
+        "why-layout",
+        "'layout' harus salah satu dari {layouts}, bukan {value}",
+        "'layout' must be one of {layouts}, not {value}",
+    ),
     Rule(
         "why-office-unknown",
         "{person}: kantor '{office}' tidak dikenal",
@@ -882,6 +896,11 @@ _REASONS = [
         "why-nip-serial",
         "nomor urut (3 angka terakhir) tidak boleh 000",
         "the serial number (last 3 digits) may not be 000",
+    ),
+    Rule(
+        "why-layout-by-policy",
+        "susunan diubah dari '{before}' ke '{after}' oleh perubahan kebijakan, tanpa memindahkan berkasnya",
+        "the layout is changed from '{before}' to '{after}' by a policy change, without moving the files",
     ),
 ]
 

@@ -343,12 +343,17 @@ class Ledger:
     # --- reading requests -----------------------------------------------------------------
 
     def read_request(self, request_id: str, rev: str | None = None) -> RequestState:
-        path = request_path(request_id)
         sha = rev or self.head()
+        policy = self.policy(sha)
+        path = request_path(request_id, policy.settings.layout)
         raw = self.blob(sha, path)
         if raw is None:
             raise fail("unknown-request", request=request_id)
-        return loads(raw, path, self.policy(sha))
+        return loads(raw, path, policy)
+
+    def request_path(self, request_id: str, rev: str | None = None) -> str:
+        """Where the request's file is at `rev` (default HEAD), by the layout in force there."""
+        return request_path(request_id, self.policy(rev).settings.layout)
 
     def list_requests(
         self, progress: Callable[[int, int], None] | None = None
@@ -384,8 +389,17 @@ class Ledger:
         year = year or clock.now().year
         folder = self.root / "requests" / str(year)
         highest = 0
+        # The year's files (flat) and those of its two-digit shard folders (sharded): both are
+        # read whatever the layout, an id is never given twice.
+        folders = [folder]
         if folder.is_dir():
             for entry in os.scandir(folder):
+                if re.fullmatch(r"[0-9]{2}", entry.name) and entry.is_dir():
+                    folders.append(Path(entry.path))
+        for where in folders:
+            if not where.is_dir():
+                continue
+            for entry in os.scandir(where):
                 match = re.fullmatch(rf"{year}-(\d+)\.toml", entry.name)
                 if match:
                     highest = max(highest, int(match.group(1)))
@@ -638,7 +652,7 @@ class Ledger:
         self, rev: str, request_id: str, policy: Policy, policy_key: str
     ) -> RequestState | None:
         """A request's state at a commit (None: no file there), parsed once per file content."""
-        path = request_path(request_id)
+        path = request_path(request_id, policy.settings.layout)
         raw = self.blob(rev, path)
         if raw is None:
             return None
@@ -686,7 +700,7 @@ class Ledger:
                 dict(outcome.files), outcome.message, author, when, in_process=in_process, **args
             )
         if request is not None:
-            path = request_path(request.id)
+            path = request_path(request.id, policy.settings.layout)
             data = outcome.files[path]
             assert data is not None
             self._remember((snapshot.policy_key, hashlib.sha1(data).digest()), request)
@@ -713,10 +727,11 @@ class Ledger:
             snapshot, op = self._request_op(request_id, event, evidence)
             # The listing cache follows each step from here (see `commit`).
             self.cache.refresh(snapshot.commit, snapshot.policy, policy_key=snapshot.policy_key)
-            self._check_clean(snapshot.commit, request_path(op.request_id))
+            path = request_path(op.request_id, snapshot.policy.settings.layout)
+            self._check_clean(snapshot.commit, path)
             sha, outcome = self.commit(snapshot, op, committed=committed)
             assert outcome.request is not None
-            return Recorded(sha=sha, request=outcome.request, path=request_path(op.request_id))
+            return Recorded(sha=sha, request=outcome.request, path=path)
 
     def check(
         self,
@@ -732,7 +747,9 @@ class Ledger:
         evidence) and the same kernel `apply` as `commit`, on HEAD as it is now.
         """
         snapshot, op = self._request_op(request_id, event, evidence)
-        self._check_clean(snapshot.commit, request_path(op.request_id))
+        self._check_clean(
+            snapshot.commit, request_path(op.request_id, snapshot.policy.settings.layout)
+        )
         apply_operation(snapshot, op, self._loader)
 
     def _request_op(

@@ -407,12 +407,13 @@ class _Replay:
             self._check_audited(commit, None)
             return self._policy(commit, trailers)
         request = trailers.get("Ktpel-Request")
+        layout = self._policy_at(commit.parents[0])[1].settings.layout
         # One request file, and the evidence files its event attaches (checked in _request_op).
         if (
             not request
             or not REQUEST_ID_RE.match(request)
-            or request_path(request) not in paths
-            or not all(p == request_path(request) or is_evidence_path(p) for p in paths)
+            or request_path(request, layout) not in paths
+            or not all(p == request_path(request, layout) or is_evidence_path(p) for p in paths)
         ):
             raise _park_for(
                 "sync-not-one-op",
@@ -442,7 +443,7 @@ class _Replay:
 
     def _request_op(self, commit: _Commit, original_id: str) -> str:
         ledger = self.ledger
-        old_path = request_path(original_id)
+        old_path = request_path(original_id, self._policy_at(commit.parents[0])[1].settings.layout)
         last = self._last_file
         before = (
             last[2]
@@ -466,7 +467,11 @@ class _Replay:
         request_id = self.renumber.get(original_id, original_id)
         tip = self.tip
         key, policy = self._policy_at(tip)
-        if event.action == "create" and ledger.blob(tip, request_path(request_id)) is not None:
+        layout = policy.settings.layout
+        if (
+            event.action == "create"
+            and ledger.blob(tip, request_path(request_id, layout)) is not None
+        ):
             request_id = self._free_id(tip, int(request_id[:4]))
             self.renumber[original_id] = request_id
             self.renumbered.append((original_id, request_id))
@@ -539,7 +544,17 @@ class _Replay:
                 kind, raw = self.ledger.read_object(f"{tip}:requests/{year}")
             except ValueError:
                 kind, raw = b"", b""
-            names = re.finditer(rb" %d-(\d+)\.toml\0" % year, raw) if kind == b"tree" else ()
+            raws = [raw] if kind == b"tree" else []
+            # A sharded year folder holds two-digit shard folders (docs/FORMAT.md "Layouts").
+            for shard in re.finditer(rb"40000 ([0-9]{2})\0", raws[0] if raws else b""):
+                try:
+                    kind, more = self.ledger.read_object(
+                        f"{tip}:requests/{year}/{shard.group(1).decode()}"
+                    )
+                except ValueError:
+                    continue
+                raws.append(more if kind == b"tree" else b"")
+            names = [m for r in raws for m in re.finditer(rb" %d-(\d+)\.toml\0" % year, r)]
             self._highest[year] = max((int(m.group(1)) for m in names), default=0)
         return f"{year}-{self._highest[year] + 1:04d}"
 

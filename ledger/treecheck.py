@@ -52,7 +52,9 @@ FIXED_FILES = {
 }
 
 # ASCII only: `\d` in Python's re takes any Unicode digit, which is how a Unicode-digit id got in.
-_REQUEST = re.compile(r"requests/([0-9]{4})/(([0-9]{4})-([0-9]+))\.toml", re.ASCII)
+# Either layout (docs/FORMAT.md "Layouts"): `requests/<year>/<id>.toml`, or sharded
+# `requests/<year>/<NN>/<id>.toml`; which one a ledger uses is its `layout` setting.
+_REQUEST = re.compile(r"requests/([0-9]{4})/(?:([0-9]{2})/)?(([0-9]{4})-([0-9]+))\.toml", re.ASCII)
 _SOP = re.compile(r"sop/([a-z0-9][a-z0-9._-]*)\.toml", re.ASCII)
 _PROPOSAL = re.compile(r"proposals/[0-9a-f]{10}\.toml", re.ASCII)  # ledger/proposals.py
 
@@ -130,8 +132,8 @@ def check_entry(entry: TreeEntry) -> list[Violation]:
         return problems  # a path of foreign digits is not a request path; say that once
     match = _REQUEST.fullmatch(entry.path)
     if match:
-        folder_year, request_id, id_year = match.group(1), match.group(2), match.group(3)
-        if folder_year != id_year:
+        folder_year, shard, request_id, id_year = match.group(1, 2, 3, 4)
+        if folder_year != id_year or (shard is not None and shard != match.group(5)[-2:]):
             problems.append(_v("tree-id-path", path))
         if len(request_id) > REQUEST_ID_MAX:
             problems.append(_v("tree-id-long", path, length=len(request_id), limit=REQUEST_ID_MAX))
