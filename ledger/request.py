@@ -18,6 +18,7 @@ from . import clock
 from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
 from .letters import check_number
+from .paths import REQUEST_ID_RE, request_path  # noqa: F401 (re-exported)
 from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
@@ -27,8 +28,6 @@ ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "
 # Who may move a request onto another SOP revision (`migrate`).
 MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
-# ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits).
-REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
 REQUEST_FILE_RE = re.compile(r"^requests/([0-9]{4})/([0-9]{4}-[0-9]{4,})\.toml$")
 
 
@@ -162,13 +161,6 @@ class RequestState:
     def open_deliveries(self, code: str) -> tuple[Delivery, ...]:
         """Handovers to one Kab/Kota not yet confirmed."""
         return tuple(d for d in self.deliveries_to(code) if not d.confirmed)
-
-
-def request_path(request_id: str) -> str:
-    match = REQUEST_ID_RE.match(request_id)
-    if not match:
-        raise fail("bad-request-id", request=request_id)
-    return f"requests/{match.group(1)}/{request_id}.toml"
 
 
 # --- who may act ---------------------------------------------------------------------------
