@@ -23,13 +23,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Runs ktpel_tui.cli from the folder given first, not from the installed (editable) package.
+# Runs the installed command's module (ktpel_tui.entry; ktpel_tui.cli in a checkout older than
+# it) from the folder given first, not from the installed (editable) package.
 RUN_FROM = (
-    "import runpy, sys\n"
+    "import os, runpy, sys\n"
     "root = sys.argv.pop(1)\n"
     "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]\n"
     "sys.path.insert(0, root)\n"
-    "runpy.run_module('ktpel_tui.cli', run_name='__main__', alter_sys=True)\n"
+    "entry = os.path.exists(os.path.join(root, 'ktpel_tui', 'entry.py'))\n"
+    "module = 'ktpel_tui.entry' if entry else 'ktpel_tui.cli'\n"
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
 )
 
 

@@ -24,8 +24,9 @@ from ledger.request import Event, OnBehalf, RequestState, request_path
 from ledger.requestfile import as_plain
 from ledger.rules import LedgerError, Violation, fail
 from ledger.store import Ledger
-from ledger.textsafe import visible
 
+from .cli_log import print_log, run_light
+from .clibase import apply_lang, ledger_path, print_error, say, unexpected_error
 from .config import saved_user
 
 T = i18n.pick
@@ -128,22 +129,6 @@ class Parser(argparse.ArgumentParser):
 # --- shared helpers -----------------------------------------------------------------------------
 
 
-def ledger_path(args: argparse.Namespace) -> Path:
-    if getattr(args, "ledger", None):
-        return Path(args.ledger)
-    if env := os.environ.get("KTPEL_LEDGER"):
-        return Path(env)
-    # As git does: the ledger the current folder is in, before the demo (a clerk who `cd`s into
-    # the office ledger must not be shown, or record into, the demo).
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / "ledger.toml").is_file() and (folder / ".git").exists():
-            return folder
-    from ledger.demo import demo_path
-
-    return demo_path()
-
-
 def open_ledger(args: argparse.Namespace) -> Ledger:
     """The ledger the command names; a folder that is no ledger, or a half-made one, is refused
     with one sentence (never a traceback from deeper down)."""
@@ -182,15 +167,6 @@ def acting_person(args: argparse.Namespace, ledger: Ledger, policy: Policy) -> s
     return person
 
 
-def say(line: object = "", *, file: Any = None, keep_newlines: bool = False) -> None:
-    """Print one piece of human-readable output with its control characters made visible.
-
-    Every line the CLI prints goes through here: a name, a note or a commit subject holding
-    escape sequences or a carriage return then shows them (`\\x1b`) instead of obeying them.
-    """
-    print(visible(line, keep_newlines=keep_newlines), file=file)
-
-
 def cmd_whoami(args: argparse.Namespace) -> int:
     with open_ledger(args) as led:
         person, source = acting_choice(args, led.root)
@@ -224,16 +200,6 @@ def out_json_rows(rows: Iterable[Any]) -> None:
         )
         opening = ",\n"
     write("[]\n" if opening == "[\n" else "\n]\n")
-
-
-def print_error(err: LedgerError) -> None:
-    for v in err.violations:
-        where = ""
-        if v.path and v.code.startswith("file"):
-            where = ""  # the sentence names the file already
-        elif v.field:
-            where = f" ({v.field})"
-        say(T("Galat", "Error") + f" [{v.code}]{where}: {v.message()}", file=sys.stderr)
 
 
 def parse_sets(fields: tuple, sets: Sequence[str]) -> dict[str, Any]:
@@ -809,39 +775,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    """`ktpel log` through a `Ledger`: what `cli_log.run_light` does not take (see there)."""
     from ledger.history import history
 
     with open_ledger(args) as led:
         led.read_request(args.request)  # a clear error for an unknown request
         entries = list(reversed(history(led, args.request)))
-        policy = led.policy()
-        if args.json:
-            out_json(
-                [
-                    {
-                        "commit": e.sha,
-                        "at": e.at,
-                        "author": e.author,
-                        "email": e.email,
-                        "role": e.role,
-                        "step": e.step,
-                        "action": e.action,
-                        "on_behalf_of": e.on_behalf_of,
-                        "subject": e.subject,
-                    }
-                    for e in entries
-                ]
-            )
-            return 0
-        for e in entries:
-            role = policy.sop.role_title(e.role) if e.role else "-"
-            ob = (
-                T(f" atas nama {e.on_behalf_of}", f" on behalf of {e.on_behalf_of}")
-                if e.on_behalf_of
-                else ""
-            )
-            say(f"{e.at:%Y-%m-%d %H:%M} {e.sha[:9]} {e.author} ({role}{ob})")
-            say(f"    {e.subject}")
+        print_log(entries, led.policy().sop.role_title, as_json=args.json)
     return 0
 
 
@@ -1097,12 +1037,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, light: bool = True) -> int:
+    """`light=False`: the caller (`ktpel_tui.entry`) has tried `run_light` already."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--lang" in argv:
-        index = argv.index("--lang")
-        if index + 1 < len(argv) and argv[index + 1] in i18n.SUPPORTED:
-            i18n.set_language(argv[index + 1])
+    apply_lang(argv)
+    if light and (code := run_light(argv)) is not None:
+        return code
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -1122,14 +1062,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last resort: one sentence, the details only when asked for
         if os.environ.get("KTPEL_DEBUG"):
             raise
-        print(
-            T(
-                f"Galat tak terduga ({type(exc).__name__}: {exc}). Jalankan lagi dengan KTPEL_DEBUG=1 untuk rinciannya dan laporkan.",
-                f"Unexpected error ({type(exc).__name__}: {exc}). Run again with KTPEL_DEBUG=1 for details and report it.",
-            ),
-            file=sys.stderr,
-        )
-        return 1
+        return unexpected_error(exc)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from .gitread import stream_objects
 from .sshsig import split_commit
-from .store import Ledger
 from .trailers import parse_trailers
+
+if TYPE_CHECKING:  # `ktpel log` reads history through a light `LedgerReader`, without a Ledger
+    from .reader import LedgerReader
+    from .store import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ def _person(value: bytes | None) -> tuple[str, str, datetime]:
 
 
 def history(
-    ledger: Ledger,
+    ledger: Ledger | LedgerReader,
     request_id: str | None = None,
     *,
     limit: int | None = None,
@@ -86,7 +90,7 @@ def history(
     if limit:
         args.insert(1, f"-n{limit}")
     if request_id is not None:
-        from .request import request_path
+        from .paths import request_path
 
         # Both layouts' paths: the file keeps its history whichever layout held it.
         args += ["--", request_path(request_id, "flat"), request_path(request_id, "sharded")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from .paths import FLAT, SHARDED
 from .handoff import normalize_whatsapp, whatsapp_problem
 from .letters import Letters, parse_letters
 from .rules import LedgerError, Violation, fail, reason
@@ -25,7 +26,7 @@ SOP_DIR = "sop"
 POLICY_PATHS = (SETTINGS_FILE, PEOPLE_FILE, SOP_DIR)
 # Where request files live (ledger.toml `layout`, format 3; docs/FORMAT.md "Layouts"): flat
 # `requests/<year>/<id>.toml`, or sharded by the id's last two digits.
-LAYOUTS = ("flat", "sharded")
+LAYOUTS = (FLAT, SHARDED)
 LAYOUT_FORMAT = 3
 
 

@@ -18,7 +18,8 @@ from . import clock
 from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
 from .letters import check_number
-from .policy import LAYOUTS, Person, Policy
+from .paths import FLAT, REQUEST_ID_RE, SHARDED, request_path  # noqa: F401 (re-exported)
+from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
 from .worktime import Timing, WorkCalendar, default_calendar
@@ -27,13 +28,10 @@ ACTIONS = ("create", "permohonan", "advance", "return", "handover", "receipt", "
 # Who may move a request onto another SOP revision (`migrate`).
 MIGRATE_ROLES = ("admin", "kasi")
 RUNNING, DONE = "berjalan", "selesai"
-# ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits).
-REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
 # A request file of either layout (docs/FORMAT.md "Layouts"): `requests/<year>/<id>.toml` (flat)
 # or `requests/<year>/<NN>/<id>.toml` (sharded). Group 1 is the year, group 2 the id; whether the
 # path is the one the layout in force gives is `request_path`'s to say.
 REQUEST_FILE_RE = re.compile(r"^requests/([0-9]{4})/(?:[0-9]{2}/)?([0-9]{4}-[0-9]{4,})\.toml$")
-FLAT, SHARDED = LAYOUTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,22 +164,6 @@ class RequestState:
     def open_deliveries(self, code: str) -> tuple[Delivery, ...]:
         """Handovers to one Kab/Kota not yet confirmed."""
         return tuple(d for d in self.deliveries_to(code) if not d.confirmed)
-
-
-def request_path(request_id: str, layout: str = "flat") -> str:
-    """Where a request's file is stored under a layout (the ledger's `layout` setting, as it
-    stood in the parent of the commit that reads or writes it): flat
-    `requests/<year>/<id>.toml`, sharded `requests/<year>/<NN>/<id>.toml` with NN the id's
-    sequence number modulo 100, two digits (so consecutive ids spread over all shards). The
-    default, flat, is format 1's; a reader of a commit passes the layout of its policy."""
-    match = REQUEST_ID_RE.match(request_id)
-    if not match:
-        raise fail("bad-request-id", request=request_id)
-    if layout == SHARDED:
-        return f"requests/{match.group(1)}/{match.group(2)[-2:]}/{request_id}.toml"
-    if layout != FLAT:
-        raise ValueError(f"unknown layout {layout!r}")
-    return f"requests/{match.group(1)}/{request_id}.toml"
 
 
 def request_id_of(path: str) -> str | None:

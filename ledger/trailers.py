@@ -10,8 +10,11 @@ Ktpel-Role: kasubag-umum
 
 from __future__ import annotations
 
-from .policy import Policy
-from .request import Event, RequestState
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `history` parses trailers without the policy modules
+    from .policy import Policy
+    from .request import Event, RequestState
 
 TRAILER_KEYS = ("Ktpel-Request", "Ktpel-Step", "Ktpel-Action", "Ktpel-Role", "Ktpel-On-Behalf-Of")
 POLICY_ACTION = "policy"

@@ -923,3 +923,29 @@ def test_a_plain_command_does_not_import_the_screen_or_the_document_libraries(de
     assert code == "0"
     loaded = set(json.loads(modules.replace("'", '"')))
     assert "ledger" in loaded and not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_ktpel_log_reads_the_ledger_without_the_store_or_git_python(demo_path):
+    """The installed `ktpel` answers `log` through a light reader (issue 17): no GitPython, no
+    store, kernel, policy or calendar modules, no listing cache, no argparse."""
+    script = (
+        "import sys\n"
+        "from ktpel_tui.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(code, sorted(sys.modules), file=sys.stderr)\n"
+    )
+    for extra in ([], ["--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, "--ledger", str(demo_path), "log", "2026-0001", *extra],
+            capture_output=True,
+            text=True,
+        )
+        assert "[2026-0001] Permohonan baru" in proc.stdout
+        code, _, modules = proc.stderr.strip().rpartition("\n")[2].partition(" ")
+        loaded = set(json.loads(modules.replace("'", '"')))
+        assert code == "0"
+        unwanted = {"git", "gitdb", "holidays", "sqlite3", "argparse", "ktpel_tui.cli"}
+        unwanted |= {f"ledger.{m}" for m in ("store", "kernel", "policy", "request", "cache")}
+        unwanted |= {"ledger.worktime", "ledger.sop"}
+        assert not loaded & unwanted, loaded & unwanted
+        assert not loaded & set(HEAVY)
