@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from .paths import FLAT, SHARDED
 from .handoff import normalize_whatsapp, whatsapp_problem
 from .letters import Letters, parse_letters
+from .paths import FLAT, SHARDED
 from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .worktime import WorkCalendar, default_calendar, parse_calendar
