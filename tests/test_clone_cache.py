@@ -93,9 +93,7 @@ def test_a_forged_or_broken_request_shows_broken_after_clone_as_in_a_cold_list(
         assert filled == cold_rows(led)
         shown = {s.path: s for s in led.list_requests()}
         assert shown[rel].broken
-        assert shown[request_path("2026-0006")].broken == (
-            request_path("2026-0006") in broken
-        )
+        assert shown[request_path("2026-0006")].broken == (request_path("2026-0006") in broken)
     finally:
         led.close()
 
