@@ -26,7 +26,7 @@ from ledger.rules import LedgerError, Violation, fail
 from ledger.store import Ledger
 
 from .cli_log import print_log, run_light
-from .clibase import apply_lang, ledger_path, print_error, say, unexpected_error
+from .clibase import apply_lang, guarded, ledger_path, say
 from .config import saved_user
 
 T = i18n.pick
@@ -1043,26 +1043,18 @@ def main(argv: Sequence[str] | None = None, *, light: bool = True) -> int:
     apply_lang(argv)
     if light and (code := run_light(argv)) is not None:
         return code
-    try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if getattr(args, "func", None) is None:
-            return cmd_tui(args)
-        return int(args.func(args) or 0)
-    except UsageError as exc:
-        say(str(exc), file=sys.stderr, keep_newlines=True)
-        return 2
-    except LedgerError as exc:
-        print_error(exc)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # last resort: one sentence, the details only when asked for
-        if os.environ.get("KTPEL_DEBUG"):
-            raise
-        return unexpected_error(exc)
+
+    def run() -> int:
+        try:
+            args = build_parser().parse_args(argv)
+            if getattr(args, "func", None) is None:
+                return cmd_tui(args)
+            return int(args.func(args) or 0)
+        except UsageError as exc:
+            say(str(exc), file=sys.stderr, keep_newlines=True)
+            return 2
+
+    return guarded(run)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,14 @@ sentence a user gets for a bad folder, a bad id or a broken policy file.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from ledger import i18n
-from ledger.rules import LedgerError, fail
+from ledger.rules import fail
 
-from .clibase import T, ledger_path, print_error, say, unexpected_error
+from .clibase import T, guarded, ledger_path, say
 
 if TYPE_CHECKING:
     from ledger.history import HistoryEntry
@@ -128,16 +127,4 @@ def run_light(argv: Sequence[str]) -> int | None:
     args = light_args(argv)
     if args is None:
         return None
-    try:
-        return _log(args)
-    except LedgerError as exc:
-        print_error(exc)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # as `cli.main` does
-        if os.environ.get("KTPEL_DEBUG"):
-            raise
-        return unexpected_error(exc)
+    return guarded(lambda: _log(args))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +73,21 @@ def unexpected_error(exc: Exception) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """Run a command: a ledger error is one sentence (exit 1), Ctrl+C exits 130, a closed pipe
+    is no error, and anything else one line (`unexpected_error`; raised with KTPEL_DEBUG)."""
+    try:
+        return run()
+    except LedgerError as exc:
+        print_error(exc)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("KTPEL_DEBUG"):
+            raise
+        return unexpected_error(exc)

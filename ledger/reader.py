@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .gitread import GIT
-from .rules import fail
+from .rules import git_failed
 
 # As `ledger.policy` names them (not imported: it pulls in the SOP, calendar and letter rules).
 SETTINGS_FILE = "ledger.toml"
@@ -89,11 +89,7 @@ class LedgerReader:
         """`git ARGS` in the working tree, as `Ledger.git` runs it."""
         proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True)
         if check and proc.returncode != 0:
-            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise fail(
-                "git-failed",
-                reason=reason[-1] if reason else f"git {args[0]} exit {proc.returncode}",
-            )
+            raise git_failed(args, proc.returncode, proc.stderr)
         return proc
 
     def blob(self, rev: str, path: str) -> bytes | None:

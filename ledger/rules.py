@@ -1006,3 +1006,9 @@ def fail(code: str, *, field: str | None = None, **params: object) -> LedgerErro
     return LedgerError(
         Violation(code, params, path=str(path) if path is not None else None, field=field)
     )
+
+
+def git_failed(args: tuple[str, ...], returncode: int, stderr: bytes) -> LedgerError:
+    """`git-failed` for a git command that exited non-zero: git's last line is the reason."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return fail("git-failed", reason=lines[-1] if lines else f"git {args[0]} exit {returncode}")

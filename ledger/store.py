@@ -36,7 +36,7 @@ from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, Policy, sop_path
 from .repo import atomic_write, git_env
 from .request import Event, RequestState, request_path
 from .requestfile import loads
-from .rules import LedgerError, fail
+from .rules import LedgerError, fail, git_failed
 from .signing import key_file, registered_key
 from .summary import RequestSummary, summarize
 
@@ -180,11 +180,7 @@ class Ledger:
             ["git", *args], cwd=self.root, env=env, input=input, capture_output=True
         )
         if check and proc.returncode != 0:
-            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise fail(
-                "git-failed",
-                reason=reason[-1] if reason else f"git {args[0]} exit {proc.returncode}",
-            )
+            raise git_failed(args, proc.returncode, proc.stderr)
         return proc
 
     def head(self) -> str:
