@@ -10,7 +10,8 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
-WIB = timezone(timedelta(hours=7), "WIB")
+_WIB_OFFSET = timedelta(hours=7)
+WIB = timezone(_WIB_OFFSET, "WIB")
 
 _clock: Callable[[], datetime] | None = None
 
@@ -38,9 +39,14 @@ def today() -> date:
 
 def to_wib(value: datetime) -> datetime:
     """Attach WIB to a naive time, convert an aware one; drop sub-second noise."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=WIB)
-    return value.astimezone(WIB).replace(microsecond=0)
+    tz = value.tzinfo
+    if tz is not WIB:
+        if tz is None or value.utcoffset() == _WIB_OFFSET:
+            # Naive means WIB; +07:00 (how a parser hands back a file's offset) is WIB's wall time.
+            value = value.replace(tzinfo=WIB)
+        else:
+            value = value.astimezone(WIB)
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
 def parse_datetime(text: str) -> datetime:

@@ -55,10 +55,16 @@ class Settings:
     letters: Letters = field(default_factory=lambda: Letters({}))
     format: int = 1
     layout: str = "flat"
+    # The Kab/Kota among `offices`, computed once: every replayed event's field checks read it.
+    _kabkota: dict[str, Office] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kabkota = {code: o for code, o in self.offices.items() if o.kind == "kabkota"}
+        object.__setattr__(self, "_kabkota", kabkota)
 
     @property
     def kabkota(self) -> dict[str, Office]:
-        return {code: o for code, o in self.offices.items() if o.kind == "kabkota"}
+        return dict(self._kabkota)
 
     def office_name(self, code: str) -> str:
         office = self.offices.get(code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -241,6 +241,19 @@ def authorize(event: Event, policy: Policy, step: Step) -> Person:
     return person
 
 
+def _evolve(record: Any, **changes: Any) -> Any:
+    """`dataclasses.replace` for this module's frozen, slotted records (none has `__post_init__`),
+    without its per-call field introspection: the replay makes two per event."""
+    cls = type(record)
+    new = object.__new__(cls)
+    for name in cls.__slots__:
+        if name not in changes:
+            object.__setattr__(new, name, getattr(record, name))
+    for name, value in changes.items():
+        object.__setattr__(new, name, value)  # AttributeError for a name the record does not have
+    return new
+
+
 # --- what an event does ----------------------------------------------------------------------
 
 
@@ -285,7 +298,7 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     policy = policy.for_sop(state.sop_id)
     sop = policy.sop
     seq = len(state.events) + 1
-    event = replace(event, seq=seq, at=clock.to_wib(event.at))
+    event = _evolve(event, seq=seq, at=clock.to_wib(event.at))
     if event.action in ("create", "permohonan"):
         return _apply_permohonan(state, event, policy)
     if state.done:
@@ -300,7 +313,7 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
             raise fail("note-required", field="note")
         if event.data:
             raise fail("field-unknown", name=next(iter(event.data)), step=step.no)
-        return replace(state, events=state.events + (event,), step=step.return_to, since=event.at)
+        return _evolve(state, events=state.events + (event,), step=step.return_to, since=event.at)
     if event.action == "migrate":
         return _apply_migration(state, event, policy)
     if event.action in ("handover", "receipt"):
@@ -326,7 +339,7 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     for f in step.fields:
         if f.quantity and f.name in data:
             quantities[f.quantity] = data[f.name]
-    new = replace(
+    new = _evolve(
         state,
         events=state.events + (event,),
         step=step.no + 1,
@@ -338,7 +351,7 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     following = sop.step(step.no + 1) if sop.has_step(step.no + 1) else None
     if following is not None and following.kind == "distribution" and no_shares:
         # Done when every Kab/Kota with a share has confirmed: here, none has a share.
-        new = replace(new, status=DONE, completed_at={**completed, following.no: event.at})
+        new = _evolve(new, status=DONE, completed_at={**completed, following.no: event.at})
     return new
 
 
@@ -363,7 +376,7 @@ def _apply_permohonan(state: RequestState, event: Event, policy: Policy) -> Requ
         )
     record = dict(event.data)
     first = not state.events
-    return replace(
+    return _evolve(
         state,
         events=state.events + (event,),
         permohonan=state.permohonan + (record,),
@@ -477,7 +490,7 @@ def _apply_migration(state: RequestState, event: Event, policy: Policy) -> Reque
         raise fail("bad-input", reason="pemetaan langkah harus angka ke angka") from None
     if problems := migration_problems(state, policy.sop, target, steps):
         raise LedgerError(*problems)
-    return replace(
+    return _evolve(
         state,
         sop_id=to_id,
         events=state.events + (event,),
@@ -495,9 +508,9 @@ def _apply_distribution(
     _check_fields(fields, event.data, policy, step.no)
     compute = COMPUTATIONS[step.computation]
     deliveries, done = compute(state, event, policy)
-    new = replace(state, events=state.events + (event,), deliveries=deliveries)
+    new = _evolve(state, events=state.events + (event,), deliveries=deliveries)
     if done:
-        new = replace(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
+        new = _evolve(new, status=DONE, completed_at={**new.completed_at, step.no: event.at})
     return new
 
 
@@ -538,7 +551,7 @@ def _single_delivery(
                 received=event.data["blanks_received"],
                 handed=handed,
             )
-        deliveries[deliveries.index(mine[0])] = replace(mine[0], receipt=dict(event.data))
+        deliveries[deliveries.index(mine[0])] = _evolve(mine[0], receipt=dict(event.data))
     confirmed = {d.kabkota for d in deliveries if d.confirmed}
     owed = _owed(state)
     return tuple(deliveries), bool(owed) and owed <= confirmed
@@ -595,7 +608,7 @@ def _partial_deliveries(
                 lost=damaged + missing,
                 bast=target.bast,
             )
-        deliveries[deliveries.index(target)] = replace(target, receipt=dict(event.data))
+        deliveries[deliveries.index(target)] = _evolve(target, receipt=dict(event.data))
     owed = _owed(state)
     done = (
         bool(owed)

@@ -140,6 +140,11 @@ def _seq(value: object) -> int:
     return value
 
 
+_EVENT_KEYS = frozenset(
+    {"seq", "action", "step", "at", "by", "role", "note", "on_behalf", "data", "attachment"}
+)
+
+
 def event_from_dict(raw: dict[str, Any]) -> Event:
     """Build an Event from its TOML table; raise ValueError on a wrong shape."""
     if not isinstance(raw, dict):
@@ -169,8 +174,7 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     data = raw.get("data", {})
     if not isinstance(data, dict):
         raise ValueError("'data' harus berupa tabel")
-    known = {"seq", "action", "step", "at", "by", "role", "note", "on_behalf", "data", "attachment"}
-    unknown = set(raw) - known
+    unknown = raw.keys() - _EVENT_KEYS
     if unknown:
         raise ValueError(f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
     attachments: tuple[Attachment, ...] = ()
