@@ -298,7 +298,9 @@ def apply_event(state: RequestState | None, event: Event, policy: Policy) -> Req
     policy = policy.for_sop(state.sop_id)
     sop = policy.sop
     seq = len(state.events) + 1
-    event = _evolve(event, seq=seq, at=clock.to_wib(event.at))
+    at = clock.to_wib(event.at)
+    if event.seq != seq or at is not event.at:  # a file's events already carry both (replay)
+        event = _evolve(event, seq=seq, at=at)
     if event.action in ("create", "permohonan"):
         return _apply_permohonan(state, event, policy)
     if state.done:
