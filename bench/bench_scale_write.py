@@ -63,11 +63,11 @@ def _git(cwd: Path, *args: str, data: bytes | None = None) -> str:
     ).stdout.decode()
 
 
-def ledger_at(size: int) -> Path:
-    path = OUT / f"fast-{size}"
+def ledger_at(size: int, layout: str = "flat") -> Path:
+    path = OUT / (f"fast-{size}" if layout == "flat" else f"fast-{layout}-{size}")
     if not path.exists():
         t = time.perf_counter()
-        build_fast(path, size, HISTORY.get(size, "requests"))
+        build_fast(path, size, HISTORY.get(size, "requests"), layout=layout)
         print(f"  built {size} requests in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     return path
 
@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", nargs="*", default=["step", "index", "audit", "clone"])
     ap.add_argument("--sizes", nargs="*", type=int, default=[200, 20000, 200000])
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--layout", choices=["flat", "sharded"], default="flat")
     args = ap.parse_args(argv)
     OUT.mkdir(exist_ok=True)
     os.environ.setdefault("KTPEL_KEYS_DIR", str(OUT / "no-keys"))  # benchmark ledgers are unsigned
@@ -328,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     if "step" in args.parts:
         base = None
         for size in args.sizes:
-            r = step(ledger_at(size), args.rounds)
+            r = step(ledger_at(size, args.layout), args.rounds)
             base = base or r
             print(f"step at {size}: " + ", ".join(f"{k} {_ms(v)}" for k, v in r.items()))
             for label in ("before", "now"):
@@ -339,20 +340,20 @@ def main(argv: list[str] | None = None) -> int:
                 )
     if "index" in args.parts:
         for size in args.sizes:
-            r = index(ledger_at(size), args.rounds)
+            r = index(ledger_at(size, args.layout), args.rounds)
             print(
                 f"update-index at {size}: "
                 + ", ".join(f"{k} {_ms(v) if v < 100 else int(v)}" for k, v in r.items())
             )
     if "audit" in args.parts:
-        r = incremental_audit(ledger_at(20000), 100)
+        r = incremental_audit(ledger_at(20000, args.layout), 100)
         print(
             "audit at 20000: "
             + ", ".join(f"{k} {v:.3f}" for k, v in r.items())
             + " (target: incremental ≤ 0.2 s)"
         )
     if "clone" in args.parts:
-        r = clone(ledger_at(20000))
+        r = clone(ledger_at(20000, args.layout))
         print(
             "clone at 20000: "
             + ", ".join(f"{k} {v:.1f} s" for k, v in r.items())
