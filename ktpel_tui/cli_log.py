@@ -109,7 +109,7 @@ def _log(args: SimpleNamespace) -> int | None:
             return None
         from ledger.paths import request_path
 
-        path = request_path(args.request)
+        path = request_path(args.request, settings.get("layout", "flat"))
         if reader.blob("HEAD", path) is None:
             raise fail("unknown-request", request=args.request)
         titles = reader.role_titles(settings)

@@ -26,9 +26,12 @@ from .rules import git_failed
 # As `ledger.policy` names them (not imported: it pulls in the SOP, calendar and letter rules).
 SETTINGS_FILE = "ledger.toml"
 SOP_DIR = "sop"
-# The `ledger.toml` formats this reader knows (policy.SETTINGS_FORMAT and earlier): a newer
-# format, or any `layout`, is left to the full `Ledger`.
-KNOWN_FORMATS = (1, 2)
+# The `ledger.toml` formats this reader knows (policy.SETTINGS_FORMAT and earlier) and the
+# layouts it reads (paths.FLAT, paths.SHARDED; `layout` needs format 3): anything else is left
+# to the full `Ledger`, which reports it.
+KNOWN_FORMATS = (1, 2, 3)
+KNOWN_LAYOUTS = ("flat", "sharded")
+LAYOUT_FORMAT = 3
 
 
 def _toml(data: bytes) -> dict[str, Any] | None:
@@ -116,10 +119,14 @@ class LedgerReader:
         reader knows; else None."""
         raw = self.blob(rev, SETTINGS_FILE)
         settings = _toml(raw) if raw is not None else None
-        if settings is None or "layout" in settings:
+        if settings is None:
             return None
         version = settings.get("format", 1)
         if type(version) is not int or version not in KNOWN_FORMATS:
+            return None
+        if "layout" in settings and (
+            version < LAYOUT_FORMAT or settings["layout"] not in KNOWN_LAYOUTS
+        ):
             return None
         return settings
 
