@@ -1,4 +1,4 @@
-"""Issue 17 item 3, the sharded layout after `ktpel migrate-format`: what reads a sharded ledger.
+"""Issue 17, the sharded layout (format 3): what reads a sharded ledger.
 
 `ktpel log REQ` answers through the light reader (ktpel_tui/cli_log.py, ledger/reader.py) on a
 sharded ledger too, byte for byte as the full command does."""
