@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from .gitread import GIT
+from .paths import FLAT, SHARDED
 from .rules import git_failed
 
 # As `ledger.policy` names them (not imported: it pulls in the SOP, calendar and letter rules).
 SETTINGS_FILE = "ledger.toml"
 SOP_DIR = "sop"
 # The `ledger.toml` formats this reader knows (policy.SETTINGS_FORMAT and earlier) and the
-# layouts it reads (paths.FLAT, paths.SHARDED; `layout` needs format 3): anything else is left
-# to the full `Ledger`, which reports it.
+# layouts it reads (`layout` needs format 3, policy.LAYOUT_FORMAT): anything else is left to the
+# full `Ledger`, which reports it.
 KNOWN_FORMATS = (1, 2, 3)
-KNOWN_LAYOUTS = ("flat", "sharded")
+KNOWN_LAYOUTS = (FLAT, SHARDED)
 LAYOUT_FORMAT = 3
 
 
