@@ -107,9 +107,9 @@ def _log(args: SimpleNamespace) -> int | None:
         settings = reader.settings()
         if settings is None:  # no commit yet, or a format this reader does not know
             return None
-        from ledger.paths import request_path
+        from ledger.paths import FLAT, request_path
 
-        path = request_path(args.request, settings.get("layout", "flat"))
+        path = request_path(args.request, settings.get("layout", FLAT))
         if reader.blob("HEAD", path) is None:
             raise fail("unknown-request", request=args.request)
         titles = reader.role_titles(settings)

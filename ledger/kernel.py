@@ -842,7 +842,7 @@ def migrated_settings(text: str, layout: str) -> str:
     """ledger.toml's text under a layout: its top-level `format` and `layout` lines replaced by
     `format = 3` (the first format with `layout`; an older reader then refuses the file instead
     of misreading the paths) and `layout = "<layout>"`, every other byte kept."""
-    from .policy import LAYOUT_FORMAT
+    from .paths import LAYOUT_FORMAT
 
     lines = text.split("\n")
     top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))

@@ -14,8 +14,11 @@ from .rules import fail
 REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
 
 
-# The two layouts of `requests/` (docs/FORMAT.md "Layouts"; `ledger.policy.LAYOUTS`).
+# The two layouts of `requests/` (docs/FORMAT.md "Layouts"), flat the default, and the
+# `ledger.toml` format that may name one.
 FLAT, SHARDED = "flat", "sharded"
+LAYOUTS = (FLAT, SHARDED)
+LAYOUT_FORMAT = 3
 
 
 def request_path(request_id: str, layout: str = FLAT) -> str:

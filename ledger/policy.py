@@ -15,7 +15,7 @@ from typing import Any
 
 from .handoff import normalize_whatsapp, whatsapp_problem
 from .letters import Letters, parse_letters
-from .paths import FLAT, SHARDED
+from .paths import LAYOUT_FORMAT, LAYOUTS
 from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, parse_sop
 from .worktime import WorkCalendar, default_calendar, parse_calendar
@@ -26,8 +26,6 @@ SOP_DIR = "sop"
 POLICY_PATHS = (SETTINGS_FILE, PEOPLE_FILE, SOP_DIR)
 # Where request files live (ledger.toml `layout`, format 3; docs/FORMAT.md "Layouts"): flat
 # `requests/<year>/<id>.toml`, or sharded by the id's last two digits.
-LAYOUTS = (FLAT, SHARDED)
-LAYOUT_FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,18 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from .gitread import GIT
-from .paths import FLAT, SHARDED
+from .paths import LAYOUT_FORMAT, LAYOUTS
 from .rules import git_failed
 
 # As `ledger.policy` names them (not imported: it pulls in the SOP, calendar and letter rules).
 SETTINGS_FILE = "ledger.toml"
 SOP_DIR = "sop"
-# The `ledger.toml` formats this reader knows (policy.SETTINGS_FORMAT and earlier) and the
-# layouts it reads (`layout` needs format 3, policy.LAYOUT_FORMAT): anything else is left to the
-# full `Ledger`, which reports it.
+# The `ledger.toml` formats this reader knows (policy.SETTINGS_FORMAT and earlier; a `layout`,
+# one of paths.LAYOUTS, needs paths.LAYOUT_FORMAT): anything else is left to the full `Ledger`,
+# which reports it.
 KNOWN_FORMATS = (1, 2, 3)
-KNOWN_LAYOUTS = (FLAT, SHARDED)
-LAYOUT_FORMAT = 3
 
 
 def _toml(data: bytes) -> dict[str, Any] | None:
@@ -125,9 +123,7 @@ class LedgerReader:
         version = settings.get("format", 1)
         if type(version) is not int or version not in KNOWN_FORMATS:
             return None
-        if "layout" in settings and (
-            version < LAYOUT_FORMAT or settings["layout"] not in KNOWN_LAYOUTS
-        ):
+        if "layout" in settings and (version < LAYOUT_FORMAT or settings["layout"] not in LAYOUTS):
             return None
         return settings
 
