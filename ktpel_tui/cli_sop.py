@@ -1,4 +1,5 @@
-"""Verbs for SOP revisions: `ktpel sop add FILE`, `ktpel sop use ID`, `ktpel migrate REQ --to ID`."""
+"""Verbs for SOP revisions: `ktpel sop add FILE`, `ktpel sop use ID`, `ktpel migrate REQ --to ID`;
+and for the ledger's format: `ktpel migrate-format --layout sharded`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from ledger import i18n
+from ledger.paths import LAYOUTS, SHARDED
 from ledger.rules import fail
 
 from .cli import acting_person, open_ledger
@@ -100,6 +102,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_format(args: argparse.Namespace) -> int:
+    with open_ledger(args) as led:
+        policy = led.policy()
+        before = policy.settings.layout
+        admin = acting_person(args, led, policy)
+        sha, count = led.migrate_format(admin, args.layout)
+    print(
+        T(
+            f"Ledger dipindah dari susunan {before} ke {args.layout}: {count} berkas permohonan, satu commit ({sha[:12]}). Kirim ke hub dengan 'ktpel sync'; tempat lain ikut pindah saat sinkron.",
+            f"The ledger moved from the {before} to the {args.layout} layout: {count} request files, one commit ({sha[:12]}). Send it to the hub with 'ktpel sync'; other places follow when they sync.",
+        )
+    )
+    return 0
+
+
 def register(sub, common: argparse.ArgumentParser, verb) -> None:
     # `ktpel sop` (cli.py) shows the steps of the SOP in force; its verbs are added here.
     p = sub.choices["sop"]
@@ -140,3 +157,19 @@ def register(sub, common: argparse.ArgumentParser, verb) -> None:
         ),
     )
     m.add_argument("--role", choices=("admin", "kasi"), default=None)
+
+    f = verb(
+        "migrate-format",
+        cmd_migrate_format,
+        "pindahkan semua berkas permohonan ke susunan lain dalam satu commit (admin)",
+        "move every request file to another layout in one commit (admin)",
+    )
+    f.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=SHARDED,
+        help=T(
+            "susunan tujuan (bawaan: sharded, requests/<tahun>/<NN>/)",
+            "the layout to move to (default: sharded, requests/<year>/<NN>/)",
+        ),
+    )

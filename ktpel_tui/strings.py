@@ -160,6 +160,8 @@ EN: dict[str, str] = {
     "kembalikan": "return",
     "serah terima": "handover",
     "terima": "receipt",
+    "pindah SOP": "SOP move",
+    "susunan": "layout",
     "kebijakan": "policy",
     "Tanda tangan": "Signature",
     "Commit {sha}": "Commit {sha}",

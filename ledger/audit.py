@@ -60,6 +60,7 @@ from .kernel import (
     NOT_A_FILE,
     TIME_MAX,
     TIME_MIN,
+    FormatOp,
     PolicyLoader,
     PolicyOp,
     RequestOp,
@@ -72,13 +73,13 @@ from .kernel import (
 )
 from .kernel import apply as kernel_apply
 from .keys import KeyOwner, registry
-from .policy import Policy
+from .policy import SETTINGS_FILE, Policy
 from .request import REQUEST_FILE_RE, RequestState, empty, letters_of_events, request_path
 from .requestfile import event_from_dict, loads
-from .rules import LedgerError
+from .rules import LedgerError, reason
 from .sshsig import split_commit, verify
 from .textsafe import visible
-from .trailers import POLICY_ACTION, parse_trailers
+from .trailers import FORMAT_ACTION, POLICY_ACTION, parse_trailers
 from .treecheck import GITLINK, TreeEntry
 
 ROOT_ONLY_FILES = (".gitattributes", "requests/.gitkeep")
@@ -212,6 +213,11 @@ class Walker:
             and not is_evidence_path(c.path)  # judged by the evidence check below
             and not (root and c.path in ROOT_ONLY_FILES)
         ]
+        if not root and parse_trailers(message).get("Ktpel-Action") == FORMAT_ACTION:
+            # A format migration: judged whole against the one the kernel makes from the parent.
+            self._check_format_migration(sha, entry, changes, policy, signer, message)
+            ctx.tip = sha
+            return
         for path in others:
             self.add("foreign-file", sha, path=path)
         if root or policy_paths:
@@ -363,13 +369,9 @@ class Walker:
             self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
             self.policy = new
             return
-        parent = entry.parents[0]
-        snapshot = Snapshot(
-            commit=parent,
-            policy=policy,
-            policy_key="",
-            read=lambda path: self.reader.read(f"{parent}:{path}"),
-            state=lambda _request: None,
+        snapshot = self._policy_snapshot(
+            entry.parents[0],
+            policy,
             seen_keys=frozenset(bytes.fromhex(k) for k in self.ctx.seen_keys),
         )
         files = {
@@ -388,6 +390,103 @@ class Walker:
         self.ctx.seen_keys.update(b.hex() for b in self.registry(new))
         self.policy = new
         self._registries.pop(id(policy), None)
+
+    def _check_format_migration(
+        self,
+        sha: str,
+        entry: LogEntry,
+        changes: list,
+        policy: Policy,
+        signer: str | None,
+        message: str,
+    ) -> None:
+        """A commit saying `Ktpel-Action: migrate-format` must be exactly the migration the
+        kernel makes from its parent (`kernel.FormatOp`): ledger.toml as `migrated_settings`
+        writes it and every request file renamed, the same blob at its new path, nothing else.
+        Anything more or less is `migration-not-pure` (docs/FORMAT.md)."""
+        parent = entry.parents[0]
+        snapshot = self._policy_snapshot(
+            parent, policy, request_files=lambda: self._request_files(parent)
+        )
+        layout = parse_trailers(message).get("Ktpel-Layout", "")
+        try:
+            outcome = kernel_apply(snapshot, FormatOp(signer, layout, message), self.loader)
+        except LedgerError as exc:
+            for v in exc.violations:
+                self.add(v.code, sha, **v.params)
+            self._after_refused_migration(sha, changes)
+            return
+        moves = dict(outcome.moves or {})
+        landing = {new: old for old, new in moves.items()}
+        by_path = {c.path: c for c in changes}
+        wrong: list[tuple[str, str]] = []
+        for c in changes:
+            if c.path == SETTINGS_FILE:
+                fits = c.new != ZERO and self.reader.read(c.new) == outcome.files[SETTINGS_FILE]
+            elif c.path in moves:
+                fits = c.new == ZERO
+            elif c.path in landing:
+                source = by_path.get(landing[c.path])
+                fits = (
+                    source is not None
+                    and c.old == ZERO
+                    and (c.new, c.new_mode) == (source.old, source.old_mode)
+                )
+            else:
+                fits = False
+            if not fits:
+                wrong.append((c.path, "why-migration-changed"))
+        for path in (SETTINGS_FILE, *moves, *landing):
+            if path not in by_path:
+                wrong.append((path, "why-migration-missing"))
+        for v in message_problems(outcome.message, message):
+            self.add(v.code, sha, **v.params)
+        if wrong:
+            path, why = min(wrong)
+            self.add("migration-not-pure", sha, path=path, what=reason(why), count=len(wrong))
+            self._after_refused_migration(sha, changes)
+            return
+        assert outcome.policy is not None
+        # The states are untouched (same bytes); what a cold list would compute from each file
+        # at its new path is what it computed at the old one.
+        self.exact = {
+            request_id: (
+                moves.get(path, path),
+                blob,
+                outcome.policy if judged is policy else judged,
+            )
+            for request_id, (path, blob, judged) in self.exact.items()
+        }
+        self._registries.pop(id(policy), None)
+        self.policy = outcome.policy
+
+    def _policy_snapshot(self, parent: str, policy: Policy, **more: Any) -> Snapshot:
+        """What governs a policy or format commit on `parent` (no request state is read)."""
+        return Snapshot(
+            commit=parent,
+            policy=policy,
+            policy_key="",
+            read=lambda path: self.reader.read(f"{parent}:{path}"),
+            state=lambda _request: None,
+            **more,
+        )
+
+    def _request_files(self, rev: str) -> list[str]:
+        out = git_bytes(
+            self.git_dir, "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", "requests"
+        )
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+    def _after_refused_migration(self, sha: str, changes: list) -> None:
+        """Go on from what the refused commit left: its policy, and the requests it touched
+        read again from their files when next changed."""
+        self.policy = self._safe_policy(sha) or self.policy
+        for c in changes:
+            match = REQUEST_FILE_RE.match(c.path)
+            if match:
+                self.ctx.states.pop(match.group(2), None)
+                self.exact.pop(match.group(2), None)
+        self.ctx.complete = False
 
     def _state_before(
         self, request_id: str, path: str, parent: str, policy: Policy

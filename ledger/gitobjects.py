@@ -16,7 +16,7 @@ import hashlib
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -102,6 +102,54 @@ def tree_with(
             rest.append((TREE_MODE, name, bytes.fromhex(new_sub)))
     if not rest:
         return None
+    return write(b"tree", build_tree(rest))
+
+
+def tree_with_moves(
+    read: ReadObject, write: WriteObject, tree: str, moves: Mapping[str, str]
+) -> str:
+    """The id of `tree` with each file at an old path of `moves` at its new path instead (same
+    mode, same blob). The top-level folders the moves touch are read whole once and written
+    once (a format migration moves 20,000 files; `tree_with` per file would rewrite the large
+    folders 20,000 times). A path of `moves` that is not a file in `tree` raises KeyError."""
+    entries = parse_tree(read(tree)[1])
+    tops = {path.split("/", 1)[0].encode() for pair in moves.items() for path in pair}
+    files: dict[str, tuple[bytes, bytes]] = {}
+
+    def walk(oid: bytes, prefix: str) -> None:
+        for mode, name, sub in parse_tree(read(oid.hex())[1]):
+            path = prefix + name.decode("utf-8", "surrogateescape")
+            if mode == TREE_MODE:
+                walk(sub, path + "/")
+            else:
+                files[path] = (mode, sub)
+
+    moved_tops = [e for e in entries if e[1] in tops and e[0] == TREE_MODE]
+    for _, name, oid in moved_tops:
+        walk(oid, name.decode("utf-8", "surrogateescape") + "/")
+    for old, new in moves.items():
+        files[new] = files.pop(old)
+    nested: dict = {}
+    for path, entry in files.items():
+        *folders, leaf = path.split("/")
+        node = nested
+        for folder in folders:
+            node = node.setdefault(folder, {})
+        node[leaf] = entry
+
+    def write_folder(node: dict) -> bytes:
+        out = []
+        for name, value in node.items():
+            if isinstance(value, dict):
+                out.append(
+                    (TREE_MODE, name.encode("utf-8", "surrogateescape"), write_folder(value))
+                )
+            else:
+                out.append((value[0], name.encode("utf-8", "surrogateescape"), value[1]))
+        return bytes.fromhex(write(b"tree", build_tree(out)))
+
+    rest = [e for e in entries if e not in moved_tops]
+    rest += [(TREE_MODE, name.encode(), write_folder(node)) for name, node in nested.items()]
     return write(b"tree", build_tree(rest))
 
 

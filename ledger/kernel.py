@@ -36,14 +36,14 @@ from .policy import (
 )
 from .proposals import PROPOSAL_TRAILER, Proposal, file_hash, is_proposal_path
 from .proposals import parse as parse_proposal
-from .request import Event, LetterLookup, RequestState, empty, request_path
+from .request import REQUEST_FILE_RE, Event, LetterLookup, RequestState, empty, request_path
 from .request import apply as apply_event_checked
 from .requestfile import dumps
 from .rules import LedgerError, Violation, fail, reason
 from .sop import Sop, Step, parse_sop
 from .sshsig import public_blob
 from .textsafe import free_text_problems, identifier_problems, identity_key
-from .trailers import POLICY_ACTION, commit_message
+from .trailers import FORMAT_ACTION, POLICY_ACTION, commit_message
 from .treecheck import REGULAR, TreeEntry, check_tree
 
 FileReader = Callable[[str], bytes | None]
@@ -161,6 +161,8 @@ class Snapshot:
     # Whether a path is in the parent's tree, without reading the file (an evidence file may not
     # be on this machine in a lean clone, and reading it would fetch it). Default: `read`.
     has: Callable[[str], bool] | None = None
+    # Every path under requests/ in the parent's tree (a format migration moves them all).
+    request_files: Callable[[], Iterable[str]] | None = None
 
     def stored(self, path: str) -> bool:
         return self.has(path) if self.has is not None else self.read(path) is not None
@@ -207,7 +209,19 @@ class PolicyOp:
     message: str | None = None
 
 
-Operation = RequestOp | PolicyOp
+@dataclass(frozen=True, slots=True)
+class FormatOp:
+    """Move the ledger to another request-file layout (`ktpel migrate-format`): ledger.toml's
+    `format` and `layout` lines change and every request file moves to its path under the new
+    layout, its bytes untouched. Nothing else. `by` None: the actor is not established (an
+    audited commit whose signature failed; its own finding)."""
+
+    by: str | None
+    layout: str
+    message: str | None = None
+
+
+Operation = RequestOp | PolicyOp | FormatOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +235,9 @@ class Outcome:
     request: RequestState | None = None  # for a request operation
     policy: Policy | None = None  # the policy after a policy change
     policy_key: str | None = None
+    # A format migration's renames (old path -> new path, the same blob): kept apart from
+    # `files` so that 20,000 request files are moved, not read and written again.
+    moves: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +268,8 @@ def policy_message(summary: str) -> str:
 def allowed_paths(op: Operation, layout: str = "flat") -> frozenset[str]:
     """The paths a commit of this operation may touch (the audit's 'one operation per commit'),
     under the parent's `layout`."""
+    if isinstance(op, FormatOp):
+        raise TypeError("a format migration's paths are its outcome's (format_outcome)")
     if isinstance(op, RequestOp):
         # The request file and exactly the evidence files its event names (those already stored
         # are not written again, so a commit may touch fewer).
@@ -366,8 +385,8 @@ def sop_files_immutable(change: Change) -> Iterator[Violation]:
 
 def layout_kept(change: Change) -> Iterator[Violation]:
     """The `layout` setting is chosen when a ledger is made (`ktpel init --layout`); a policy
-    commit that flips it would leave every request file at the wrong path. (A migration commit
-    that moves the files with it is designed in docs/PERFORMANCE.md, not built yet.)"""
+    commit that flips it would leave every request file at the wrong path. The one commit that
+    may change it is a format migration (`FormatOp`), which moves every file with it."""
     if change.after is None or not isinstance(change.op, PolicyOp):
         return
     before, after = change.before.policy.settings.layout, change.after.settings.layout
@@ -734,6 +753,8 @@ def apply(snapshot: Snapshot, op: Operation, loader: PolicyLoader | None = None)
     """Check and apply one operation on top of the snapshot. Raises LedgerError; pure."""
     if isinstance(op, RequestOp):
         return _apply_request(snapshot, op)
+    if isinstance(op, FormatOp):
+        return _apply_format(snapshot, op, loader)
     key, after, problems = judge_policy(snapshot, op, loader)
     if problems:
         raise LedgerError(*problems)
@@ -853,6 +874,69 @@ def migrated_settings(text: str, layout: str) -> str:
     return "\n".join(kept[:at] + new + kept[at:])
 
 
+def format_message(before: str, after: str) -> str:
+    return (
+        f"Format ledger: susunan berkas permohonan {before} -> {after}\n\n"
+        f"Ktpel-Action: {FORMAT_ACTION}\nKtpel-Role: admin\nKtpel-Layout: {after}\n"
+    )
+
+
+def _apply_format(snapshot: Snapshot, op: FormatOp, loader: PolicyLoader | None) -> Outcome:
+    """The one migration a layout has: ledger.toml as `migrated_settings` writes it, and every
+    request file at the parent renamed to its path under the new layout. The audit compares a
+    commit that says it is one (`Ktpel-Action: migrate-format`) against this outcome."""
+    from .paths import LAYOUTS
+
+    before = snapshot.policy.settings.layout
+    problems: list[Violation] = []
+    if op.by is not None:
+        person = snapshot.policy.people.get(op.by)
+        if person is None or not person.holds("admin"):
+            problems.append(Violation("not-admin", {"name": person.name if person else op.by}))
+    if op.layout not in LAYOUTS:
+        problems.append(
+            Violation("layout-unknown", {"layout": op.layout, "layouts": ", ".join(LAYOUTS)})
+        )
+    elif op.layout == before:
+        problems.append(Violation("layout-same", {"layout": before}))
+    if problems:
+        raise LedgerError(*problems)
+    raw = snapshot.read(SETTINGS_FILE) or b""
+    settings = migrated_settings(_text(raw, "settings-invalid", SETTINGS_FILE), op.layout)
+    files: dict[str, bytes | None] = {SETTINGS_FILE: settings.encode("utf-8")}
+
+    def read(path: str) -> bytes | None:
+        return files[path] if path in files else snapshot.read(path)
+
+    key, after = (loader or PolicyLoader()).load(read)
+    if snapshot.request_files is None:
+        raise TypeError("a format migration needs the parent's request files")
+    paths = list(snapshot.request_files())
+    moves: dict[str, str] = {}
+    for path in paths:
+        match = REQUEST_FILE_RE.match(path)
+        if match is None:
+            # Not a request file (the audit reported it when it came): it is not ktpel's to move.
+            continue
+        target = request_path(match.group(2), op.layout)
+        if target != path:
+            moves[path] = target
+    # Two files of one id (one at each layout's path, a forgery) would land on one path.
+    landing = Counter([*moves.values(), *(p for p in paths if p not in moves)])
+    clash = sorted(p for p, new in moves.items() if landing[new] > 1)
+    if clash:
+        raise fail("migration-not-pure", path=clash[0], what=reason("why-migration-clash"))
+    assert op.by is not None or op.message is not None
+    return Outcome(
+        files=files,
+        message=op.message or format_message(before, op.layout),
+        author=op.by or "",
+        policy=after,
+        policy_key=key,
+        moves=moves,
+    )
+
+
 def _format_of(text: str) -> int:
     try:
         value = tomllib.loads(text).get("format", 1)
@@ -900,6 +984,7 @@ def authorize(
 
 __all__ = [
     "Change",
+    "FormatOp",
     "OPERATION_RULES",
     "Operation",
     "Outcome",
@@ -924,5 +1009,6 @@ __all__ = [
     "is_policy_path",
     "judge_policy",
     "migrated_settings",
+    "format_message",
     "policy_message",
 ]

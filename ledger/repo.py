@@ -77,3 +77,12 @@ def write_commit_graph(root: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
+    """The last line git wrote to stderr, without its 'fatal: ' or 'error: ' (a reason to show)."""
+    lines = [
+        line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
+    lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
+    return lines[-1] if lines else f"exit {proc.returncode}"

@@ -793,6 +793,21 @@ _RULES += [
         "Susunan berkas permohonan tidak boleh diubah dengan cara ini: {what}.",
         "The layout of the request files may not be changed this way: {what}.",
     ),
+    Rule(
+        "layout-unknown",
+        "Susunan '{layout}' tidak dikenal; pilihan: {layouts}.",
+        "Unknown layout '{layout}'; choose one of: {layouts}.",
+    ),
+    Rule(
+        "layout-same",
+        "Ledger sudah memakai susunan '{layout}'; tidak ada yang dipindahkan.",
+        "The ledger already uses the '{layout}' layout; nothing to move.",
+    ),
+    Rule(
+        "migration-not-pure",
+        "Commit migrate-format bukan sekadar pemindahan berkas: {path} ({what}).",
+        "The migrate-format commit is not only a move of files: {path} ({what}).",
+    ),
 ]
 RULES: Mapping[str, Rule] = {rule.code: rule for rule in _RULES}
 
@@ -896,6 +911,21 @@ _REASONS = [
         "why-nip-serial",
         "nomor urut (3 angka terakhir) tidak boleh 000",
         "the serial number (last 3 digits) may not be 000",
+    ),
+    Rule(
+        "why-migration-clash",
+        "dua berkas akan berada di path yang sama",
+        "two files would land on the same path",
+    ),
+    Rule(
+        "why-migration-changed",
+        "isinya berubah, atau berkas ini tidak termasuk pemindahan",
+        "its content changed, or this file is not part of the move",
+    ),
+    Rule(
+        "why-migration-missing",
+        "berkas ini seharusnya ikut dipindahkan",
+        "this file should have been moved as well",
     ),
     Rule(
         "why-layout-by-policy",

@@ -27,13 +27,20 @@ from pathlib import Path
 import git
 
 from . import clock
-from .gitobjects import ObjectBuffer, commit_payload, ident, tree_with, write_loose
+from .gitobjects import (
+    ObjectBuffer,
+    commit_payload,
+    ident,
+    tree_with,
+    tree_with_moves,
+    write_loose,
+)
 from .journal import CRASH_POINTS, LOCK_TIMEOUT, crash_point
-from .kernel import Operation, Outcome, PolicyLoader, PolicyOp, RequestOp, Snapshot
+from .kernel import FormatOp, Operation, Outcome, PolicyLoader, PolicyOp, RequestOp, Snapshot
 from .kernel import apply as apply_operation
 from .keys import signing_key_path
 from .policy import PEOPLE_FILE, SETTINGS_FILE, Person, Policy, sop_path
-from .repo import atomic_write, git_env
+from .repo import atomic_write, git_env, last_line
 from .request import Event, RequestState, request_path
 from .requestfile import loads
 from .rules import LedgerError, fail, git_failed
@@ -334,7 +341,13 @@ class Ledger:
             state=state,
             letters=letters,
             has=lambda path: self.in_tree(rev, path),
+            request_files=lambda: self.request_files(rev),
         )
+
+    def request_files(self, rev: str) -> list[str]:
+        """Every path under requests/ in `rev`'s tree."""
+        out = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", "requests")
+        return [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
 
     # --- reading requests -----------------------------------------------------------------
 
@@ -467,7 +480,17 @@ class Ledger:
             else:
                 atomic_write(target, data)
         if paths:
-            self.git("reset", "-q", head, "--", *paths, check=False)
+            # From stdin: a format migration's journal lists 40,000 paths.
+            spec = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
+            self.git(
+                "reset",
+                "-q",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                head,
+                input=spec,
+                check=False,
+            )
         self.journal_path.unlink(missing_ok=True)
         return True
 
@@ -495,8 +518,10 @@ class Ledger:
         sign: bool | None = None,
         policy: Policy | None = None,
         in_process: bool = False,
+        moves: Mapping[str, str] | None = None,
     ) -> str:
-        """Make the commit object for these files (None deletes) on top of `parent`, as `author`.
+        """Make the commit object for these files (None deletes) on top of `parent`, as `author`;
+        `moves` (old path -> new path) renames files first, their blobs untouched.
 
         Moves no ref and touches neither the working tree nor the index (sync builds its replayed
         history this way, then moves HEAD once). Signs when the author's key is on this machine;
@@ -518,6 +543,8 @@ class Ledger:
                 raise fail("signing-key-unregistered", person=author.name, path=str(key))
             raise fail("signing-key-missing", person=author.name, path=str(key))
         tree = self.read_object(parent)[1].split(b"\n", 1)[0].split(b" ", 1)[1].decode()
+        if moves:
+            tree = tree_with_moves(self.read_object, self._write_object, tree, moves)
         for rel, data in files.items():
             blob = None if data is None else self._write_object(b"blob", data)
             tree = tree_with(
@@ -689,7 +716,19 @@ class Ledger:
         request = outcome.request
         when = request.events[-1].at if request is not None else clock.to_wib(at or clock.now())
         args = dict(parent=parent, committed=committed, policy=policy)
-        if move_head:
+        if outcome.moves is not None:
+            # A format migration: commit_files stages file by file; this moves whole trees.
+            assert not move_head, "a format migration on HEAD goes through migrate_format"
+            sha = self.write_commit(
+                dict(outcome.files),
+                outcome.message,
+                author,
+                when,
+                in_process=in_process,
+                moves=outcome.moves,
+                **args,
+            )
+        elif move_head:
             sha = self.commit_files(dict(outcome.files), outcome.message, author, when, **args)
         else:
             sha = self.write_commit(
@@ -782,3 +821,60 @@ class Ledger:
                 self._check_clean(snapshot.commit, path)
             sha, _ = self.commit(snapshot, PolicyOp(by, files, summary, message), at=at)
             return sha
+
+    def migrate_format(
+        self, by: str, layout: str, *, at: datetime | None = None
+    ) -> tuple[str, int]:
+        """Move the ledger to another layout in one commit by the admin `by`
+        (`ktpel migrate-format`): ledger.toml's format and layout, and every request file
+        renamed to its path under `layout`, their bytes untouched (`kernel.FormatOp`).
+        Returns the commit and how many files moved."""
+        with self.locked():
+            self.recover_locked()
+            parent = self.head()
+            snapshot = self.snapshot(parent)
+            snapshot.policy.person(by)
+            status = self.git(
+                "status",
+                "--porcelain",
+                "-z",
+                "--untracked-files=no",
+                "--",
+                "requests",
+                SETTINGS_FILE,
+            ).stdout.decode("utf-8", "replace")
+            dirty = [entry[3:] for entry in status.split("\0") if entry]
+            if dirty:
+                raise fail("uncommitted-change", path=dirty[0])
+            with self.buffered_objects():
+                new, outcome = self.commit(snapshot, FormatOp(by, layout), at=at, move_head=False)
+            self.move_head(parent, new, reason="migrate-format")
+            self._keep_index_split()
+            return new, len(outcome.moves or {})
+
+    def move_head(self, old: str, new: str, *, reason: str = "sync") -> None:
+        """Move HEAD, index and working tree from `old` to `new` (under the lock), all or nothing.
+
+        The journal lists every path that changes: a process killed half-way is put back to
+        whatever HEAD holds by `recover` on the next open. A working-tree change in the way
+        (`git read-tree -m -u` refuses to overwrite it) is `sync-dirty`; nothing moves.
+        """
+        if self.head() != old:
+            raise fail("ledger-busy")
+        out = self.git("diff", "--name-only", "--no-renames", "-z", old, new).stdout.decode("utf-8")
+        paths = sorted(p for p in out.split("\0") if p)
+        self.journal_path.write_text(json.dumps({"head": old, "paths": paths}))
+        try:
+            proc = self.git("read-tree", "-m", "-u", old, new, check=False)
+            if proc.returncode != 0:
+                # Stale stat data (a copied or restored folder) reads as "not uptodate": refresh once.
+                self.git("update-index", "-q", "--refresh", check=False)
+                proc = self.git("read-tree", "-m", "-u", old, new, check=False)
+            if proc.returncode != 0:
+                raise fail("sync-dirty", reason=last_line(proc))
+            crash_point("sync-after-read-tree")
+            self.git("update-ref", "-m", f"ktpel: {reason}", "HEAD", new, old)
+        except BaseException:
+            self.recover_locked()
+            raise
+        self.journal_path.unlink(missing_ok=True)

@@ -37,13 +37,14 @@ from datetime import datetime
 
 from . import clock, i18n
 from .evidence import is_evidence_path
-from .kernel import PolicyOp, RequestOp, Snapshot, is_policy_path
+from .kernel import FormatOp, PolicyOp, RequestOp, Snapshot, is_policy_path
 from .policy import Policy
+from .repo import last_line as _last_line
 from .request import REQUEST_ID_RE, request_path
 from .requestfile import event_from_dict
 from .rules import RULES, LedgerError, Violation, fail
 from .store import Ledger, crash_point, git_env, signing_key_path
-from .trailers import POLICY_ACTION, parse_trailers
+from .trailers import FORMAT_ACTION, POLICY_ACTION, parse_trailers
 
 T = i18n.pick
 MAIN = "main"
@@ -142,14 +143,6 @@ def _divergence(ledger: Ledger, ours: str, theirs: str) -> tuple[list[str], list
 def _count(ledger: Ledger, old: str | None, new: str) -> int:
     spec = f"{old}..{new}" if old else new
     return int(ledger.git("rev-list", "--count", spec).stdout.decode().strip() or 0)
-
-
-def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
-    lines = [
-        line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()
-    ]
-    lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
-    return lines[-1] if lines else f"exit {proc.returncode}"
 
 
 _BOILERPLATE = (
@@ -403,6 +396,9 @@ class _Replay:
             )
         trailers = parse_trailers(commit.message)
         paths = commit.paths
+        if trailers.get("Ktpel-Action") == FORMAT_ACTION:
+            self._check_audited(commit, None)
+            return self._format(commit, trailers)
         if paths and all(is_policy_path(p) for p in paths):
             self._check_audited(commit, None)
             return self._policy(commit, trailers)
@@ -600,6 +596,28 @@ class _Replay:
         )
         return sha
 
+    def _format(self, commit: _Commit, trailers: dict[str, str]) -> str:
+        """A format migration made here is made again on the tip: every request file there
+        (those others recorded meanwhile too) moves, as the kernel's migration does. The
+        audit of our commits (`rejected`) already refused one that was not exactly that."""
+        tip = self.tip
+        snapshot = self._snapshot(tip)
+        author = snapshot.policy.person_by_email(commit.email)
+        if author is None:
+            raise fail("unknown-person", person=commit.email)
+        self._check_key(commit, author)
+        sha, outcome = self.ledger.commit(
+            snapshot,
+            FormatOp(author.id, trailers.get("Ktpel-Layout", "")),
+            at=commit.at,
+            committed=self.now,
+            move_head=False,
+            in_process=True,
+        )
+        assert outcome.policy is not None and outcome.policy_key is not None
+        self._policies[sha] = (outcome.policy_key, outcome.policy)
+        return sha
+
     def _park(self, commit: _Commit, violation: Violation) -> Parked:
         """Keep the operation under refs/ktpel/parked/ as a local commit wrapping it, with the reason."""
         original_id = parse_trailers(commit.message).get("Ktpel-Request")
@@ -649,30 +667,7 @@ class _Replay:
 
 
 def _move_head(ledger: Ledger, old: str, new: str) -> None:
-    """Move HEAD, index and working tree from `old` to `new` (under the lock), all or nothing.
-
-    The ledger journal lists every path that changes: a process killed half-way is put back to
-    whatever HEAD holds by `Ledger.recover` on the next open.
-    """
-    if ledger.head() != old:
-        raise fail("ledger-busy")
-    out = ledger.git("diff", "--name-only", "--no-renames", "-z", old, new).stdout.decode("utf-8")
-    paths = sorted(p for p in out.split("\0") if p)
-    ledger.journal_path.write_text(json.dumps({"head": old, "paths": paths}))
-    try:
-        proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
-        if proc.returncode != 0:
-            # Stale stat data (a copied or restored folder) reads as "not uptodate": refresh once.
-            ledger.git("update-index", "-q", "--refresh", check=False)
-            proc = ledger.git("read-tree", "-m", "-u", old, new, check=False)
-        if proc.returncode != 0:
-            raise fail("sync-dirty", reason=_last_line(proc))
-        crash_point("sync-after-read-tree")
-        ledger.git("update-ref", "-m", "ktpel: sync", "HEAD", new, old)
-    except BaseException:
-        ledger.recover_locked()
-        raise
-    ledger.journal_path.unlink(missing_ok=True)
+    ledger.move_head(old, new, reason="sync")
 
 
 # --- the sync ------------------------------------------------------------------------------------

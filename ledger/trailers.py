@@ -16,8 +16,18 @@ if TYPE_CHECKING:  # annotations only: `history` parses trailers without the pol
     from .policy import Policy
     from .request import Event, RequestState
 
-TRAILER_KEYS = ("Ktpel-Request", "Ktpel-Step", "Ktpel-Action", "Ktpel-Role", "Ktpel-On-Behalf-Of")
+TRAILER_KEYS = (
+    "Ktpel-Request",
+    "Ktpel-Step",
+    "Ktpel-Action",
+    "Ktpel-Role",
+    "Ktpel-On-Behalf-Of",
+    "Ktpel-Layout",
+)
 POLICY_ACTION = "policy"
+# A format migration: ledger.toml's format and layout and every request file moved with them,
+# nothing else (kernel.FormatOp; docs/FORMAT.md "Moving a ledger to another layout").
+FORMAT_ACTION = "migrate-format"
 
 
 def _clean(text: str) -> str:

@@ -51,6 +51,8 @@ def action_word(entry: HistoryEntry, policy: Policy) -> str:
         "return": _("kembalikan"),
         "handover": _("serah terima"),
         "receipt": _("terima"),
+        "migrate": _("pindah SOP"),
+        "migrate-format": _("susunan"),
     }
     return words.get(action, action)
 
