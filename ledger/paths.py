@@ -10,8 +10,16 @@ import re
 
 from .rules import fail
 
-# ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits).
-REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,})$")
+# ASCII digits only: `\d` takes any Unicode digit (issue 16, tree-digits). At most
+# `treecheck.REQUEST_ID_MAX` (20) characters: a longer id is no request's (`tree-id-long`).
+REQUEST_ID_RE = re.compile(r"^([0-9]{4})-([0-9]{4,15})$")
+
+
+def bad_request_id(request_id: str):
+    """The refusal of an id that is not one, quoting at most its first 24 characters (an id
+    of 5,000 digits is not echoed whole)."""
+    shown = request_id if len(request_id) <= 24 else f"{request_id[:24]}… ({len(request_id)})"
+    return fail("bad-request-id", request=shown)
 
 
 # The two layouts of `requests/` (docs/FORMAT.md "Layouts"), flat the default, and the
@@ -29,7 +37,7 @@ def request_path(request_id: str, layout: str = FLAT) -> str:
     default, flat, is format 1's; a reader of a commit passes the layout of its policy."""
     match = REQUEST_ID_RE.match(request_id)
     if not match:
-        raise fail("bad-request-id", request=request_id)
+        raise bad_request_id(request_id)
     if layout == SHARDED:
         return f"requests/{match.group(1)}/{match.group(2)[-2:]}/{request_id}.toml"
     if layout != FLAT:

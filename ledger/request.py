@@ -18,7 +18,7 @@ from . import clock
 from .evidence import Attachment
 from .fields import check_value, normalize_letter_number
 from .letters import check_number
-from .paths import FLAT, REQUEST_ID_RE, SHARDED, request_path  # noqa: F401 (re-exported)
+from .paths import FLAT, REQUEST_ID_RE, SHARDED, bad_request_id, request_path  # noqa: F401 (re-exported)
 from .policy import Person, Policy
 from .rules import LedgerError, Violation, fail
 from .sop import Sop, Step
@@ -174,7 +174,7 @@ def request_id_of(path: str) -> str | None:
 
 def check_request_id(request_id: str) -> None:
     if not REQUEST_ID_RE.match(request_id):
-        raise fail("bad-request-id", request=request_id)
+        raise bad_request_id(request_id)
 
 
 # --- who may act ---------------------------------------------------------------------------

@@ -671,6 +671,13 @@ ERRORS = [
         "Galat [bad-request-id]: Nomor permohonan '26-3' tidak sah (contoh: 2026-0003).",
     ),
     (["log", "2026-0099"], 1, "Galat [unknown-request]"),
+    # An id longer than any request's is refused as such, and not echoed whole.
+    (
+        ["log", "2026-" + "1" * 5000],
+        1,
+        "Galat [bad-request-id]: Nomor permohonan '2026-1111111111111111111… (5005)' tidak sah",
+    ),
+    (["show", "2026-" + "9" * 16], 1, "Galat [bad-request-id]"),
     (
         [
             "--as",
@@ -765,7 +772,7 @@ ERRORS = [
 @pytest.mark.parametrize(
     ("args", "code", "sentence"),
     ERRORS,
-    ids=[" ".join(a[:3]) + f" #{i}" for i, (a, _, _) in enumerate(ERRORS)],
+    ids=[" ".join(x[:24] for x in a[:3]) + f" #{i}" for i, (a, _, _) in enumerate(ERRORS)],
 )
 def test_wrong_input_gives_a_sentence_and_changes_nothing(demo_path, args, code, sentence):
     before = head_of(demo_path)
