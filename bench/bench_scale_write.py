@@ -7,6 +7,7 @@ commits of 1,000 requests (all in one year's folder: the worst case for a flat l
     python -m bench.bench_scale_write                  # every part, every size
     python -m bench.bench_scale_write --parts step --sizes 200 20000
     python -m bench.bench_scale_write --parts index audit clone
+    python -m bench.bench_scale_write --parts migrate --sizes 200 20000
 
 Parts, each against its floor in the same run:
 - `step`: `Ledger.record` of one step (warm process, as in the TUI) against `git commit-tree`
@@ -20,6 +21,8 @@ Parts, each against its floor in the same run:
   replaced entry in the split part), and after ktpel's re-split (`Ledger._keep_index_split`);
   then the in-process update (`gitindex.update`) in that same index against `git update-index`;
 - `audit`: an incremental audit of 100 new steps at 20,000 requests (cache of the rest);
+- `migrate`: `ktpel migrate-format` of a flat ledger against git moving the same files, the
+  audit of that one commit, and the first list after it;
 - `clone`: `ktpel clone` against `git clone` of the same hub over `git daemon`, and the
   commit-graph ktpel writes after a clone (in the background: its cost is measured alone).
 
@@ -269,6 +272,47 @@ def incremental_audit(path: Path, commits: int) -> dict[str, float]:
     }
 
 
+def migrate(path: Path) -> dict[str, float]:
+    """`ktpel migrate-format` of a flat ledger to sharded, in a copy, against git moving the
+    same files (the migrated tree made beforehand, untimed: `commit-tree`, then
+    `read-tree -m -u` moving index and working tree, then `update-ref`, in a second copy);
+    then the audit of the migration commit alone, as the hub's hook walks a push with no cache
+    (`Walker` from an incomplete context at the parent), and the first list after it."""
+    from ledger.audit import Context, Walker
+    from ledger.gitread import log_entries
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        ours, theirs = Path(tmp) / "ktpel", Path(tmp) / "git"
+        for repo in (ours, theirs):
+            _git(OUT, "clone", "-q", "-b", "main", str(path), str(repo))
+        led = Ledger.open(ours)
+        admin = next(p.id for p in led.policy().people.values() if p.holds("admin"))
+        base = led.head()
+        t = time.perf_counter()
+        new, moved = led.migrate_format(admin, "sharded")
+        out["ktpel migrate-format"] = time.perf_counter() - t
+        out["files moved"] = moved
+        tree = _git(ours, "rev-parse", f"{new}^{{tree}}").strip()
+        _git(theirs, "fetch", "-q", str(ours), new)  # the objects, not the ref
+        t = time.perf_counter()
+        sha = _git(theirs, "commit-tree", tree, "-p", base, "-m", "floor").strip()
+        _git(theirs, "read-tree", "-m", "-u", base, sha)
+        _git(theirs, "update-ref", "HEAD", sha, base)
+        out["floor: commit-tree, read-tree -m -u, update-ref"] = time.perf_counter() - t
+        walker = Walker(ours / ".git", Context(complete=False, tip=base))
+        t = time.perf_counter()
+        walker.run(log_entries(ours / ".git", new, base))
+        out["audit of the migration commit"] = time.perf_counter() - t
+        walker.close()
+        out["its error findings"] = sum(f.severity == "error" for f in walker.ctx.findings)
+        t = time.perf_counter()
+        led.list_requests()
+        out["first list after it (every file read again)"] = time.perf_counter() - t
+        led.close()
+    return out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -352,6 +396,15 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{k} {v:.3f}" for k, v in r.items())
             + " (target: incremental ≤ 0.2 s)"
         )
+    if "migrate" in args.parts:
+        for size in args.sizes:
+            r = migrate(ledger_at(size, "flat"))
+            print(
+                f"migrate-format at {size}: "
+                + ", ".join(
+                    f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()
+                )
+            )
     if "clone" in args.parts:
         r = clone(ledger_at(20000, args.layout))
         print(
