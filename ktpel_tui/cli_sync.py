@@ -36,16 +36,25 @@ def _print_parked(items) -> None:
 
 
 def cmd_clone(args: argparse.Namespace) -> int:
+    from ledger import clonecheck
     from ledger.hub import clone
+    from ledger.request import REQUEST_FILE_RE
 
     with clone(args.url, args.path, lean_clone=args.lean) as led:
-        count = len(led.list_requests())
+        count = sum(1 for p in led.request_files(led.head()) if REQUEST_FILE_RE.match(p))
         say(
             T(
                 f"Ledger disalin ke {led.root}: {count} permohonan. Sinkron berikutnya: ktpel --ledger {led.root} sync",
                 f"Ledger cloned to {led.root}: {count} requests. Next sync: ktpel --ledger {led.root} sync",
             )
         )
+        if clonecheck.running(led.git_dir):
+            say(
+                T(
+                    "Riwayatnya sedang diperiksa di latar belakang; ledger sudah bisa dibuka, dan daftar lengkap, audit serta sinkron menunggu hasil pemeriksaan itu.",
+                    "Its history is being checked in the background; the ledger can be opened now, and the full list, the audit and sync wait for that check.",
+                )
+            )
     return 0
 
 

@@ -61,6 +61,7 @@ EN: dict[str, str] = {
     "Cari id, Kab/Kota, nomor surat… (Enter: selesai, Esc: hapus)": "Search id, regency/city, letter number… (Enter: done, Esc: clear)",
     "Memuat permohonan…": "Loading requests…",
     "Memuat {done}/{total}…": "Loading {done}/{total}…",
+    "Riwayat salinan baru sedang diperiksa di latar belakang…": "The new clone's history is being checked in the background…",
     "Memeriksa semua berkas…": "Checking every file…",
     "{shown} dari {total} permohonan": "{shown} of {total} requests",
     "cari: '{query}'": "search: '{query}'",

@@ -708,14 +708,21 @@ def audit_git_dir(
     use_cache: bool = True,
     old_findings: bool = True,
     states: dict[str, tuple[str, RequestState]] | None = None,
+    wait_for_clone: bool = True,
 ) -> AuditReport:
     """Audit the history that ends at `tip` in the repository at `git_dir` (bare or not).
 
     Without `old_findings` the report lists only the findings of commits checked now (those the
     cache did not know), which is all sync and the hub's hook need. `states`, when given, is
     filled with `Walker.exact_states` at the tip (clone fills the listing cache from it).
+    A cached audit first waits for a fresh clone's check (`clonecheck`), whose cache it then
+    starts from, instead of walking the whole history a second time beside it.
     """
     git_dir = Path(git_dir)
+    if use_cache and wait_for_clone:
+        from . import clonecheck
+
+        clonecheck.wait(git_dir)
     head = resolve(git_dir, tip)
     if head is None:
         return AuditReport([Finding("no-history")], None, 0, 0)

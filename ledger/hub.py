@@ -55,11 +55,15 @@ def clone(
     remote: str = "origin",
     *,
     lean_clone: bool = False,
+    check_in_background: bool | None = None,
 ) -> Ledger:
     """Clone the hub's ledger into `path` (default: the URL's last part) and open it, ready to use.
 
     With `lean_clone` the evidence blobs stay on the hub (git partial clone); they are fetched
-    one by one when asked for (`ktpel evidence get`).
+    one by one when asked for (`ktpel evidence get`). The clone's check (the audit of its whole
+    history, the listing cache from it: `clonecheck`) runs before this returns for a history of
+    up to `clonecheck.check_now_up_to()` commits, else in a process of its own
+    (`check_in_background` decides either way).
     """
     target = (
         Path(path)
@@ -121,16 +125,18 @@ def clone(
     except LedgerError:
         _remove(target)  # a repository that is not a ledger: leave nothing half-made behind
         raise
-    write_commit_graph(target)  # in the background for a large hub: `ktpel log REQ` is fast
-    from .audit import audit_git_dir
+    commits = write_commit_graph(target)  # in the background for a large hub
+    from . import clonecheck
 
     # The audit's verdicts (each sync then checks only what is new); its replay computed every
     # request's state at HEAD, which fills the listing cache (only the files it could not vouch
     # for, broken ones among them, are parsed again), so clone does not list cold as well.
-    states: dict = {}
-    report = audit_git_dir(ledger.git_dir, "HEAD", states=states)
-    if report.tip is not None:
-        ledger.fill_listing(report.tip, states)
+    if check_in_background is None:
+        check_in_background = commits is None or commits > clonecheck.check_now_up_to()
+    if check_in_background:
+        clonecheck.start(target, ledger.git_dir)
+    else:
+        clonecheck.check(target)
     return ledger
 
 

@@ -59,17 +59,19 @@ def configure_git(root: Path) -> None:
         )
 
 
-def write_commit_graph(root: Path) -> None:
+def write_commit_graph(root: Path) -> int | None:
     """Write the commit-graph with changed-path Bloom filters (later writes by fetch and gc keep
     them). A large history is done in the background: the command returns at once, and git
-    without a commit-graph is only slower, never wrong."""
+    without a commit-graph is only slower, never wrong. Returns the number of commits (None
+    when git could not count them)."""
     count = subprocess.run(
         ["git", "-C", str(root), "rev-list", "--count", "--all"], capture_output=True, text=True
     )
+    commits = int(count.stdout.strip() or 0) if count.returncode == 0 else None
     cmd = ["git", "-C", str(root), "commit-graph", "write", "--reachable", "--changed-paths"]
-    if count.returncode == 0 and int(count.stdout.strip() or 0) <= GRAPH_NOW_UP_TO:
+    if commits is not None and commits <= GRAPH_NOW_UP_TO:
         subprocess.run(cmd, capture_output=True)
-        return
+        return commits
     subprocess.Popen(
         cmd,
         stdin=subprocess.DEVNULL,
@@ -77,6 +79,7 @@ def write_commit_graph(root: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    return commits
 
 
 def last_line(proc: subprocess.CompletedProcess[bytes]) -> str:

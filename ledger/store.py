@@ -388,9 +388,19 @@ class Ledger:
     def iter_requests(
         self, progress: Callable[[int, int], None] | None = None
     ) -> Iterator[RequestSummary]:
-        """`list_requests` one row at a time, never all of them in memory (`list --json`)."""
+        """`list_requests` one row at a time, never all of them in memory (`list --json`).
+
+        When every file would be parsed while a fresh clone's check runs (`clonecheck`), it
+        waits for that check, which fills the listing cache, instead of doing the same work
+        beside it; `progress(0, 0)` is called while it waits."""
         head = self.head()
         key, policy = self._policy_and_key(head)
+        if self.cache.needs_full_refresh(key):
+            from . import clonecheck
+
+            if clonecheck.wait(self.git_dir, (lambda: progress(0, 0)) if progress else None):
+                head = self.head()
+                key, policy = self._policy_and_key(head)
         self.cache.refresh(head, policy, policy_key=key, progress=progress)
         return self.cache.iter_summaries()
 

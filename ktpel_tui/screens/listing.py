@@ -270,7 +270,11 @@ class ListScreen(Screen):
             # A thread still calling into an app that is shutting down would hang its exit.
             if worker.is_cancelled:
                 raise _Cancelled
-            if done % 1000 == 0 or done == total:
+            if total == 0:  # waiting for a fresh clone's check (ledger.clonecheck)
+                app.call_from_thread(
+                    self._status, _("Riwayat salinan baru sedang diperiksa di latar belakang…")
+                )
+            elif done % 1000 == 0 or done == total:
                 app.call_from_thread(
                     self._status, _("Memuat {done}/{total}…").format(done=done, total=total)
                 )
