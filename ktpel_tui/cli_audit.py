@@ -201,6 +201,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     numbers_problem = None
     with open_ledger(args) as led:
+        from ledger import clonecheck
+
+        if not args.no_cache and not args.since and clonecheck.running(led.git_dir):
+            say(
+                T(
+                    "Menunggu pemeriksaan riwayat salinan baru (berjalan di latar belakang)…",
+                    "Waiting for the new clone's check (running in the background)…",
+                ),
+                file=sys.stderr,
+            )
         report = audit(led, since=args.since, pins=args.pin, use_cache=not args.no_cache)
         try:
             numbers = None if args.csv else figures(led)

@@ -794,6 +794,12 @@ def sync(
     say = progress or (lambda _text: None)
     if remote not in {r.name for r in ledger.repo.remotes}:
         raise fail("sync-no-remote", remote=remote)
+    from . import clonecheck
+
+    if use_cache and clonecheck.running(ledger.git_dir):
+        # Its audit is the one each sync starts from: wait for it rather than walk beside it.
+        say(T("Menunggu pemeriksaan riwayat salinan baru…", "Waiting for the new clone's check…"))
+        clonecheck.wait(ledger.git_dir)
     pulled = 0
     parked_now: list[Parked] = []
     renumbered: list[tuple[str, str]] = []
