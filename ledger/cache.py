@@ -135,15 +135,23 @@ class ListingCache:
                         if committed.get(rel) and _known(known, rel, committed[rel]) is None
                     }
                 )
+                rows: list[tuple[str, RequestSummary]] = []
+                deleted: list[str] = []
                 for index, rel in enumerate(batch, start=start + 1):
                     state = _known(known, rel, committed.get(rel))
                     if state is not None:
-                        db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                        self._store(db, rel, summarize(state, rel, policy))
+                        rows.append((rel, summarize(state, rel, policy)))
+                    elif committed.get(rel) is None:  # not in HEAD's tree (deleted)
+                        deleted.append(rel)
                     else:
-                        self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
+                        rows.append((rel, summary_of(rel, texts[rel], policy)))
                     if progress and index % 500 == 0:
                         progress(index, len(paths))
+                # One statement a table for the batch, not two or three a file.
+                if not full:
+                    db.executemany("DELETE FROM letters WHERE path=?", ((rel,) for rel in batch))
+                    db.executemany("DELETE FROM req WHERE path=?", ((rel,) for rel in deleted))
+                self._store_many(db, rows)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('policy', ?)", (policy_key,))
             db.execute("COMMIT")
@@ -228,46 +236,22 @@ class ListingCache:
             for rel, b in blobs.items()
         }
 
-    def _reparse(
-        self,
-        db: sqlite3.Connection,
-        rel: str,
-        blob_id: str | None,
-        policy: Policy,
-        data: bytes | OSError | None = None,
-    ) -> None:
-        db.execute("DELETE FROM letters WHERE path=?", (rel,))
-        if blob_id is None:  # not in HEAD's tree (deleted)
-            db.execute("DELETE FROM req WHERE path=?", (rel,))
-            return
-        try:
-            if data is None:
-                data = self._read_committed_many({rel: blob_id})[rel]
-            if isinstance(data, OSError):
-                raise data
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            summary = broken_summary(
-                rel,
-                Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel),
-            )
-            self._store(db, rel, summary)
-            return
-        try:
-            state = loads(text, rel, policy)
-        except LedgerError as exc:
-            self._store(db, rel, broken_summary(rel, exc.violations[0]))
-            return
-        self._store(db, rel, summarize(state, rel, policy))
-
-    def _store(self, db: sqlite3.Connection, rel: str, summary: RequestSummary) -> None:
-        db.execute(
+    def _store_many(self, db: sqlite3.Connection, rows: list[tuple[str, RequestSummary]]) -> None:
+        """Write each (path, row), its letter numbers after it (none of them already there)."""
+        db.executemany(
             "INSERT OR REPLACE INTO req VALUES (?, ?, ?)",
-            (rel, summary.id, json.dumps(summary.cache_json(), ensure_ascii=False)),
+            [
+                (rel, summary.id, json.dumps(summary.cache_json(), ensure_ascii=False))
+                for rel, summary in rows
+            ],
         )
         db.executemany(
             "INSERT INTO letters VALUES (?, ?, ?)",
-            [(normalize_letter_number(n), summary.id, rel) for n in summary.letters],
+            [
+                (normalize_letter_number(n), summary.id, rel)
+                for rel, summary in rows
+                for n in summary.letters
+            ],
         )
 
     def note_commit(
@@ -281,7 +265,7 @@ class ListingCache:
             pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
             if row and row[0] == parent and pol and pol[0] == policy_key:
                 db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                self._store(db, rel, summary)
+                self._store_many(db, [(rel, summary)])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             db.execute("COMMIT")
         except BaseException:
@@ -335,6 +319,23 @@ class ListingCache:
             .fetchall()
         )
         return [r[0] for r in rows]
+
+
+def summary_of(rel: str, data: bytes | OSError, policy: Policy) -> RequestSummary:
+    """The row of one committed request file: parsed and replayed, or broken with its reason."""
+    try:
+        if isinstance(data, OSError):
+            raise data
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return broken_summary(
+            rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel)
+        )
+    try:
+        state = loads(text, rel, policy)
+    except LedgerError as exc:
+        return broken_summary(rel, exc.violations[0])
+    return summarize(state, rel, policy)
 
 
 _KABKOTA_LINE = re.compile(rb'\nkabkota = "([0-9.]*)"\n')
