@@ -21,9 +21,10 @@ from pathlib import Path
 
 from . import clock
 from .fields import normalize_letter_number
+from .listparse import parsed_batches, workers_for
 from .policy import Policy
 from .request import RequestState
-from .requestfile import loads, parse_toml
+from .requestfile import parse_toml
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
@@ -125,26 +126,40 @@ class ListingCache:
                 db.execute("DELETE FROM req")
                 db.execute("DELETE FROM letters")
             # Read and parse in batches (one cat-file each): a cold list of 20,000 files never
-            # holds all their bytes at once.
-            for start in range(0, len(paths), READ_BATCH):
-                batch = paths[start : start + READ_BATCH]
-                texts = self._read_committed_many(
-                    {
-                        rel: committed[rel]
-                        for rel in batch
-                        if committed.get(rel) and _known(known, rel, committed[rel]) is None
-                    }
-                )
+            # holds all their bytes at once. Thousands of files are parsed by worker processes.
+            parse = {
+                rel
+                for rel in paths
+                if committed.get(rel) and _known(known, rel, committed[rel]) is None
+            }
+            batches = [
+                paths[start : start + READ_BATCH] for start in range(0, len(paths), READ_BATCH)
+            ]
+            index = 0
+            for batch, parsed in parsed_batches(
+                (
+                    (
+                        batch,
+                        self._read_committed_many(
+                            {rel: committed[rel] for rel in batch if rel in parse}
+                        ),
+                    )
+                    for batch in batches
+                ),
+                policy,
+                workers_for(len(parse)),
+            ):
                 rows: list[tuple[str, RequestSummary]] = []
                 deleted: list[str] = []
-                for index, rel in enumerate(batch, start=start + 1):
+                for rel in batch:
+                    index += 1
                     state = _known(known, rel, committed.get(rel))
                     if state is not None:
                         rows.append((rel, summarize(state, rel, policy)))
                     elif committed.get(rel) is None:  # not in HEAD's tree (deleted)
                         deleted.append(rel)
                     else:
-                        rows.append((rel, summary_of(rel, texts[rel], policy)))
+                        rows.append((rel, parsed[rel]))
                     if progress and index % 500 == 0:
                         progress(index, len(paths))
                 # One statement a table for the batch, not two or three a file.
@@ -319,23 +334,6 @@ class ListingCache:
             .fetchall()
         )
         return [r[0] for r in rows]
-
-
-def summary_of(rel: str, data: bytes | OSError, policy: Policy) -> RequestSummary:
-    """The row of one committed request file: parsed and replayed, or broken with its reason."""
-    try:
-        if isinstance(data, OSError):
-            raise data
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return broken_summary(
-            rel, Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel)
-        )
-    try:
-        state = loads(text, rel, policy)
-    except LedgerError as exc:
-        return broken_summary(rel, exc.violations[0])
-    return summarize(state, rel, policy)
 
 
 _KABKOTA_LINE = re.compile(rb'\nkabkota = "([0-9.]*)"\n')
