@@ -20,8 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
-from .fields import normalize_letter_number
-from .listparse import parsed_batches, workers_for
+from .listparse import CacheRow, cache_row, parsed_batches, workers_for
 from .policy import Policy
 from .request import RequestState
 from .requestfile import parse_toml
@@ -149,17 +148,17 @@ class ListingCache:
                 policy,
                 workers_for(len(parse)),
             ):
-                rows: list[tuple[str, RequestSummary]] = []
+                rows: list[CacheRow] = []
                 deleted: list[str] = []
                 for rel in batch:
                     index += 1
                     state = _known(known, rel, committed.get(rel))
                     if state is not None:
-                        rows.append((rel, summarize(state, rel, policy)))
+                        rows.append(cache_row(rel, summarize(state, rel, policy)))
                     elif committed.get(rel) is None:  # not in HEAD's tree (deleted)
                         deleted.append(rel)
                     else:
-                        rows.append((rel, parsed[rel]))
+                        rows.append(parsed[rel])
                     if progress and index % 500 == 0:
                         progress(index, len(paths))
                 # One statement a table for the batch, not two or three a file.
@@ -251,21 +250,15 @@ class ListingCache:
             for rel, b in blobs.items()
         }
 
-    def _store_many(self, db: sqlite3.Connection, rows: list[tuple[str, RequestSummary]]) -> None:
-        """Write each (path, row), its letter numbers after it (none of them already there)."""
-        db.executemany(
-            "INSERT OR REPLACE INTO req VALUES (?, ?, ?)",
-            [
-                (rel, summary.id, json.dumps(summary.cache_json(), ensure_ascii=False))
-                for rel, summary in rows
-            ],
-        )
+    def _store_many(self, db: sqlite3.Connection, rows: list[CacheRow]) -> None:
+        """Write each row, its letter numbers after it (none of them already there)."""
+        db.executemany("INSERT OR REPLACE INTO req VALUES (?, ?, ?)", [row[:3] for row in rows])
         db.executemany(
             "INSERT INTO letters VALUES (?, ?, ?)",
             [
-                (normalize_letter_number(n), summary.id, rel)
-                for rel, summary in rows
-                for n in summary.letters
+                (number, request_id, rel)
+                for rel, request_id, _, letters in rows
+                for number in letters
             ],
         )
 
@@ -280,7 +273,7 @@ class ListingCache:
             pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
             if row and row[0] == parent and pol and pol[0] == policy_key:
                 db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                self._store_many(db, [(rel, summary)])
+                self._store_many(db, [cache_row(rel, summary)])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             db.execute("COMMIT")
         except BaseException:

@@ -2,21 +2,25 @@
 worker processes (`parsed_batches`) when a cold list parses thousands of them.
 
 Run as `python -m ledger.listparse`, the module is such a worker: on stdin, pickled, the policy
-once and then lists of (path, committed bytes); on stdout, for each list, ("rows", the
-`summary_of` row of each file in order), or ("error", why) when one raised, and the parent then
+once and then (a time, a list of (path, committed bytes)); on stdout, for each list, ("rows", the
+`cache_row` of each file in order, judged at that time), or ("error", why) when one raised, and the parent then
 computes that list itself (raising what the worker met, if it was a bug). A worker writes
 nothing else to stdout: what is printed by accident goes to stderr.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
+from . import clock
+from .fields import normalize_letter_number
 from .policy import Policy
 from .requestfile import loads
 from .rules import LedgerError, Violation
@@ -45,6 +49,21 @@ def summary_of(rel: str, data: bytes | OSError, policy: Policy) -> RequestSummar
     except LedgerError as exc:
         return broken_summary(rel, exc.violations[0])
     return summarize(state, rel, policy)
+
+
+# What the listing cache stores of a file: (path, id, the row as JSON, its letter numbers
+# normalised).
+CacheRow = tuple[str, str, str, tuple[str, ...]]
+
+
+def cache_row(rel: str, summary: RequestSummary, now: datetime | None = None) -> CacheRow:
+    """The listing cache's row of a file (`now`: when its `overdue` is judged, default now)."""
+    return (
+        rel,
+        summary.id,
+        json.dumps(summary.cache_json(now), ensure_ascii=False),
+        tuple(normalize_letter_number(n) for n in summary.letters),
+    )
 
 
 def workers_for(count: int) -> int:
@@ -96,17 +115,19 @@ class Workers:
         proc.stdin.flush()
 
     def send(self, items: list[tuple[str, bytes | OSError]]) -> None:
-        """Give each worker its part of `items`, in order (OSError: a worker is gone)."""
+        """Give each worker its part of `items`, in order (OSError: a worker is gone); their
+        rows judge `overdue` at this moment, as `cache_row` would when they are stored."""
         part = -(-len(items) // len(self.procs))
+        now = clock.now()
         self.sizes = []
         for number, proc in enumerate(self.procs):
             chunk = items[number * part : (number + 1) * part]
             self.sizes.append(len(chunk))
-            self._write(proc, chunk)
+            self._write(proc, (now, chunk))
 
-    def receive(self) -> list[RequestSummary]:
+    def receive(self) -> list[CacheRow]:
         """The rows of the items last sent, in their order."""
-        rows: list[RequestSummary] = []
+        rows: list[CacheRow] = []
         for proc, size in zip(self.procs, self.sizes, strict=True):
             assert proc.stdout is not None
             try:
@@ -138,8 +159,9 @@ class Workers:
 
 def parsed_batches(
     batches: Iterable[tuple[list[str], Texts]], policy: Policy, workers: int
-) -> Iterator[tuple[list[str], dict[str, RequestSummary]]]:
-    """(batch, the `summary_of` row of each file read for it) for each (batch, texts), in order.
+) -> Iterator[tuple[list[str], dict[str, CacheRow]]]:
+    """(batch, the `cache_row` of `summary_of` of each file read for it) for each (batch, texts),
+    in order.
 
     With `workers`, worker processes parse a batch while this process reads the next one and
     its caller stores the rows of the one before. A worker that cannot start, dies or errs
@@ -151,8 +173,8 @@ def parsed_batches(
         except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError):
             pool = None
 
-    def here(texts: Texts) -> dict[str, RequestSummary]:
-        return {rel: summary_of(rel, data, policy) for rel, data in texts.items()}
+    def here(texts: Texts) -> dict[str, CacheRow]:
+        return {rel: cache_row(rel, summary_of(rel, data, policy)) for rel, data in texts.items()}
 
     def stop() -> None:
         nonlocal pool
@@ -170,7 +192,7 @@ def parsed_batches(
             stop()
             return False
 
-    def receive(texts: Texts) -> dict[str, RequestSummary]:
+    def receive(texts: Texts) -> dict[str, CacheRow]:
         assert pool is not None
         try:
             return dict(zip(texts, pool.receive(), strict=True))
@@ -200,13 +222,13 @@ def main() -> None:
     policy = pickle.load(stdin)
     while True:
         try:
-            items = pickle.load(stdin)
+            now, items = pickle.load(stdin)
         except EOFError:
             return
         try:
             answer: tuple[str, object] = (
                 "rows",
-                [summary_of(rel, data, policy) for rel, data in items],
+                [cache_row(rel, summary_of(rel, data, policy), now) for rel, data in items],
             )
         except Exception as exc:  # the parent parses the list again and meets it itself
             answer = ("error", repr(exc))
