@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
-from .fields import normalize_letter_number
+from .listparse import CacheRow, cache_row, parsed_batches, workers_for
 from .policy import Policy
 from .request import RequestState
-from .requestfile import loads, parse_toml
+from .requestfile import parse_toml
 from .rules import LedgerError, Violation, fail
 from .summary import RequestSummary, broken_summary, summarize
 
@@ -125,25 +125,47 @@ class ListingCache:
                 db.execute("DELETE FROM req")
                 db.execute("DELETE FROM letters")
             # Read and parse in batches (one cat-file each): a cold list of 20,000 files never
-            # holds all their bytes at once.
-            for start in range(0, len(paths), READ_BATCH):
-                batch = paths[start : start + READ_BATCH]
-                texts = self._read_committed_many(
-                    {
-                        rel: committed[rel]
-                        for rel in batch
-                        if committed.get(rel) and _known(known, rel, committed[rel]) is None
-                    }
-                )
-                for index, rel in enumerate(batch, start=start + 1):
+            # holds all their bytes at once. Thousands of files are parsed by worker processes.
+            parse = {
+                rel
+                for rel in paths
+                if committed.get(rel) and _known(known, rel, committed[rel]) is None
+            }
+            batches = [
+                paths[start : start + READ_BATCH] for start in range(0, len(paths), READ_BATCH)
+            ]
+            index = 0
+            for batch, parsed in parsed_batches(
+                (
+                    (
+                        batch,
+                        self._read_committed_many(
+                            {rel: committed[rel] for rel in batch if rel in parse}
+                        ),
+                    )
+                    for batch in batches
+                ),
+                policy,
+                workers_for(len(parse)),
+            ):
+                rows: list[CacheRow] = []
+                deleted: list[str] = []
+                for rel in batch:
+                    index += 1
                     state = _known(known, rel, committed.get(rel))
                     if state is not None:
-                        db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                        self._store(db, rel, summarize(state, rel, policy))
+                        rows.append(cache_row(rel, summarize(state, rel, policy)))
+                    elif committed.get(rel) is None:  # not in HEAD's tree (deleted)
+                        deleted.append(rel)
                     else:
-                        self._reparse(db, rel, committed.get(rel), policy, texts.get(rel))
+                        rows.append(parsed[rel])
                     if progress and index % 500 == 0:
                         progress(index, len(paths))
+                # One statement a table for the batch, not two or three a file.
+                if not full:
+                    db.executemany("DELETE FROM letters WHERE path=?", ((rel,) for rel in batch))
+                    db.executemany("DELETE FROM req WHERE path=?", ((rel,) for rel in deleted))
+                self._store_many(db, rows)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('policy', ?)", (policy_key,))
             db.execute("COMMIT")
@@ -228,46 +250,16 @@ class ListingCache:
             for rel, b in blobs.items()
         }
 
-    def _reparse(
-        self,
-        db: sqlite3.Connection,
-        rel: str,
-        blob_id: str | None,
-        policy: Policy,
-        data: bytes | OSError | None = None,
-    ) -> None:
-        db.execute("DELETE FROM letters WHERE path=?", (rel,))
-        if blob_id is None:  # not in HEAD's tree (deleted)
-            db.execute("DELETE FROM req WHERE path=?", (rel,))
-            return
-        try:
-            if data is None:
-                data = self._read_committed_many({rel: blob_id})[rel]
-            if isinstance(data, OSError):
-                raise data
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            summary = broken_summary(
-                rel,
-                Violation("file-malformed", {"path": rel, "line": "?", "reason": str(exc)}, rel),
-            )
-            self._store(db, rel, summary)
-            return
-        try:
-            state = loads(text, rel, policy)
-        except LedgerError as exc:
-            self._store(db, rel, broken_summary(rel, exc.violations[0]))
-            return
-        self._store(db, rel, summarize(state, rel, policy))
-
-    def _store(self, db: sqlite3.Connection, rel: str, summary: RequestSummary) -> None:
-        db.execute(
-            "INSERT OR REPLACE INTO req VALUES (?, ?, ?)",
-            (rel, summary.id, json.dumps(summary.cache_json(), ensure_ascii=False)),
-        )
+    def _store_many(self, db: sqlite3.Connection, rows: list[CacheRow]) -> None:
+        """Write each row, its letter numbers after it (none of them already there)."""
+        db.executemany("INSERT OR REPLACE INTO req VALUES (?, ?, ?)", [row[:3] for row in rows])
         db.executemany(
             "INSERT INTO letters VALUES (?, ?, ?)",
-            [(normalize_letter_number(n), summary.id, rel) for n in summary.letters],
+            [
+                (number, request_id, rel)
+                for rel, request_id, _, letters in rows
+                for number in letters
+            ],
         )
 
     def note_commit(
@@ -281,7 +273,7 @@ class ListingCache:
             pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
             if row and row[0] == parent and pol and pol[0] == policy_key:
                 db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                self._store(db, rel, summary)
+                self._store_many(db, [cache_row(rel, summary)])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             db.execute("COMMIT")
         except BaseException:

@@ -84,7 +84,7 @@ class RequestSummary:
             return None
         return (calendar or default_calendar()).elapsed(self.since, now or clock.now(), self.clock)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         if self.error is not None:
             return {
                 "id": self.id,
@@ -99,7 +99,7 @@ class RequestSummary:
             "step_title": self.step_title,
             "since": self.since.isoformat() if self.since else None,
             "due": self.due.isoformat() if self.due else None,
-            "overdue": self.overdue(),
+            "overdue": self.overdue(now),
             "waiting": list(self.waiting),
             "kabkota": list(self.kabkota),
             "letters": list(self.letters),
@@ -119,10 +119,10 @@ class RequestSummary:
             **({"last_action": self.last_action} if self.last_action == "return" else {}),
         }
 
-    def cache_json(self) -> dict[str, Any]:
+    def cache_json(self, now: datetime | None = None) -> dict[str, Any]:
         """`to_json` (the public `list --json` row, a golden contract) and what only the listing
         cache keeps: the last step of the request's own SOP revision."""
-        return {**self.to_json(), "last_step": self.last_step}
+        return {**self.to_json(now), "last_step": self.last_step}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> RequestSummary:
