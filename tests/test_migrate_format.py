@@ -325,3 +325,23 @@ def test_the_kernel_refuses_a_migration_the_store_cannot_make(demo: Ledger):
     with pytest.raises(LedgerError) as exc:
         demo.migrate_format(ADMIN, "flat")
     assert exc.value.code == "layout-same"
+
+
+def test_a_migration_naming_a_layout_that_does_not_exist_is_refused(demo_path: Path):
+    _forge_migration(demo_path, lambda root: None)
+    git(demo_path, "reset", "-q", "--soft", "HEAD~1")
+    with Ledger.open(demo_path) as led:
+        admin = led.policy().person(ADMIN)
+    message = format_message("flat", "sharded").replace(
+        "Ktpel-Layout: sharded", "Ktpel-Layout: ../../tmp"
+    )
+    commit_raw(
+        demo_path, {}, message, admin, signing_key_path(ADMIN), FIXED_NOW + timedelta(hours=3)
+    )
+    with Ledger.open(demo_path) as led:
+        report = audit(led, use_cache=False)
+        found = {f.code: f for f in report.errors}
+        assert "layout-unknown" in found, [(f.code, f.message()) for f in report.findings]
+        assert "'../../tmp'" in found["layout-unknown"].message()
+        # The walk goes on from what the commit left: later readers are not thrown off.
+        assert led.list_requests()
