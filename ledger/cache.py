@@ -15,12 +15,12 @@ import json
 import re
 import sqlite3
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from . import clock
-from .listparse import CacheRow, cache_row, parsed_batches, workers_for
+from .listparse import CacheRow, cache_row, parsed_batches, summary_of, workers_for
 from .policy import Policy
 from .request import RequestState
 from .requestfile import parse_toml
@@ -275,6 +275,54 @@ class ListingCache:
                 db.execute("DELETE FROM letters WHERE path=?", (rel,))
                 self._store_many(db, [cache_row(rel, summary)])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def note_moves(
+        self,
+        parent: str,
+        head: str,
+        moves: Mapping[str, str],
+        policy_key: str,
+        new_policy_key: str,
+        policy: Policy,
+    ) -> None:
+        """After our own format migration: the same rows at their new paths, if the cache was
+        current for the parent. The migration changes only the layout and format lines of the
+        settings (`kernel.FormatOp`, checked by the audit), which no row depends on, so the rows
+        are what a cold list computes at `head`; without this the policy's new key would make
+        the next list parse every file again. A broken row's reason names its file, so it is
+        read again at its new path (`policy`: the one at `head`)."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
+            pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
+            if row and row[0] == parent and pol and pol[0] == policy_key:
+                moved, broken = [], []
+                for old, new in moves.items():
+                    found = db.execute("SELECT summary FROM req WHERE path=?", (old,)).fetchone()
+                    summary = json.loads(found[0]) if found else None
+                    if summary is None or "error" in summary:
+                        db.execute("DELETE FROM req WHERE path=?", (old,))
+                        db.execute("DELETE FROM letters WHERE path=?", (old,))
+                        broken.append(new)
+                        continue
+                    summary["path"] = new
+                    moved.append((new, json.dumps(summary, ensure_ascii=False), old))
+                db.executemany("UPDATE req SET path=?, summary=? WHERE path=?", moved)
+                db.executemany(
+                    "UPDATE letters SET path=? WHERE path=?", [(m[0], m[2]) for m in moved]
+                )
+                committed = self._committed(head, broken) if broken else {}
+                texts = self._read_committed_many(committed)
+                self._store_many(
+                    db, [cache_row(rel, summary_of(rel, texts[rel], policy)) for rel in texts]
+                )
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('policy', ?)", (new_policy_key,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

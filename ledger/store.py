@@ -859,6 +859,15 @@ class Ledger:
             with self.buffered_objects():
                 new, outcome = self.commit(snapshot, FormatOp(by, layout), at=at, move_head=False)
             self.move_head(parent, new, reason="migrate-format")
+            assert outcome.policy is not None and outcome.policy_key is not None
+            self.cache.note_moves(
+                parent,
+                new,
+                outcome.moves or {},
+                snapshot.policy_key,
+                outcome.policy_key,
+                outcome.policy,
+            )
             self._keep_index_split()
             return new, len(outcome.moves or {})
 

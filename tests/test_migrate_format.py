@@ -345,3 +345,28 @@ def test_a_migration_naming_a_layout_that_does_not_exist_is_refused(demo_path: P
         assert "'../../tmp'" in found["layout-unknown"].message()
         # The walk goes on from what the commit left: later readers are not thrown off.
         assert led.list_requests()
+
+
+def test_the_listing_cache_follows_the_migration_as_a_cold_list_would(demo_path: Path):
+    from test_audit import _at
+    from test_clone_cache import cold_rows
+    from test_clone_cache import rows as cached_rows
+
+    # One broken request (a hand edit committed with plain git): its reason names its file.
+    with Ledger.open(demo_path) as led:
+        victim = request_path("2026-0004")
+        person = led.policy().person("maya")
+    text = (demo_path / victim).read_text(encoding="utf-8")
+    commit_raw(
+        demo_path, {victim: text.replace('status = "', 'status = "x', 1)}, "x", person, None, _at()
+    )
+    with Ledger.open(demo_path) as led:
+        led.list_requests()  # the cache is current before the migration
+        led.migrate_format(ADMIN, "sharded", at=FIXED_NOW + timedelta(hours=3))
+        assert not led.cache.needs_full_refresh(led._policy_and_key(led.head())[0])
+        kept = cached_rows(led)
+        assert any(request_path("2026-0004", "sharded") in str(row) for row in kept[0])
+        assert kept == cold_rows(led)
+        shown = {r.id: r for r in led.list_requests()}
+        assert shown["2026-0004"].broken
+        assert shown["2026-0004"].path == request_path("2026-0004", "sharded")
