@@ -10,6 +10,7 @@ are the committed blob, so an uncommitted hand edit or a stray file never enters
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -262,23 +263,31 @@ class ListingCache:
             ],
         )
 
-    def note_commit(
-        self, parent: str, head: str, rel: str, summary: RequestSummary, policy_key: str
-    ) -> None:
-        """After our own commit: update one row, if the cache was current for the parent."""
+    @contextlib.contextmanager
+    def _current_for(self, parent: str, policy_key: str) -> Iterator[sqlite3.Connection | None]:
+        """One write transaction, yielding the database when the cache is current for `parent`
+        under `policy_key` (else None: the next `refresh` catches up)."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
             pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
-            if row and row[0] == parent and pol and pol[0] == policy_key:
-                db.execute("DELETE FROM letters WHERE path=?", (rel,))
-                self._store_many(db, [cache_row(rel, summary)])
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+            current = row and row[0] == parent and pol and pol[0] == policy_key
+            yield db if current else None
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def note_commit(
+        self, parent: str, head: str, rel: str, summary: RequestSummary, policy_key: str
+    ) -> None:
+        """After our own commit: update one row, if the cache was current for the parent."""
+        with self._current_for(parent, policy_key) as db:
+            if db is not None:
+                db.execute("DELETE FROM letters WHERE path=?", (rel,))
+                self._store_many(db, [cache_row(rel, summary)])
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
 
     def note_moves(
         self,
@@ -295,38 +304,29 @@ class ListingCache:
         are what a cold list computes at `head`; without this the policy's new key would make
         the next list parse every file again. A broken row's reason names its file, so it is
         read again at its new path (`policy`: the one at `head`)."""
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
-            pol = db.execute("SELECT value FROM meta WHERE key='policy'").fetchone()
-            if row and row[0] == parent and pol and pol[0] == policy_key:
-                moved, broken = [], []
-                for old, new in moves.items():
-                    found = db.execute("SELECT summary FROM req WHERE path=?", (old,)).fetchone()
-                    summary = json.loads(found[0]) if found else None
-                    if summary is None or "error" in summary:
-                        db.execute("DELETE FROM req WHERE path=?", (old,))
-                        db.execute("DELETE FROM letters WHERE path=?", (old,))
-                        broken.append(new)
-                        continue
-                    summary["path"] = new
-                    moved.append((new, json.dumps(summary, ensure_ascii=False), old))
-                db.executemany("UPDATE req SET path=?, summary=? WHERE path=?", moved)
-                db.executemany(
-                    "UPDATE letters SET path=? WHERE path=?", [(m[0], m[2]) for m in moved]
-                )
-                committed = self._committed(head, broken) if broken else {}
-                texts = self._read_committed_many(committed)
-                self._store_many(
-                    db, [cache_row(rel, summary_of(rel, texts[rel], policy)) for rel in texts]
-                )
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('policy', ?)", (new_policy_key,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._current_for(parent, policy_key) as db:
+            if db is None:
+                return
+            moved, broken = [], []
+            for old, new in moves.items():
+                found = db.execute("SELECT summary FROM req WHERE path=?", (old,)).fetchone()
+                summary = json.loads(found[0]) if found else None
+                if summary is None or "error" in summary:
+                    db.execute("DELETE FROM req WHERE path=?", (old,))
+                    db.execute("DELETE FROM letters WHERE path=?", (old,))
+                    broken.append(new)
+                    continue
+                summary["path"] = new
+                moved.append((new, json.dumps(summary, ensure_ascii=False), old))
+            db.executemany("UPDATE req SET path=?, summary=? WHERE path=?", moved)
+            db.executemany("UPDATE letters SET path=? WHERE path=?", [(m[0], m[2]) for m in moved])
+            committed = self._committed(head, broken) if broken else {}
+            texts = self._read_committed_many(committed)
+            self._store_many(
+                db, [cache_row(rel, summary_of(rel, texts[rel], policy)) for rel in texts]
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('policy', ?)", (new_policy_key,))
 
     def needs_full_refresh(self, policy_key: str) -> bool:
         """Whether `refresh` would parse every file: no cache yet (a fresh clone), or another
