@@ -269,7 +269,7 @@ def allowed_paths(op: Operation, layout: str = "flat") -> frozenset[str]:
     """The paths a commit of this operation may touch (the audit's 'one operation per commit'),
     under the parent's `layout`."""
     if isinstance(op, FormatOp):
-        raise TypeError("a format migration's paths are its outcome's (format_outcome)")
+        raise TypeError("a format migration touches the paths of its outcome's `moves`")
     if isinstance(op, RequestOp):
         # The request file and exactly the evidence files its event names (those already stored
         # are not written again, so a commit may touch fewer).

@@ -726,9 +726,12 @@ class Ledger:
         request = outcome.request
         when = request.events[-1].at if request is not None else clock.to_wib(at or clock.now())
         args = dict(parent=parent, committed=committed, policy=policy)
-        if outcome.moves is not None:
-            # A format migration: commit_files stages file by file; this moves whole trees.
-            assert not move_head, "a format migration on HEAD goes through migrate_format"
+        # A format migration (`moves`) is never staged file by file: `migrate_format` moves
+        # HEAD, index and working tree with it in one read-tree.
+        assert not (move_head and outcome.moves is not None)
+        if move_head:
+            sha = self.commit_files(dict(outcome.files), outcome.message, author, when, **args)
+        else:
             sha = self.write_commit(
                 dict(outcome.files),
                 outcome.message,
@@ -737,12 +740,6 @@ class Ledger:
                 in_process=in_process,
                 moves=outcome.moves,
                 **args,
-            )
-        elif move_head:
-            sha = self.commit_files(dict(outcome.files), outcome.message, author, when, **args)
-        else:
-            sha = self.write_commit(
-                dict(outcome.files), outcome.message, author, when, in_process=in_process, **args
             )
         if request is not None:
             path = request_path(request.id, policy.settings.layout)
