@@ -868,6 +868,48 @@ class Ledger:
             self._keep_index_split()
             return new, len(outcome.moves or {})
 
+    def follow_format_migrations(self, tip: str) -> int:
+        """Carry the listing cache over the format migrations between its head and `tip` (sync
+        bringing one from the hub): up to each migration's parent as usual, then its rows moved
+        (`ListingCache.note_moves`), so the next list does not read every file again because
+        the policy changed. A migration commit that is not plain renames and ledger.toml (the
+        audit names it) is not followed: the next list then reads every file, as before.
+        Returns how many migrations it followed."""
+        from .paths import LAYOUTS
+        from .trailers import FORMAT_ACTION
+
+        head = self.cache.cached_head()
+        if head is None or head == tip:
+            return 0
+        found = self.git(
+            "log",
+            "--reverse",
+            "--format=%H %P",
+            "--fixed-strings",
+            f"--grep=Ktpel-Action: {FORMAT_ACTION}",
+            f"{head}..{tip}",
+            check=False,
+        ).stdout.decode()
+        followed = 0
+        for line in found.splitlines():
+            sha, *parents = line.split()
+            if len(parents) != 1:
+                continue
+            parent = parents[0]
+            key, policy = self._policy_and_key(parent)
+            new_key, new_policy = self._policy_and_key(sha)
+            layout = new_policy.settings.layout
+            if layout not in LAYOUTS or layout == policy.settings.layout:
+                continue
+            raw = self.git("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", parent, sha)
+            moves = _pure_moves(raw.stdout.decode("utf-8", "surrogateescape"), layout)
+            if moves is None:
+                continue
+            self.cache.refresh(parent, policy, policy_key=key)
+            self.cache.note_moves(parent, sha, moves, key, new_key, new_policy)
+            followed += 1
+        return followed
+
     def move_head(self, old: str, new: str, *, reason: str = "sync") -> None:
         """Move HEAD, index and working tree from `old` to `new` (under the lock), all or nothing.
 
@@ -894,3 +936,35 @@ class Ledger:
             self.recover_locked()
             raise
         self.journal_path.unlink(missing_ok=True)
+
+
+def _pure_moves(raw: str, layout: str) -> dict[str, str] | None:
+    """old path -> new path of a `git diff-tree -r -z` of a format migration to `layout`, or
+    None when the commit is anything but ledger.toml and request files renamed with their blob."""
+    from .request import REQUEST_FILE_RE
+
+    fields = raw.split("\0")
+    deleted: dict[str, str] = {}
+    added: dict[str, str] = {}
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.split()
+        if len(parts) != 5:
+            return None
+        _, new_mode, old_id, new_id, status = parts
+        if path == SETTINGS_FILE and status == "M":
+            continue
+        if not REQUEST_FILE_RE.match(path):
+            return None
+        if status == "D":
+            deleted[path] = old_id
+        elif status == "A" and new_mode == "100644":
+            added[path] = new_id
+        else:
+            return None
+    moves = {}
+    for path, blob in deleted.items():
+        target = request_path(REQUEST_FILE_RE.match(path).group(2), layout)
+        if added.pop(target, None) != blob:
+            return None
+        moves[path] = target
+    return moves if not added else None

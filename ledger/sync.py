@@ -813,6 +813,8 @@ def sync(
         )
         if theirs is not None:
             _check_incoming(ledger, remote, theirs, set(theirs_only), use_cache)
+            if theirs_only:
+                ledger.follow_format_migrations(theirs)
         with ledger.locked():
             ledger.recover_locked()
             ours = ledger.head()

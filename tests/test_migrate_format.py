@@ -370,3 +370,57 @@ def test_the_listing_cache_follows_the_migration_as_a_cold_list_would(demo_path:
         shown = {r.id: r for r in led.list_requests()}
         assert shown["2026-0004"].broken
         assert shown["2026-0004"].path == request_path("2026-0004", "sharded")
+
+
+@pytest.mark.parametrize("offline_step", [False, True], ids=["fast-forward", "replayed"])
+def test_a_clone_receiving_the_migration_keeps_its_listing_cache(hub: Path, offices, offline_step):
+    from test_clone_cache import cold_rows
+    from test_clone_cache import rows as cached_rows
+
+    a = offices(str(hub), "a")
+    b = offices(str(hub), "b")
+    advance(a, "2026-0005")  # a step before the migration, which b gets in the same pull
+    a.migrate_format(ADMIN, "sharded", at=at())
+    advance(a, "2026-0004")  # and one after it
+    sync(a)
+    b.list_requests()
+    if offline_step:
+        advance(b, "2026-0003")
+    # How many files each refresh of b's listing cache reads, through the sync and a list.
+    parsed: list[int] = []
+    refresh = b.cache.refresh
+
+    def counted(*args, **kw):
+        parsed.append(refresh(*args, **kw))
+        return parsed[-1]
+
+    b.cache.refresh = counted
+    sync(b)
+    assert b.policy().settings.layout == "sharded"
+    b.list_requests()
+    # The sync carried the cache over the migration: no refresh read every file again because
+    # the policy changed, only the steps around it.
+    assert parsed and max(parsed) <= 2, parsed
+    assert cached_rows(b) == cold_rows(b)
+    assert all(r.path == request_path(r.id, "sharded") for r in b.list_requests())
+
+
+def test_only_a_pure_migration_is_followed_by_the_listing_cache(demo_path: Path):
+    from ledger.store import _pure_moves
+
+    with Ledger.open(demo_path) as led:
+        led.list_requests()
+        base = led.head()
+    _forge_migration(demo_path, _edit_one)  # a content change on the way: not followed
+    with Ledger.open(demo_path) as led:
+        raw = git(
+            demo_path, "diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", base, "HEAD"
+        )
+        assert _pure_moves(raw, "sharded") is None
+        assert led.follow_format_migrations(led.head()) == 0
+        assert led.cache.cached_head() == base  # left for the next list to read in full
+    git(demo_path, "reset", "-q", "--hard", base)
+    _forge_migration(demo_path, lambda root: None)
+    with Ledger.open(demo_path) as led:
+        assert led.follow_format_migrations(led.head()) == 1
+        assert led.cache.cached_head() == led.head()
