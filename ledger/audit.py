@@ -53,6 +53,7 @@ from .gitread import (
     is_ancestor,
     log_entries,
     person_line,
+    request_files,
     resolve,
     stream_objects,
 )
@@ -406,7 +407,7 @@ class Walker:
         Anything more or less is `migration-not-pure` (docs/FORMAT.md)."""
         parent = entry.parents[0]
         snapshot = self._policy_snapshot(
-            parent, policy, request_files=lambda: self._request_files(parent)
+            parent, policy, request_files=lambda: request_files(self.git_dir, parent)
         )
         layout = parse_trailers(message).get("Ktpel-Layout", "")
         try:
@@ -470,12 +471,6 @@ class Walker:
             state=lambda _request: None,
             **more,
         )
-
-    def _request_files(self, rev: str) -> list[str]:
-        out = git_bytes(
-            self.git_dir, "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", "requests"
-        )
-        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
     def _after_refused_migration(self, sha: str, changes: list) -> None:
         """Go on from what the refused commit left: its policy, and the requests it touched

@@ -81,6 +81,14 @@ class LogEntry:
     changes: tuple[Change, ...]
 
 
+def request_files(git_dir: Path, rev: str) -> list[str]:
+    """Every path under requests/ in `rev`'s tree (either layout; names as git stores them)."""
+    out = git_bytes(
+        git_dir, "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", "requests"
+    )
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
 def log_entries(git_dir: Path, tip: str, base: str | None) -> list[LogEntry]:
     """Commits of base..tip (all from the root when base is None), oldest first, with changes."""
     rev = f"{base}..{tip}" if base else tip

@@ -308,7 +308,7 @@ def keys_listed(people: bytes | None) -> tuple[tuple[bytes, str, str], ...]:
 
 def _actor_is_admin(change: Change) -> bool:
     op = change.op
-    assert isinstance(op, PolicyOp)
+    assert isinstance(op, PolicyOp | FormatOp)
     person = change.before.policy.people.get(op.by or "")
     return person is not None and person.holds("admin")
 
@@ -335,7 +335,7 @@ def admin_only(change: Change) -> Iterator[Violation]:
     op = change.op
     if _approval_of(change) is not None:
         return
-    if isinstance(op, PolicyOp) and op.by is not None and not _actor_is_admin(change):
+    if isinstance(op, PolicyOp | FormatOp) and op.by is not None and not _actor_is_admin(change):
         yield Violation("not-admin", {"name": _name(change, op.by)})
 
 
@@ -888,19 +888,10 @@ def _apply_format(snapshot: Snapshot, op: FormatOp, loader: PolicyLoader | None)
     from .paths import LAYOUTS
 
     before = snapshot.policy.settings.layout
-    problems: list[Violation] = []
-    if op.by is not None:
-        person = snapshot.policy.people.get(op.by)
-        if person is None or not person.holds("admin"):
-            problems.append(Violation("not-admin", {"name": person.name if person else op.by}))
     if op.layout not in LAYOUTS:
-        problems.append(
-            Violation("layout-unknown", {"layout": op.layout, "layouts": ", ".join(LAYOUTS)})
-        )
-    elif op.layout == before:
-        problems.append(Violation("layout-same", {"layout": before}))
-    if problems:
-        raise LedgerError(*problems)
+        raise fail("layout-unknown", layout=op.layout, layouts=", ".join(LAYOUTS))
+    if op.layout == before:
+        raise fail("layout-same", layout=before)
     raw = snapshot.read(SETTINGS_FILE) or b""
     settings = migrated_settings(_text(raw, "settings-invalid", SETTINGS_FILE), op.layout)
     files: dict[str, bytes | None] = {SETTINGS_FILE: settings.encode("utf-8")}
@@ -909,6 +900,11 @@ def _apply_format(snapshot: Snapshot, op: FormatOp, loader: PolicyLoader | None)
         return files[path] if path in files else snapshot.read(path)
 
     key, after = (loader or PolicyLoader()).load(read)
+    # Who may make it, and what the commit writes, as for every policy change (`admin_only`).
+    change = Change(snapshot, op, after, entries=written_entries(files))
+    problems = [v for rule in (*POLICY_RULES, *OPERATION_RULES) for v in rule(change)]
+    if problems:
+        raise LedgerError(*problems)
     if snapshot.request_files is None:
         raise TypeError("a format migration needs the parent's request files")
     paths = list(snapshot.request_files())

@@ -345,9 +345,11 @@ class Ledger:
         )
 
     def request_files(self, rev: str) -> list[str]:
-        """Every path under requests/ in `rev`'s tree."""
-        out = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", "requests")
-        return [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+        """Every path under requests/ in `rev`'s tree (`rev` may be a commit still buffered)."""
+        from .gitread import request_files
+
+        self.flush_objects()
+        return request_files(self.git_dir, rev)
 
     # --- reading requests -----------------------------------------------------------------
 
@@ -875,7 +877,6 @@ class Ledger:
         the policy changed. A migration commit that is not plain renames and ledger.toml (the
         audit names it) is not followed: the next list then reads every file, as before.
         Returns how many migrations it followed."""
-        from .paths import LAYOUTS
         from .trailers import FORMAT_ACTION
 
         head = self.cache.cached_head()
@@ -896,10 +897,13 @@ class Ledger:
             if len(parents) != 1:
                 continue
             parent = parents[0]
-            key, policy = self._policy_and_key(parent)
-            new_key, new_policy = self._policy_and_key(sha)
+            try:
+                key, policy = self._policy_and_key(parent)
+                new_key, new_policy = self._policy_and_key(sha)
+            except LedgerError:
+                continue  # a policy that does not parse: the audit says so; the list reads all
             layout = new_policy.settings.layout
-            if layout not in LAYOUTS or layout == policy.settings.layout:
+            if layout == policy.settings.layout:
                 continue
             raw = self.git("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", parent, sha)
             moves = _pure_moves(raw.stdout.decode("utf-8", "surrogateescape"), layout)

@@ -257,7 +257,7 @@ def retry_parked(ledger: Ledger, name: str) -> tuple[Parked, str | None]:
         replay.run([_commit_info(ledger, item.original)])
         if replay.tip == head:
             return _find_parked(ledger, item.ref), None
-        _move_head(ledger, head, replay.tip)
+        ledger.move_head(head, replay.tip)
     ledger.git("update-ref", "-d", item.ref)
     return item, replay.tip
 
@@ -582,10 +582,7 @@ class _Replay:
                 raise _park_for("sync-policy-conflict", path=path)
             files[path] = ours
         snapshot = self._snapshot(tip)
-        author = snapshot.policy.person_by_email(commit.email)
-        if author is None:
-            raise fail("unknown-person", person=commit.email)
-        self._check_key(commit, author)
+        author = self._author(snapshot, commit)
         sha, _ = ledger.commit(
             snapshot,
             PolicyOp(author.id, files, message=commit.message),
@@ -596,16 +593,21 @@ class _Replay:
         )
         return sha
 
-    def _format(self, commit: _Commit, trailers: dict[str, str]) -> str:
-        """A format migration made here is made again on the tip: every request file there
-        (those others recorded meanwhile too) moves, as the kernel's migration does. The
-        audit of our commits (`rejected`) already refused one that was not exactly that."""
-        tip = self.tip
-        snapshot = self._snapshot(tip)
+    def _author(self, snapshot: Snapshot, commit: _Commit):
+        """The person a replayed policy or format commit is authored by, under the tip's
+        policy, whose key is here to sign it again."""
         author = snapshot.policy.person_by_email(commit.email)
         if author is None:
             raise fail("unknown-person", person=commit.email)
         self._check_key(commit, author)
+        return author
+
+    def _format(self, commit: _Commit, trailers: dict[str, str]) -> str:
+        """A format migration made here is made again on the tip: every request file there
+        (those others recorded meanwhile too) moves, as the kernel's migration does. The
+        audit of our commits (`rejected`) already refused one that was not exactly that."""
+        snapshot = self._snapshot(self.tip)
+        author = self._author(snapshot, commit)
         sha, outcome = self.ledger.commit(
             snapshot,
             FormatOp(author.id, trailers.get("Ktpel-Layout", "")),
@@ -661,13 +663,6 @@ class _Replay:
             at=clock.to_wib(commit.at),
             original=commit.sha,
         )
-
-
-# --- moving HEAD ---------------------------------------------------------------------------------
-
-
-def _move_head(ledger: Ledger, old: str, new: str) -> None:
-    ledger.move_head(old, new, reason="sync")
 
 
 # --- the sync ------------------------------------------------------------------------------------
@@ -832,7 +827,7 @@ def sync(
                         f"Taking {pulled} steps from the hub ...",
                     )
                 )
-                _move_head(ledger, ours, theirs)
+                ledger.move_head(ours, theirs)
                 target, pushing = theirs, 0
             else:
                 pulled += len(theirs_only)
@@ -853,7 +848,7 @@ def sync(
                     else:
                         renumbered[earlier] = (renumbered[earlier][0], new_id)
                 crash_point("sync-after-replay")
-                _move_head(ledger, ours, replay.tip)
+                ledger.move_head(ours, replay.tip)
                 target, pushing = replay.tip, replay.made
         crash_point("sync-after-move")
         if pushing == 0:
